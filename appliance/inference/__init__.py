@@ -1,0 +1,1 @@
+"""On-device face analysis: TFLite models, landmarks, and the photo-rule checks."""

@@ -1,0 +1,115 @@
+"""Settings of the inference runtime and the thresholds of every check.
+
+Defaults are the numbers of ../shared/SPEC.md; the bounds are what a collection unit may reasonably
+set, so a typo (yaw 50 instead of 5) is refused rather than silently accepting every photo.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RuntimeSettings(_Section):
+    threads: int = Field(1, ge=1, le=8)
+    backend: Literal["auto", "litert", "tflite-runtime"] = "auto"
+    models_dir: Path = Path("models")
+    max_image_pixels: int = Field(60_000_000, ge=1_000_000, le=400_000_000)
+    max_file_bytes: int = Field(80_000_000, ge=100_000, le=1_000_000_000)
+
+
+class FaceCountSettings(_Section):
+    min_score: float = Field(0.6, ge=0.3, le=0.95)
+    # A second face smaller than this fraction of the main one (a poster behind the subject) is
+    # still a second face; below it, it is detector noise.
+    min_relative_size: float = Field(0.25, ge=0.05, le=1.0)
+
+
+class GeometrySettings(_Section):
+    # The product is 480x640 with a face ~240 px wide: a smaller source face would be upscaled.
+    min_face_width_px: int = Field(180, ge=60, le=600)
+    # Head must leave room above it for the crown margin and below it for the shoulders.
+    min_top_margin_ratio: float = Field(0.25, ge=0.0, le=1.0)
+    min_bottom_margin_ratio: float = Field(0.6, ge=0.0, le=3.0)
+    min_side_margin_ratio: float = Field(0.3, ge=0.0, le=2.0)
+
+
+class PoseSettings(_Section):
+    max_yaw_deg: float = Field(5.0, ge=1.0, le=30.0)
+    max_pitch_deg: float = Field(5.0, ge=1.0, le=30.0)
+    max_roll_deg: float = Field(3.0, ge=0.5, le=20.0)
+    # A capture is levelled automatically up to this roll; the produced photo must meet max_roll_deg.
+    auto_level_max_deg: float = Field(8.0, ge=0.0, le=20.0)
+
+
+class EyesSettings(_Section):
+    # Smaller eye opening / eye-midpoint-to-chin distance (the OFIQ EyesOpen measure).
+    min_open_ratio: float = Field(0.025, ge=0.005, le=0.1)
+
+
+class MouthSettings(_Section):
+    # Lip gap / eye-midpoint-to-chin distance (the OFIQ MouthClosed measure).
+    max_open_ratio: float = Field(0.035, ge=0.005, le=0.3)
+    max_teeth_fraction: float = Field(0.08, ge=0.0, le=1.0)
+
+
+class HeadwearSettings(_Section):
+    max_cover_score: float = Field(0.5, ge=0.05, le=1.0)
+
+
+class GlassesSettings(_Section):
+    max_tint: float = Field(0.5, ge=0.05, le=1.0)
+    max_reflection_fraction: float = Field(0.04, ge=0.0, le=1.0)
+
+
+class OcclusionSettings(_Section):
+    max_brow_cover: float = Field(0.45, ge=0.05, le=1.0)
+    min_ear_visibility: float = Field(0.35, ge=0.0, le=1.0)
+
+
+class LightingSettings(_Section):
+    min_face_luma: float = Field(70.0, ge=0.0, le=255.0)
+    max_face_luma: float = Field(215.0, ge=0.0, le=255.0)
+    max_side_imbalance: float = Field(0.3, ge=0.05, le=1.0)
+    max_highlight_fraction: float = Field(0.06, ge=0.0, le=1.0)
+    max_clipped_fraction: float = Field(0.05, ge=0.0, le=1.0)
+
+
+class SharpnessSettings(_Section):
+    min_sharpness: float = Field(0.5, ge=0.0, le=10.0)
+    min_face_width_px: int = Field(80, ge=16, le=600)
+
+
+class BackgroundSettings(_Section):
+    max_nonuniformity: float = Field(18.0, ge=1.0, le=128.0)
+    color: Literal["blue", "white", "grey"] = "blue"
+
+
+class ClothingSettings(_Section):
+    min_contrast: float = Field(40.0, ge=0.0, le=255.0)
+
+
+class LivenessSettings(_Section):
+    max_spoof_score: float = Field(0.5, ge=0.05, le=1.0)
+
+
+class ChecksSettings(_Section):
+    face_count: FaceCountSettings = FaceCountSettings()
+    geometry: GeometrySettings = GeometrySettings()
+    pose: PoseSettings = PoseSettings()
+    eyes: EyesSettings = EyesSettings()
+    mouth: MouthSettings = MouthSettings()
+    headwear: HeadwearSettings = HeadwearSettings()
+    glasses: GlassesSettings = GlassesSettings()
+    occlusion: OcclusionSettings = OcclusionSettings()
+    lighting: LightingSettings = LightingSettings()
+    sharpness: SharpnessSettings = SharpnessSettings()
+    background: BackgroundSettings = BackgroundSettings()
+    clothing: ClothingSettings = ClothingSettings()
+    liveness: LivenessSettings = LivenessSettings()
