@@ -44,6 +44,12 @@ class PoseSettings(_Section):
     max_yaw_deg: float = Field(5.0, ge=1.0, le=30.0)
     max_pitch_deg: float = Field(5.0, ge=1.0, le=30.0)
     max_roll_deg: float = Field(3.0, ge=0.5, le=20.0)
+    # The landmark model's yaw/pitch scatter on frontal faces (pitch also depends on camera
+    # height); a frame is refused only when it is beyond the limit by more than that scatter.
+    yaw_margin_deg: float = Field(3.0, ge=0.0, le=15.0)
+    pitch_margin_deg: float = Field(7.0, ge=0.0, le=20.0)
+    # The mesh's forehead-to-chin line leans toward the camera on a level head by about this much.
+    pitch_neutral_deg: float = Field(4.5, ge=-20.0, le=20.0)
     # A capture is levelled automatically up to this roll; the produced photo must meet max_roll_deg.
     auto_level_max_deg: float = Field(8.0, ge=0.0, le=20.0)
 
@@ -82,17 +88,29 @@ class LightingSettings(_Section):
 
 
 class SharpnessSettings(_Section):
-    min_sharpness: float = Field(0.5, ge=0.0, le=10.0)
+    # Crete-Roffet blur effect of the face at a fixed scale: 0 = sharp, 1 = fully blurred.
+    max_blur: float = Field(0.45, ge=0.05, le=1.0)
+    # Below this cheek-to-cheek width the face carries too little detail to judge or to print.
     min_face_width_px: int = Field(80, ge=16, le=600)
 
 
 class BackgroundSettings(_Section):
-    max_nonuniformity: float = Field(18.0, ge=1.0, le=128.0)
+    # Spread (std of luma) of the background around the head in a capture; the booth replaces
+    # the background, so this only asks for what segmentation can separate cleanly.
+    max_capture_clutter: float = Field(40.0, ge=1.0, le=128.0)
+    # In a produced photo: distance of the background from the reference colour, and its spread.
+    max_product_delta: float = Field(12.0, ge=1.0, le=128.0)
+    max_product_spread: float = Field(6.0, ge=0.5, le=64.0)
     color: Literal["blue", "white", "grey"] = "blue"
 
 
+BACKGROUND_RGB = {"blue": (100, 197, 255), "white": (255, 255, 255), "grey": (240, 240, 240)}
+
+
 class ClothingSettings(_Section):
-    min_contrast: float = Field(40.0, ge=0.0, le=255.0)
+    # Clothing pixels closer than this (CIELAB delta E) to the background colour merge with it.
+    close_delta_e: float = Field(25.0, ge=1.0, le=100.0)
+    max_close_fraction: float = Field(0.3, ge=0.0, le=1.0)
 
 
 class LivenessSettings(_Section):

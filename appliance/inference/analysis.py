@@ -1,0 +1,111 @@
+"""What the models saw in one image, and the geometric measures every check shares.
+
+The engine fills an Analysis once per image; checks read it and never run a model themselves, so
+live guidance and the final verdict measure the same things the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+from appliance.inference import landmarks as lm
+from appliance.inference.detection import Detection
+from appliance.inference.landmarks import EyeDetail, FaceMesh
+
+
+@dataclass
+class Analysis:
+    bgr: np.ndarray
+    grayscale: bool
+    live: bool
+    faces: list[Detection] = field(default_factory=list)
+    mesh: FaceMesh | None = None
+    eyes: tuple[EyeDetail, EyeDetail] | None = None
+    person_mask: np.ndarray | None = None
+    rotation: int = 0  # degrees the image had to be turned for a face to be found
+    timings: dict[str, float] = field(default_factory=dict)
+    product: bool = False  # the image is a produced 480x640 photo, not a capture
+
+    @property
+    def face(self) -> Detection | None:
+        return self.faces[0] if self.faces else None
+
+    @cached_property
+    def luma(self) -> np.ndarray:
+        return cv2.cvtColor(self.bgr, cv2.COLOR_BGR2GRAY)
+
+    @property
+    def pts(self) -> np.ndarray:
+        assert self.mesh is not None
+        return self.mesh.points
+
+    @cached_property
+    def roll_rad(self) -> float:
+        p = self.pts
+        return float(np.arctan2(p[lm.LEFT_EYE_OUTER, 1] - p[lm.RIGHT_EYE_OUTER, 1],
+                                p[lm.LEFT_EYE_OUTER, 0] - p[lm.RIGHT_EYE_OUTER, 0]))
+
+    @cached_property
+    def upright(self) -> np.ndarray:
+        """Mesh points with the roll undone, centred on the face: x right, y down, z toward depth."""
+        cos, sin = np.cos(-self.roll_rad), np.sin(-self.roll_rad)
+        rot = np.array([[cos, -sin, 0.0], [sin, cos, 0.0], [0.0, 0.0, 1.0]])
+        centred = self.pts - self.pts.mean(axis=0)
+        return centred @ rot.T
+
+    @cached_property
+    def eye_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """(subject's right, left) eye centres in image px: iris centres where available."""
+        if self.eyes is not None:
+            return self.eyes[0].iris[0].copy(), self.eyes[1].iris[0].copy()
+        p = self.pts[:, :2]
+        right = p[[lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER]].mean(axis=0)
+        left = p[[lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER]].mean(axis=0)
+        return right, left
+
+    @cached_property
+    def inter_eye(self) -> float:
+        right, left = self.eye_centres
+        return float(np.linalg.norm(left - right))
+
+    @cached_property
+    def eye_to_chin(self) -> float:
+        """Distance from the eyes' midpoint to the chin: the face-size unit of OFIQ's measures."""
+        right, left = self.eye_centres
+        return float(np.linalg.norm(self.pts[lm.CHIN, :2] - (right + left) / 2))
+
+    @cached_property
+    def face_width(self) -> float:
+        """Cheek-to-cheek width in px, as CHSI measures it."""
+        p = self.pts[:, :2]
+        return float(np.linalg.norm(p[lm.FACE_LEFT_EDGE] - p[lm.FACE_RIGHT_EDGE]))
+
+    @cached_property
+    def face_polygon(self) -> np.ndarray:
+        return self.pts[list(lm.FACE_OVAL), :2].astype(np.int32)
+
+    def region_mask(self, polygon: np.ndarray) -> np.ndarray:
+        mask = np.zeros(self.bgr.shape[:2], dtype=np.uint8)
+        cv2.fillPoly(mask, [polygon.astype(np.int32)], 255)
+        return mask
+
+    @cached_property
+    def skin_mask(self) -> np.ndarray:
+        """Face oval minus eyes, brows and mouth: where lighting is judged."""
+        mask = self.region_mask(self.face_polygon)
+        p = self.pts[:, :2]
+        holes = [
+            list(lm.RIGHT_BROW) + [lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, *lm.RIGHT_EYE_LOWER],
+            list(lm.LEFT_BROW) + [lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, *lm.LEFT_EYE_LOWER],
+            list(lm.INNER_LIPS) + [lm.MOUTH_LEFT, lm.MOUTH_RIGHT, 0, 17],
+        ]
+        for idx in holes:
+            hull = cv2.convexHull(p[idx].astype(np.int32))
+            cv2.fillConvexPoly(mask, hull, 0)
+        # keep clear of the hairline and jaw edge where background and hair creep in
+        size = max(3, int(self.face_width * 0.04))
+        return cv2.erode(mask, np.ones((size, size), np.uint8))

@@ -1,0 +1,69 @@
+"""A picture of why: landmarks, face boxes, the crop guides and the failed checks drawn on the photo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from appliance.inference.checks.geometry import OUT_H, OUT_W, target_crop
+from appliance.inference.engine import Report
+
+GREEN, RED, YELLOW, CYAN = (60, 200, 60), (40, 40, 230), (0, 220, 255), (220, 200, 0)
+
+
+def draw_annotation(report: Report) -> np.ndarray:
+    analysis = report.analysis
+    canvas = analysis.bgr.copy()
+    scale = 900 / max(canvas.shape[:2])
+    if scale < 1:
+        canvas = cv2.resize(canvas, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    else:
+        scale = 1.0
+    thick = max(1, round(canvas.shape[0] / 400))
+    for index, face in enumerate(analysis.faces):
+        x0, y0, x1, y1 = (face.box * scale).astype(int)
+        cv2.rectangle(canvas, (x0, y0), (x1, y1), GREEN if index == 0 else RED, thick)
+    if analysis.mesh is not None:
+        for x, y, _ in analysis.mesh.points * scale:
+            cv2.circle(canvas, (int(x), int(y)), max(1, thick // 2), CYAN, -1)
+        if analysis.eyes is not None:
+            for eye in analysis.eyes:
+                centre = (eye.iris[0] * scale).astype(int)
+                cv2.circle(canvas, tuple(int(v) for v in centre), max(2, int(eye.iris_radius * scale)), YELLOW, thick)
+        if not analysis.live:
+            crop = target_crop(analysis)
+            x0, y0 = crop.x0 * scale, crop.y0 * scale
+            w, h = crop.width * scale, crop.height * scale
+            cv2.rectangle(canvas, (int(x0), int(y0)), (int(x0 + w), int(y0 + h)), YELLOW, thick)
+            for y_out, colour in ((80, GREEN), (250, YELLOW)):
+                y = int(y0 + y_out / OUT_H * h)
+                cv2.line(canvas, (int(x0), y), (int(x0 + w), y), colour, thick)
+            cx = int(x0 + w / 2)
+            half = int(120 / OUT_W * w)
+            cv2.line(canvas, (cx - half, int(y0 + 300 / OUT_H * h)), (cx + half, int(y0 + 300 / OUT_H * h)), CYAN, thick)
+    failed = [c for c in report.checks if not c.passed]
+    header = 22 * (len(failed) + 1) + 8
+    panel = np.full((header, canvas.shape[1], 3), 32, np.uint8)
+    verdict = f"verdict: {report.verdict.upper()}"
+    cv2.putText(panel, verdict, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, GREEN if not failed else RED, 1, cv2.LINE_AA)
+    for row, check in enumerate(failed, start=1):
+        value = "-" if check.value is None else f"{check.value:.3g}"
+        text = f"{check.family}/{check.id} = {value} (limit {check.threshold}): {check.message_en}"
+        cv2.putText(panel, text[:110], (8, 20 + 22 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (230, 230, 230), 1,
+                    cv2.LINE_AA)
+    return np.vstack([panel, canvas])
+
+
+def write_annotation(path: Path, report: Report) -> Path:
+    path = Path(path)
+    image = draw_annotation(report)
+    ok, encoded = cv2.imencode(path.suffix or ".png", image)
+    if not ok:
+        raise OSError(f"cannot encode {path}")
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(encoded.tobytes())
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,67 @@
+"""Colour and brightness statistics of small face regions, shared by the appearance checks.
+
+Headwear, glasses and occlusion all ask the same question of a region: does it look like this
+subject's own skin? The reference is the median of the face's skin mask, so the rules adapt to
+every skin tone and to grayscale photos (where only brightness is compared).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+from appliance.inference.analysis import Analysis
+
+
+@dataclass
+class SkinModel:
+    analysis: Analysis
+
+    @cached_property
+    def lab(self) -> np.ndarray:
+        return cv2.cvtColor(self.analysis.bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
+
+    @cached_property
+    def reference(self) -> np.ndarray:
+        """Median L, a, b of the skin (OpenCV 8-bit Lab scale)."""
+        mask = self.analysis.skin_mask > 0
+        if mask.sum() < 20:
+            return np.array([128.0, 128.0, 128.0])
+        return np.median(self.lab[mask], axis=0)
+
+    def pixels(self, mask: np.ndarray) -> np.ndarray:
+        return self.lab[mask > 0]
+
+    def skin_like(self, lab: np.ndarray, luma_tolerance: float = 0.35, chroma_tolerance: float = 14.0) -> np.ndarray:
+        ref = self.reference
+        close_luma = np.abs(lab[:, 0] - ref[0]) <= luma_tolerance * max(ref[0], 1.0)
+        if self.analysis.grayscale:
+            return close_luma
+        close_chroma = np.linalg.norm(lab[:, 1:] - ref[1:], axis=1) <= chroma_tolerance
+        return close_luma & close_chroma
+
+    def relative_luma(self, lab: np.ndarray) -> float:
+        return float(np.median(lab[:, 0]) / max(self.reference[0], 1.0)) if len(lab) else 1.0
+
+    def chroma_distance(self, lab: np.ndarray) -> float:
+        if self.analysis.grayscale or not len(lab):
+            return 0.0
+        return float(np.linalg.norm(np.median(lab[:, 1:], axis=0) - self.reference[1:]))
+
+
+def box_mask(shape: tuple[int, ...], x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    mask = np.zeros(shape[:2], np.uint8)
+    height, width = shape[:2]
+    xa, xb = int(np.clip(min(x0, x1), 0, width)), int(np.clip(max(x0, x1), 0, width))
+    ya, yb = int(np.clip(min(y0, y1), 0, height)), int(np.clip(max(y0, y1), 0, height))
+    mask[ya:yb, xa:xb] = 255
+    return mask
+
+
+def polygon_mask(shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:
+    mask = np.zeros(shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 255)
+    return mask

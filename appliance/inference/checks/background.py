@@ -1,0 +1,52 @@
+"""Background: what segmentation can separate in a capture, the reference colour in a product."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from appliance.inference.analysis import Analysis
+from appliance.inference.checks.base import CheckResult, result
+from appliance.inference.config import BACKGROUND_RGB, ChecksSettings
+
+
+def background_pixels(analysis: Analysis, near_head: bool) -> np.ndarray:
+    """BGR pixels confidently outside the person (optionally only in a band around the head)."""
+    if analysis.person_mask is None:
+        return np.empty((0, 3), np.uint8)
+    outside = analysis.person_mask < 0.1
+    outside = cv2.erode(outside.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    if near_head and analysis.mesh is not None:
+        pts = analysis.pts[:, :2]
+        x0, y0 = pts.min(axis=0)
+        x1, y1 = pts.max(axis=0)
+        w, h = x1 - x0, y1 - y0
+        band = np.zeros_like(outside)
+        ys = slice(max(int(y0 - h), 0), max(int(y1), 0))
+        xs = slice(max(int(x0 - w), 0), max(int(x1 + w), 0))
+        band[ys, xs] = True
+        outside &= band
+    return analysis.bgr[outside]
+
+
+def check_background(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    cfg = settings.background
+    pixels = background_pixels(analysis, near_head=not analysis.product)
+    if len(pixels) < 100:
+        return []
+    if analysis.product:
+        ref = np.array(BACKGROUND_RGB[cfg.color][::-1], np.float32)
+        delta = float(np.linalg.norm(pixels.mean(axis=0) - ref))
+        spread = float(np.mean(pixels.std(axis=0)))
+        return [
+            result("background_colour", "background", delta, cfg.max_product_delta, delta <= cfg.max_product_delta,
+                   "背景颜色不符合要求", "Background is not the required colour"),
+            result("background_uniform", "background", spread, cfg.max_product_spread,
+                   spread <= cfg.max_product_spread, "背景不均匀（有渐变或阴影）",
+                   "Background not uniform (gradient or shadow)"),
+        ]
+    luma = cv2.cvtColor(pixels.reshape(-1, 1, 3), cv2.COLOR_BGR2GRAY).reshape(-1).astype(np.float32)
+    clutter = float(luma.std())
+    return [result("background_clutter", "background", clutter, cfg.max_capture_clutter,
+                   clutter <= cfg.max_capture_clutter,
+                   "背景杂乱，请站到背景布前", "Background is cluttered: stand in front of the backdrop")]

@@ -1,0 +1,82 @@
+"""Single-frame liveness: is this a photo of a photo or of a screen (翻拍)?
+
+One frame can only show traces of the medium: the straight edges of a print or a phone framing the
+head closely, and the periodic moire of a screen's pixel grid. These catch a photo held up close;
+they cannot catch a borderless print filling the view, which is why the live session adds what
+video shows (blink, 3-D motion). Scores are 0 (live) .. 1 (recapture).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from appliance.inference.analysis import Analysis
+from appliance.inference.checks.base import CheckResult, result
+from appliance.inference.config import ChecksSettings
+
+
+def frame_edges(analysis: Analysis) -> float:
+    """Share of the four sides around the head on which a long straight edge frames it closely."""
+    pts = analysis.pts[:, :2]
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    fw, fh = x1 - x0, y1 - y0
+    height, width = analysis.luma.shape
+    scale = min(1.0, 480.0 / max(height, width))
+    small = cv2.resize(analysis.luma, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else analysis.luma
+    edges = cv2.Canny(cv2.GaussianBlur(small, (3, 3), 0), 60, 160)
+    min_len = max(12, int(0.6 * fh * scale))
+    lines = cv2.HoughLinesP(edges, 1, np.pi / 180, threshold=max(10, min_len // 2), minLineLength=min_len,
+                            maxLineGap=max(2, min_len // 10))
+    if lines is None:
+        return 0.0
+    sides = set()
+    for xa, ya, xb, yb in lines.reshape(-1, 4) / scale:
+        dx, dy = xb - xa, yb - ya
+        mx, my = (xa + xb) / 2, (ya + yb) / 2
+        vertical = abs(dx) < 0.25 * abs(dy)
+        horizontal = abs(dy) < 0.25 * abs(dx)
+        if vertical and min(ya, yb) < y1 and max(ya, yb) > y0:
+            if x0 - 1.3 * fw < mx < x0 - 0.05 * fw:
+                sides.add("left")
+            elif x1 + 0.05 * fw < mx < x1 + 1.3 * fw:
+                sides.add("right")
+        elif horizontal and min(xa, xb) < x1 and max(xa, xb) > x0:
+            if y0 - 1.0 * fh < my < y0 - 0.05 * fh:
+                sides.add("top")
+            elif y1 + 0.05 * fh < my < y1 + 1.5 * fh:
+                sides.add("bottom")
+    return len(sides) / 4.0
+
+
+def moire(analysis: Analysis) -> float:
+    """Strength of isolated peaks in the face's high-frequency spectrum (a screen's pixel grid)."""
+    pts = analysis.pts[:, :2]
+    x0, y0 = np.maximum(pts.min(axis=0).astype(int), 0)
+    x1, y1 = pts.max(axis=0).astype(int)
+    crop = analysis.luma[y0:y1, x0:x1].astype(np.float32)
+    if min(crop.shape) < 48:
+        return 0.0
+    crop = cv2.resize(crop, (128, 128), interpolation=cv2.INTER_AREA)
+    crop -= cv2.GaussianBlur(crop, (0, 0), 3)
+    spectrum = np.abs(np.fft.fftshift(np.fft.fft2(crop * np.hanning(128)[:, None] * np.hanning(128)[None])))
+    yy, xx = np.mgrid[-64:64, -64:64]
+    ring = (np.hypot(xx, yy) > 20) & (np.hypot(xx, yy) < 62)
+    values = spectrum[ring]
+    peak = float(values.max()) / (float(np.median(values)) + 1e-6)
+    return float(np.clip((peak - 12.0) / 30.0, 0.0, 1.0))
+
+
+def spoof_score(analysis: Analysis) -> float:
+    return float(max(frame_edges(analysis) * 1.0 if frame_edges(analysis) >= 0.5 else 0.0, moire(analysis)))
+
+
+def check_liveness(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    if analysis.mesh is None or analysis.product:
+        return []
+    score = spoof_score(analysis)
+    limit = settings.liveness.max_spoof_score
+    return [result("liveness", "liveness", score, limit, score <= limit,
+                   "检测到翻拍（照片或屏幕），请本人站到镜头前",
+                   "Looks like a photo of a photo or a screen: the subject must stand in front of the camera")]

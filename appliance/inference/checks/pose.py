@@ -1,0 +1,47 @@
+"""Head pose (yaw, pitch, roll) from the 3-D face mesh, with the roll undone first.
+
+Yaw comes from the depth difference across symmetric landmark pairs (cheeks, eye corners, mouth
+corners), pitch from the forehead-to-chin line; both are medians over several pairs so one
+misplaced point does not decide. Roll is the eye line's angle; a capture is levelled by the
+production step up to auto_level_max_deg, so only the produced photo is held to max_roll_deg.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from appliance.inference.analysis import Analysis
+from appliance.inference.checks.base import CheckResult, result
+from appliance.inference.config import ChecksSettings
+
+YAW_PAIRS = ((234, 454), (93, 323), (132, 361), (33, 263), (61, 291), (58, 288), (127, 356))
+PITCH_PAIRS = ((10, 152), (151, 199), (9, 200), (8, 175))
+
+
+def head_pose(analysis: Analysis, pitch_neutral: float) -> tuple[float, float, float]:
+    """(yaw, pitch, roll) in degrees; yaw > 0 = turned toward the image's right."""
+    q = analysis.upright
+    yaw = np.median([np.degrees(np.arctan2(q[b, 2] - q[a, 2], q[b, 0] - q[a, 0])) for a, b in YAW_PAIRS])
+    pitch = np.median([np.degrees(np.arctan2(q[b, 2] - q[a, 2], q[b, 1] - q[a, 1])) for a, b in PITCH_PAIRS])
+    roll = np.degrees(analysis.roll_rad) + analysis.rotation
+    roll = (roll + 180) % 360 - 180
+    return float(yaw), float(pitch - pitch_neutral), float(roll)
+
+
+def check_pose(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    if analysis.mesh is None:
+        return []
+    cfg = settings.pose
+    yaw, pitch, roll = head_pose(analysis, cfg.pitch_neutral_deg)
+    roll_limit = cfg.max_roll_deg if analysis.product else cfg.auto_level_max_deg
+    side_zh, side_en = ("右", "right") if yaw < 0 else ("左", "left")
+    up_zh, up_en = ("抬", "raise") if pitch > 0 else ("低", "lower")
+    return [
+        result("pose_yaw", "pose", yaw, cfg.max_yaw_deg, abs(yaw) <= cfg.max_yaw_deg + cfg.yaw_margin_deg,
+               f"头部侧转，请向{side_zh}转回正对镜头", f"Head turned: turn a little to your {side_en} to face the camera"),
+        result("pose_pitch", "pose", pitch, cfg.max_pitch_deg,
+               abs(pitch) <= cfg.max_pitch_deg + cfg.pitch_margin_deg,
+               f"请平视镜头，稍微{up_zh}头", f"Look level at the camera: {up_en} your chin a little"),
+        result("pose_roll", "pose", roll, roll_limit, abs(roll) <= roll_limit,
+               "头部歪斜，请把头摆正", "Head tilted: hold your head upright"),
+    ]

@@ -1,0 +1,39 @@
+"""The checks in the order guidance gives their messages: distance, centring, pose, then the rest."""
+
+from __future__ import annotations
+
+from appliance.inference.checks.background import check_background
+from appliance.inference.checks.base import CheckFn
+from appliance.inference.checks.clothing import check_clothing
+from appliance.inference.checks.eyes import check_eyes
+from appliance.inference.checks.face_count import check_face_count
+from appliance.inference.checks.geometry import check_geometry
+from appliance.inference.checks.glasses import check_glasses
+from appliance.inference.checks.headwear import check_headwear
+from appliance.inference.checks.lighting import check_lighting
+from appliance.inference.checks.liveness import check_liveness
+from appliance.inference.checks.mouth import check_mouth
+from appliance.inference.checks.occlusion import check_occlusion
+from appliance.inference.checks.pose import check_pose
+from appliance.inference.checks.sharpness import check_sharpness
+
+ALL_CHECKS: tuple[CheckFn, ...] = (
+    check_face_count,
+    check_geometry,
+    check_pose,
+    check_eyes,
+    check_mouth,
+    check_glasses,
+    check_headwear,
+    check_occlusion,
+    check_lighting,
+    check_sharpness,
+    check_background,
+    check_clothing,
+    check_liveness,
+)
+
+FAMILIES = (
+    "face_count", "geometry", "pose", "eyes", "mouth", "glasses", "headwear", "occlusion",
+    "lighting", "sharpness", "background", "clothing", "liveness",
+)

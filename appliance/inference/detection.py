@@ -1,0 +1,160 @@
+"""Face detection with BlazeFace (short range), made to work on photos of any size.
+
+The short-range model sees a 128x128 square and finds faces that fill roughly 10-90 % of it. A
+booth frame fits that, but `appliance check` also gets group photos with small faces and close-ups
+where the face fills the frame, so detection runs on a letterboxed view, a zoomed-out view (padding
+around the image, for faces larger than the model likes) and, on large images, overlapping tiles;
+the union is merged by weighted non-maximum suppression in image coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from appliance.inference.runtime import TFLiteModel
+
+INPUT = 128
+# Keypoint order of the model: subject's right eye, left eye, nose tip, mouth, right ear, left ear.
+KP_RIGHT_EYE, KP_LEFT_EYE, KP_NOSE, KP_MOUTH, KP_RIGHT_EAR, KP_LEFT_EAR = range(6)
+
+
+def _anchors() -> np.ndarray:
+    """Centres of the 896 SSD anchors: 2 per cell on the 16x16 grid, 6 per cell on the 8x8 grid."""
+    centres = []
+    for grid, per_cell in ((16, 2), (8, 6)):
+        ys, xs = np.meshgrid(np.arange(grid), np.arange(grid), indexing="ij")
+        cells = np.stack([(xs + 0.5) / grid, (ys + 0.5) / grid], axis=-1).reshape(-1, 2)
+        centres.append(np.repeat(cells, per_cell, axis=0))
+    return np.concatenate(centres).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One face in image pixels."""
+
+    box: np.ndarray  # x0, y0, x1, y1
+    keypoints: np.ndarray  # (6, 2)
+    score: float
+
+    @property
+    def width(self) -> float:
+        return float(self.box[2] - self.box[0])
+
+    @property
+    def height(self) -> float:
+        return float(self.box[3] - self.box[1])
+
+    @property
+    def centre(self) -> np.ndarray:
+        return np.array([(self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2])
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    x0 = np.maximum(box[0], boxes[:, 0])
+    y0 = np.maximum(box[1], boxes[:, 1])
+    x1 = np.minimum(box[2], boxes[:, 2])
+    y1 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-9)
+
+
+def weighted_nms(candidates: list[Detection], iou_threshold: float = 0.3) -> list[Detection]:
+    """Merge overlapping detections by score-weighted averaging (steadier than plain NMS)."""
+    if not candidates:
+        return []
+    order = sorted(candidates, key=lambda d: d.score, reverse=True)
+    boxes = np.array([d.box for d in order])
+    remaining = np.ones(len(order), dtype=bool)
+    merged = []
+    for i, det in enumerate(order):
+        if not remaining[i]:
+            continue
+        overlap = (_iou(det.box, boxes) >= iou_threshold) & remaining
+        remaining &= ~overlap
+        group = [order[j] for j in np.flatnonzero(overlap)]
+        weights = np.array([g.score for g in group])
+        weights = weights / weights.sum()
+        box = np.sum([w * g.box for w, g in zip(weights, group, strict=True)], axis=0)
+        kps = np.sum([w * g.keypoints for w, g in zip(weights, group, strict=True)], axis=0)
+        merged.append(Detection(box=box, keypoints=kps, score=det.score))
+    return merged
+
+
+class FaceDetector:
+    def __init__(self, model: TFLiteModel, min_score: float = 0.5) -> None:
+        self.model = model
+        self.min_score = min_score
+        self._anchors = _anchors()
+
+    def _run_square(self, square_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Raw detections on one 128x128 RGB square: boxes/keypoints in [0,1] and scores."""
+        tensor = (square_rgb.astype(np.float32) / 127.5 - 1.0)[None]
+        regressors, scores = self.model.run(tensor)
+        raw = regressors[0] / INPUT
+        logits = np.clip(scores[0, :, 0], -80, 80)
+        prob = 1.0 / (1.0 + np.exp(-logits))
+        keep = prob >= self.min_score
+        raw, prob, anchors = raw[keep], prob[keep], self._anchors[keep]
+        centre = raw[:, 0:2] + anchors
+        half = raw[:, 2:4] / 2
+        boxes = np.concatenate([centre - half, centre + half], axis=1)
+        kps = raw[:, 4:16].reshape(-1, 6, 2) + anchors[:, None, :]
+        return np.concatenate([boxes, kps.reshape(-1, 12)], axis=1), prob
+
+    def _detect_view(self, rgb: np.ndarray, x0: float, y0: float, side: float, scale: float) -> list[Detection]:
+        """Detect inside the square window (x0, y0, side) of `rgb`; outside the image is black.
+
+        `scale` maps `rgb` pixels back to the caller's image pixels.
+        """
+        zoom = INPUT / side
+        matrix = np.array([[zoom, 0.0, -x0 * zoom], [0.0, zoom, -y0 * zoom]])
+        square = cv2.warpAffine(rgb, matrix, (INPUT, INPUT), flags=cv2.INTER_LINEAR)
+        raw, prob = self._run_square(square)
+        found = []
+        for row, score in zip(raw, prob, strict=True):
+            pts = (row.reshape(-1, 2) * side + [x0, y0]) / scale
+            found.append(Detection(box=pts[:2].reshape(-1), keypoints=pts[2:], score=float(score)))
+        return found
+
+    @staticmethod
+    def _shrink(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+        height, width = rgb.shape[:2]
+        scale = min(1.0, max_side / max(height, width))
+        if scale == 1.0:
+            return rgb, 1.0
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+
+    def detect(self, rgb: np.ndarray, thorough: bool = True) -> list[Detection]:
+        """All faces in the image, largest first.
+
+        The live path (thorough=False) looks at the frame once; `thorough` adds the zoomed-out
+        view and tiles that a still photo of unknown framing needs. Each view is taken from a
+        copy shrunk to about twice the model's input, so a 12 MP still costs what a frame costs.
+        """
+        small, scale = self._shrink(rgb, 2 * INPUT)
+        height, width = small.shape[:2]
+        side = float(max(height, width))
+        views = [((width - side) / 2, (height - side) / 2, side)]
+        if thorough:
+            pad = side * 1.6
+            views.append(((width - pad) / 2, (height - pad) / 2, pad))
+        candidates = []
+        for view in views:
+            candidates.extend(self._detect_view(small, *view, scale))
+        if thorough and min(rgb.shape[:2]) >= 2 * INPUT:
+            tiled, tscale = self._shrink(rgb, 4 * INPUT)
+            theight, twidth = tiled.shape[:2]
+            tile = max(theight, twidth) / 2
+            step = tile / 2
+            for ty in np.arange(0, max(theight - tile, 0) + 1, step):
+                for tx in np.arange(0, max(twidth - tile, 0) + 1, step):
+                    candidates.extend(self._detect_view(tiled, float(tx), float(ty), tile, tscale))
+        faces = weighted_nms(candidates)
+        faces = [f for f in faces if f.width > 4 and f.height > 4]
+        return sorted(faces, key=lambda f: f.width * f.height, reverse=True)
