@@ -99,9 +99,9 @@ class Analysis:
         mask = self.region_mask(self.face_polygon)
         p = self.pts[:, :2]
         holes = [
-            list(lm.RIGHT_BROW) + [lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, *lm.RIGHT_EYE_LOWER],
-            list(lm.LEFT_BROW) + [lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, *lm.LEFT_EYE_LOWER],
-            list(lm.INNER_LIPS) + [lm.MOUTH_LEFT, lm.MOUTH_RIGHT, 0, 17],
+            [*lm.RIGHT_BROW, lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, *lm.RIGHT_EYE_LOWER],
+            [*lm.LEFT_BROW, lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, *lm.LEFT_EYE_LOWER],
+            [*lm.INNER_LIPS, lm.MOUTH_LEFT, lm.MOUTH_RIGHT, 0, 17],
         ]
         for idx in holes:
             hull = cv2.convexHull(p[idx].astype(np.int32))

@@ -32,7 +32,8 @@ def draw_annotation(report: Report) -> np.ndarray:
         if analysis.eyes is not None:
             for eye in analysis.eyes:
                 centre = (eye.iris[0] * scale).astype(int)
-                cv2.circle(canvas, tuple(int(v) for v in centre), max(2, int(eye.iris_radius * scale)), YELLOW, thick)
+                radius = max(2, int(eye.iris_radius * scale))
+                cv2.circle(canvas, (int(centre[0]), int(centre[1])), radius, YELLOW, thick)
         if not analysis.live:
             crop = target_crop(analysis)
             x0, y0 = crop.x0 * scale, crop.y0 * scale
@@ -43,7 +44,8 @@ def draw_annotation(report: Report) -> np.ndarray:
                 cv2.line(canvas, (int(x0), y), (int(x0 + w), y), colour, thick)
             cx = int(x0 + w / 2)
             half = int(120 / OUT_W * w)
-            cv2.line(canvas, (cx - half, int(y0 + 300 / OUT_H * h)), (cx + half, int(y0 + 300 / OUT_H * h)), CYAN, thick)
+            width_y = int(y0 + 300 / OUT_H * h)
+            cv2.line(canvas, (cx - half, width_y), (cx + half, width_y), CYAN, thick)
     failed = [c for c in report.checks if not c.passed]
     header = 22 * (len(failed) + 1) + 8
     panel = np.full((header, canvas.shape[1], 3), 32, np.uint8)

@@ -25,6 +25,10 @@ from appliance.inference.segmentation import PersonSegmenter
 # Candidates the mesh model must confirm: a detector hit without a plausible face mesh is noise.
 MIN_MESH_PRESENCE = 0.5
 MAX_VERIFIED_FACES = 8
+# Below this width the mesh's presence score is unreliable (it rejects real small faces), so a
+# second, smaller face counts on the detector's confidence alone.
+MESH_VERIFY_MIN_WIDTH = 80
+SMALL_FACE_MIN_SCORE = 0.7
 
 
 @dataclass
@@ -62,6 +66,11 @@ class Analyzer:
         verified: list[Detection] = []
         main_mesh = None
         for det in candidates[:MAX_VERIFIED_FACES]:
+            if main_mesh is not None and det.width < MESH_VERIFY_MIN_WIDTH:
+                # the mesh cannot confirm a face this small; a confident detection stands alone
+                if det.score >= SMALL_FACE_MIN_SCORE:
+                    verified.append(det)
+                continue
             mesh = self.mesh.fit(rgb, det, refinements=0)
             if mesh.presence < MIN_MESH_PRESENCE:
                 continue

@@ -1,7 +1,8 @@
 """Both eyes open: the smaller lid opening relative to the eye-to-chin distance (OFIQ's measure).
 
-The smaller eye decides, so a wink fails too. Lid positions come from the face mesh, averaged over
-three vertical pairs per eye.
+The smaller eye decides, so a wink fails too. Lid positions come from the iris model's eyelid
+contour, which follows a closing lid far better than the face mesh (the mesh tends to draw open
+eyes on sleepy faces); the mesh is the fallback when no iris result exists.
 """
 
 from __future__ import annotations
@@ -13,11 +14,23 @@ from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
+# Iris-model contour indices: 0-8 lower lid (outer to inner corner), 9-15 upper lid.
+IRIS_UPPER, IRIS_LOWER = (11, 12, 13), (3, 4, 5)
+
 
 def eye_openings(analysis: Analysis) -> tuple[float, float]:
     """(right, left) lid openings divided by the eye-to-chin distance."""
-    q = analysis.upright
     unit = max(analysis.eye_to_chin, 1e-6)
+    if analysis.eyes is not None:
+        cos, sin = np.cos(-analysis.roll_rad), np.sin(-analysis.roll_rad)
+        rot = np.array([[cos, -sin], [sin, cos]])
+        openings = []
+        for eye in analysis.eyes:
+            contour = eye.contour @ rot.T
+            gaps = [contour[lo, 1] - contour[up, 1] for up, lo in zip(IRIS_UPPER, IRIS_LOWER, strict=True)]
+            openings.append(float(np.mean(gaps)) / unit)
+        return openings[0], openings[1]
+    q = analysis.upright
 
     def opening(upper: tuple[int, ...], lower: tuple[int, ...]) -> float:
         return float(np.mean([q[lo, 1] - q[up, 1] for up, lo in zip(upper, lower, strict=True)])) / unit

@@ -24,7 +24,9 @@ def frame_edges(analysis: Analysis) -> float:
     fw, fh = x1 - x0, y1 - y0
     height, width = analysis.luma.shape
     scale = min(1.0, 480.0 / max(height, width))
-    small = cv2.resize(analysis.luma, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else analysis.luma
+    small = analysis.luma
+    if scale < 1:
+        small = cv2.resize(small, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     edges = cv2.Canny(cv2.GaussianBlur(small, (3, 3), 0), 60, 160)
     min_len = max(12, int(0.6 * fh * scale))
     lines = cv2.HoughLinesP(edges, 1, np.pi / 180, threshold=max(10, min_len // 2), minLineLength=min_len,
@@ -68,8 +70,19 @@ def moire(analysis: Analysis) -> float:
     return float(np.clip((peak - 12.0) / 30.0, 0.0, 1.0))
 
 
+# A real background has straight edges too (doors, shelves); a print or phone held up frames the
+# head on three or four sides. Moire needs enough pixels on the face to tell a screen grid from
+# JPEG block noise.
+MIN_FRAMED_SIDES = 0.75
+MOIRE_MIN_FACE_PX = 160
+
+
 def spoof_score(analysis: Analysis) -> float:
-    return float(max(frame_edges(analysis) * 1.0 if frame_edges(analysis) >= 0.5 else 0.0, moire(analysis)))
+    framed = frame_edges(analysis)
+    score = framed if framed >= MIN_FRAMED_SIDES else 0.0
+    if analysis.face_width >= MOIRE_MIN_FACE_PX:
+        score = max(score, moire(analysis))
+    return float(score)
 
 
 def check_liveness(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:

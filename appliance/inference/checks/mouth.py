@@ -1,13 +1,13 @@
-"""Lips closed and no teeth: the inner-lip gap relative to the eye-to-chin distance, and the share
-of the inner-mouth area that is bright and colourless like teeth."""
+"""Lips closed, no teeth, neutral expression: the inner-lip gap and the mouth corners' lift relative
+to the eye-to-chin distance, and the share of the mouth that is bright and colourless like teeth."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
+from appliance.inference.checks.appearance import SkinModel
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
@@ -18,25 +18,31 @@ def lip_gap(analysis: Analysis) -> float:
     return max(float(np.mean(gaps)), 0.0) / max(analysis.eye_to_chin, 1e-6)
 
 
-def teeth_fraction(analysis: Analysis) -> float:
-    """Teeth-like pixels inside the inner lips, per squared mouth width (0 for a closed mouth)."""
+def teeth_fraction(analysis: Analysis) -> float | None:
+    """Share of the outer-lip area that is much brighter and less saturated than the lips.
+
+    The outer lip outline is used, not the inner one, because the mesh model tends to close the
+    inner lips over a smile's teeth. Without colour, teeth and skin cannot be told apart: None.
+    """
+    if analysis.grayscale:
+        return None
     p = analysis.pts[:, :2]
-    width = float(np.linalg.norm(p[lm.MOUTH_LEFT] - p[lm.MOUTH_RIGHT]))
-    if width < 4:
+    mouth = analysis.region_mask(p[list(lm.OUTER_LIPS)])
+    lab = SkinModel(analysis).pixels(mouth)
+    if len(lab) < 10:
         return 0.0
-    inner = analysis.region_mask(p[list(lm.INNER_LIPS)])
-    if not inner.any():
-        return 0.0
-    lips_hull = cv2.convexHull(p[[*lm.INNER_LIPS, lm.MOUTH_LEFT, lm.MOUTH_RIGHT, 0, 17]].astype(np.int32))
-    lips = analysis.region_mask(lips_hull.reshape(-1, 2)) & ~inner
-    luma = analysis.luma.astype(np.float32)
-    lip_luma = float(np.median(luma[lips > 0])) if lips.any() else float(np.median(luma[inner > 0]))
-    bright = luma > lip_luma + 35
-    if not analysis.grayscale:
-        hsv = cv2.cvtColor(analysis.bgr, cv2.COLOR_BGR2HSV)
-        bright &= hsv[..., 1] < 110
-    count = int(np.count_nonzero(bright & (inner > 0)))
-    return count / (width * width)
+    lightness = lab[:, 0]
+    chroma = np.linalg.norm(lab[:, 1:] - 128.0, axis=1)
+    teeth = (lightness > np.median(lightness) + 30) & (chroma < max(0.6 * float(np.median(chroma)), 6.0))
+    return float(np.mean(teeth))
+
+
+def corner_lift(analysis: Analysis) -> float:
+    """How far the mouth corners sit above the lips' centre (a smile), per eye-to-chin distance."""
+    q = analysis.upright
+    centre = (q[lm.LIP_UPPER_INNER[1], 1] + q[lm.LIP_LOWER_INNER[1], 1]) / 2
+    corners = (q[lm.MOUTH_LEFT, 1] + q[lm.MOUTH_RIGHT, 1]) / 2
+    return float(centre - corners) / max(analysis.eye_to_chin, 1e-6)
 
 
 def check_mouth(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
@@ -44,10 +50,16 @@ def check_mouth(analysis: Analysis, settings: ChecksSettings) -> list[CheckResul
         return []
     cfg = settings.mouth
     gap = lip_gap(analysis)
-    teeth = teeth_fraction(analysis)
-    return [
+    lift = corner_lift(analysis)
+    results = [
         result("mouth_closed", "mouth", gap, cfg.max_open_ratio, gap <= cfg.max_open_ratio,
                "请自然闭上嘴", "Close your lips naturally"),
-        result("mouth_no_teeth", "mouth", teeth, cfg.max_teeth_fraction, teeth <= cfg.max_teeth_fraction,
-               "请不要露齿，保持自然表情", "No teeth showing: keep a neutral expression"),
+        result("mouth_neutral", "mouth", lift, cfg.max_smile, lift <= cfg.max_smile,
+               "请保持自然表情，不要笑", "Keep a neutral expression: no smile"),
     ]
+    teeth = teeth_fraction(analysis)
+    if teeth is not None:
+        results.append(result("mouth_no_teeth", "mouth", teeth, cfg.max_teeth_fraction,
+                              teeth <= cfg.max_teeth_fraction,
+                              "请不要露齿，保持自然表情", "No teeth showing: keep a neutral expression"))
+    return results

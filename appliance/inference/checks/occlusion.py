@@ -41,11 +41,11 @@ def ear_visibility(analysis: Analysis, skin: SkinModel) -> tuple[float, float]:
         region = box_mask(analysis.bgr.shape, x + direction * 0.02 * width, eye_y,
                           x + direction * 0.16 * width, nose_y)
         if analysis.person_mask is not None:
-            region = region & ((analysis.person_mask > 0.5).astype(np.uint8) * 255)
+            region = region & ((analysis.person_mask > 0.3).astype(np.uint8) * 255)
         lab = skin.pixels(region)
         total = max(int(np.count_nonzero(box_mask(analysis.bgr.shape, x + direction * 0.02 * width, eye_y,
                                                     x + direction * 0.16 * width, nose_y))), 1)
-        scores.append(float(np.count_nonzero(skin.skin_like(lab, 0.4, 18.0))) / total if len(lab) else 0.0)
+        scores.append(float(np.count_nonzero(skin.skin_like(lab, 0.5, 25.0))) / total if len(lab) else 0.0)
     return scores[0], scores[1]
 
 
@@ -55,11 +55,13 @@ def check_occlusion(analysis: Analysis, settings: ChecksSettings) -> list[CheckR
     cfg = settings.occlusion
     skin = SkinModel(analysis)
     cover = brow_cover(analysis, skin)
-    left, right = ear_visibility(analysis, skin)
-    ears = min(left, right)
-    return [
+    results = [
         result("hair_over_brows", "occlusion", cover, cfg.max_brow_cover, cover <= cfg.max_brow_cover,
                "请把刘海拨开，露出眉毛和额头", "Move your hair off the eyebrows and forehead"),
-        result("ears_visible", "occlusion", ears, cfg.min_ear_visibility, ears >= cfg.min_ear_visibility,
-               "请把头发拢到耳后，露出双耳", "Tuck your hair behind your ears so both ears show"),
     ]
+    if cfg.check_ears:
+        ears = min(ear_visibility(analysis, skin))
+        results.append(result("ears_visible", "occlusion", ears, cfg.min_ear_visibility,
+                              ears >= cfg.min_ear_visibility,
+                              "请把头发拢到耳后，露出双耳", "Tuck your hair behind your ears so both ears show"))
+    return results

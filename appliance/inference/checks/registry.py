@@ -7,6 +7,7 @@ from appliance.inference.checks.base import CheckFn
 from appliance.inference.checks.clothing import check_clothing
 from appliance.inference.checks.eyes import check_eyes
 from appliance.inference.checks.face_count import check_face_count
+from appliance.inference.checks.frame import check_frame
 from appliance.inference.checks.geometry import check_geometry
 from appliance.inference.checks.glasses import check_glasses
 from appliance.inference.checks.headwear import check_headwear
@@ -19,6 +20,7 @@ from appliance.inference.checks.sharpness import check_sharpness
 
 ALL_CHECKS: tuple[CheckFn, ...] = (
     check_face_count,
+    check_frame,
     check_geometry,
     check_pose,
     check_eyes,
