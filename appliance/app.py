@@ -7,10 +7,40 @@ tests and the demo swap a piece (camera, pins, server) by passing another one in
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from appliance.binding.binder import CodeBinder
+from appliance.binding.decoders import load_decoders
+from appliance.booth import DEMO_ADVISORY_CHECKS, DEMO_SESSION_CODE, Booth, DemoCodeCard, Service
+from appliance.booth_ports import (
+    CollectionRun,
+    CropOnlyProducer,
+    EngineGuide,
+    QrCodeReader,
+    SharpestStill,
+    StorePhotoSink,
+)
+from appliance.capture.button import ButtonEvent, build_button
+from appliance.capture.camera.factory import build_camera
+from appliance.capture.leds import build_ring
+from appliance.capture.ring_animator import build_ring_animator
 from appliance.inference.engine import Analyzer
 from appliance.inference.runtime import ModelStore
+from appliance.produce.encode import encode_in_window
+from appliance.session.driver import SessionDriver, SharedCamera
+from appliance.session.events import EventBus
+from appliance.session.listeners import EventLogger
+from appliance.session.liveness import LivenessTracker
+from appliance.session.machine import SessionMachine
+from appliance.session.ports import MonotonicClock
 from appliance.settings import Settings
+from appliance.store.photo_store import PhotoStore
+from appliance.system.notify import SystemdNotifier, watchdog_interval
+from appliance.system.watchdog import WatchdogFeeder
+from appliance.uplink.worker import uplink_from_settings
+
+if TYPE_CHECKING:
+    from appliance.web.server import WebServer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,3 +57,134 @@ def build_models(settings: Settings) -> ModelStore:
 
 def build_analyzer(settings: Settings, models: ModelStore | None = None) -> Analyzer:
     return Analyzer(models or build_models(settings), settings.checks)
+
+
+# --- The booth (`appliance run`): builders for every part, then the assembled Booth. ---------------
+
+
+def build_store(settings: Settings) -> PhotoStore:
+    store_settings = settings.store.model_copy(update={"dir": resolve_path(settings.store.dir)})
+    return PhotoStore.from_settings(store_settings)
+
+
+def build_binder(settings: Settings, store: PhotoStore | None = None) -> CodeBinder:
+    # The store files photos by content hash and keeps capture codes sealed, so it cannot yet say
+    # whether a code was photographed before; until it can, every code is a first capture.
+    return CodeBinder(settings.codes, load_decoders(settings.codes), captured_lookup=lambda _key: None)
+
+
+def build_guide(settings: Settings, analyzer: Analyzer, advisory: tuple[str, ...] = ()) -> EngineGuide:
+    return EngineGuide(analyzer, advisory)
+
+
+def build_producer(settings: Settings, analyzer: Analyzer, advisory: tuple[str, ...] = ()) -> CropOnlyProducer:
+    spec = settings.produce.spec()
+
+    def encode(bgr: Any) -> bytes:
+        return encode_in_window(bgr, int(spec.min_kb * 1000), int(spec.max_kb * 1000)).data
+
+    return CropOnlyProducer(analyzer, encode, advisory)
+
+
+def build_session(
+    settings: Settings,
+    *,
+    code_reader: QrCodeReader,
+    guide: EngineGuide,
+    still_source: Any,
+    producer: CropOnlyProducer,
+    sink: StorePhotoSink,
+    bus: EventBus | None = None,
+) -> SessionMachine:
+    return SessionMachine(
+        settings.session,
+        code_reader=code_reader,
+        guide=guide,
+        still_source=still_source,
+        picker=SharpestStill(),
+        producer=producer,
+        sink=sink,
+        clock=MonotonicClock(),
+        bus=bus or EventBus(),
+        liveness=LivenessTracker(settings.session.liveness),
+    )
+
+
+def build_booth(
+    settings: Settings,
+    *,
+    demo: bool = False,
+    serve: bool = True,
+    pin_factory: Any = None,
+    operator_password: str | None = None,
+    settings_file: Path | None = None,
+) -> Booth:
+    """Every part of the running booth from one validated settings tree, in start order.
+
+    `pin_factory` is passed to the button and the ring (gpiozero's MockFactory in tests); without
+    it the real GPIO is required unless the settings choose the simulated button and virtual ring.
+    """
+    advisory = DEMO_ADVISORY_CHECKS if demo else ()
+    data_dir = resolve_path(settings.device.data_dir)
+    models = build_models(settings)
+    analyzer = build_analyzer(settings, models)
+    store = build_store(settings)
+    run = CollectionRun(session_code=DEMO_SESSION_CODE if demo else "")
+    reader = QrCodeReader(build_binder(settings, store), run, settings.codes.scanner)
+    camera = build_camera(settings)
+    shared = SharedCamera(camera)
+    bus = EventBus()
+    frames: Any = shared
+    if demo:
+        card = DemoCodeCard(shared, settings.capture.camera.lores_size)
+        bus.subscribe(card.on_event)
+        frames = card
+    guide = build_guide(settings, analyzer, advisory)
+    machine = build_session(
+        settings, code_reader=reader, guide=guide, still_source=frames,
+        producer=build_producer(settings, analyzer, advisory),
+        sink=StorePhotoSink(store, resolve_path(settings.store.dir)), bus=bus,
+    )
+    bus.subscribe(EventLogger())
+    driver = SessionDriver(machine, frames, MonotonicClock(), settings.session)
+    button = build_button(settings, pin_factory)
+    ring = build_ring(settings, pin_factory)
+    animator = build_ring_animator(settings, ring, settings.session.countdown_s)
+    guide.lighting_listeners.append(lambda luma, _balance: animator.lighting_measured(luma, None))
+    bus.subscribe(lambda event: animator.state_changed(event.target) if event.kind == "transition" else None)
+    button.add_listener(lambda event: machine.button_pressed() if event is ButtonEvent.PRESS
+                        else machine.button_long_pressed())
+    uplink = uplink_from_settings(store, settings.device.device_id, settings.uplink)
+    parts: dict[str, Any] = {
+        "settings": settings, "analyzer": analyzer, "store": store, "run": run, "reader": reader,
+        "camera": camera, "frames": frames, "bus": bus, "machine": machine, "driver": driver,
+        "button": button, "ring": ring, "animator": animator, "uplink": uplink, "guide": guide,
+    }
+    services = [
+        Service("store", lambda: None, store.close),
+        Service("camera", camera.start, camera.stop),
+        Service("LED ring", animator.start, lambda: (animator.stop(), ring.close())),
+        Service("button", lambda: None, button.close),
+    ]
+    if uplink is not None:
+        services.append(Service("uplink", uplink.start, uplink.stop))
+    services.append(Service("session", driver.start, driver.stop))
+    notifier = SystemdNotifier.from_environment()
+    watchdog = WatchdogFeeder(notifier, watchdog_interval(), settings.system.heartbeat_timeout_s)
+    services.append(Service("watchdog", watchdog.start, watchdog.stop))
+    booth = Booth(services, parts, notifier=notifier, watchdog=watchdog)
+    if serve:
+        web = build_web(settings, parts, demo=demo, data_dir=data_dir,
+                        operator_password=operator_password, settings_file=settings_file)
+        parts["web"] = web
+        services.append(Service("web screen", web.start, web.stop))
+        booth.ready_url = (settings.web.host, web.port_hint)
+    return booth
+
+
+def build_web(settings: Settings, parts: dict[str, Any], *, demo: bool, data_dir: Path,
+              operator_password: str | None = None, settings_file: Path | None = None) -> WebServer:
+    from appliance.web.server import build_web_server  # Flask loads only when the screen is served
+
+    return build_web_server(settings, parts, demo=demo, data_dir=data_dir,
+                            operator_password=operator_password, settings_file=settings_file)

@@ -14,6 +14,8 @@ import numpy as np
 
 from appliance.errors import ImageError
 
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")
+
 
 @dataclass(frozen=True)
 class LoadedImage:
@@ -55,7 +57,8 @@ def decode_image(data: bytes, name: str = "<bytes>", max_pixels: int = 60_000_00
     array = np.frombuffer(data, dtype=np.uint8)
     bgr = cv2.imdecode(array, cv2.IMREAD_COLOR)
     if bgr is None:
-        kind = "not an image" if size is None else "image data is corrupt or in an unsupported format"
+        looks_like_image = size is not None or data.startswith(IMAGE_SIGNATURES)
+        kind = "image data is corrupt or in an unsupported format" if looks_like_image else "not an image"
         raise ImageError(kind)
     if bgr.shape[0] * bgr.shape[1] > max_pixels:
         raise ImageError(f"image too large: {bgr.shape[1]}x{bgr.shape[0]} pixels")

@@ -13,8 +13,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from appliance.binding.config import CodesSettings
+from appliance.capture.config import CaptureSettings
 from appliance.errors import SettingsError
 from appliance.inference.config import ChecksSettings, RuntimeSettings
+from appliance.produce.config import ProduceSettings
+from appliance.session.config import SessionSettings
+from appliance.store.config import StoreSettings
+from appliance.system.config import SystemSettings
+from appliance.uplink.config import UplinkSettings
+from appliance.web.config import WebSettings
 
 
 class DeviceSettings(BaseModel):
@@ -32,6 +40,14 @@ class Settings(BaseModel):
     device: DeviceSettings = DeviceSettings()
     runtime: RuntimeSettings = RuntimeSettings()
     checks: ChecksSettings = ChecksSettings()
+    codes: CodesSettings = CodesSettings()
+    store: StoreSettings = StoreSettings()
+    uplink: UplinkSettings = UplinkSettings()
+    capture: CaptureSettings = CaptureSettings()
+    session: SessionSettings = SessionSettings()
+    system: SystemSettings = SystemSettings()
+    produce: ProduceSettings = ProduceSettings()
+    web: WebSettings = WebSettings()
 
 
 def _field_range(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:

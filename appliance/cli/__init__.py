@@ -17,6 +17,13 @@ from appliance.errors import ApplianceError
 # Each module defines register(subparsers) and sets `func` on its parser.
 SUBCOMMANDS = (
     "appliance.cli.check",
+    "appliance.cli.code",
+    "appliance.cli.ingest",
+    "appliance.cli.doctor",
+    "appliance.cli.run",
+    "appliance.cli.operator",
+    "appliance.cli.produce",
+    "appliance.cli.sheet",
 )
 
 

@@ -29,6 +29,51 @@ class Analysis:
     rotation: int = 0  # degrees the image had to be turned for a face to be found
     timings: dict[str, float] = field(default_factory=dict)
     product: bool = False  # the image is a produced 480x640 photo, not a capture
+    # Source pixels per pixel of `bgr`: checks run on a reduced copy of a large still, and report
+    # sizes in the source's pixels.
+    pixel_scale: float = 1.0
+    work: Analysis | None = None  # the reduced copy the checks read, when `bgr` is large
+
+    @property
+    def for_checks(self) -> Analysis:
+        return self.work if self.work is not None else self
+
+    def scaled(self, factor: float, bgr: np.ndarray) -> Analysis:
+        """The same findings for `bgr`, an image `factor` times this one's size."""
+        faces = [Detection(box=f.box * factor, keypoints=f.keypoints * factor, score=f.score) for f in self.faces]
+        mesh = None
+        if self.mesh is not None:
+            roi = self.mesh.roi
+            mesh = FaceMesh(points=self.mesh.points * factor, presence=self.mesh.presence,
+                            roi=type(roi)(roi.cx * factor, roi.cy * factor, roi.size * factor, roi.angle))
+        eyes = None
+        if self.eyes is not None:
+            eyes = tuple(EyeDetail(contour=e.contour * factor, iris=e.iris * factor) for e in self.eyes)
+        mask = None
+        if self.person_mask is not None:
+            mask = cv2.resize(self.person_mask, (bgr.shape[1], bgr.shape[0]), interpolation=cv2.INTER_LINEAR)
+        return Analysis(bgr=bgr, grayscale=self.grayscale, live=self.live, faces=faces, mesh=mesh, eyes=eyes,
+                        person_mask=mask, rotation=self.rotation, timings=self.timings, product=self.product,
+                        pixel_scale=self.pixel_scale / factor)
+
+    @cached_property
+    def lab(self) -> np.ndarray:
+        return cv2.cvtColor(self.bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
+
+    @cached_property
+    def overview(self) -> tuple[np.ndarray, np.ndarray | None, float]:
+        """(bgr, person mask, factor) reduced to ~400 px: enough for background and clothing
+        statistics, which do not need a still's full resolution."""
+        height, width = self.bgr.shape[:2]
+        factor = min(1.0, 400.0 / max(height, width))
+        if factor >= 1.0:
+            return self.bgr, self.person_mask, 1.0
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        mask = None
+        if self.person_mask is not None:
+            mask = cv2.resize(self.person_mask, size, interpolation=cv2.INTER_AREA)
+        # sampled, not averaged: averaging would smooth away the clutter the background check measures
+        return cv2.resize(self.bgr, size, interpolation=cv2.INTER_NEAREST), mask, factor
 
     @property
     def face(self) -> Detection | None:

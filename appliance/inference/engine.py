@@ -29,6 +29,9 @@ MAX_VERIFIED_FACES = 8
 # second, smaller face counts on the detector's confidence alone.
 MESH_VERIFY_MIN_WIDTH = 80
 SMALL_FACE_MIN_SCORE = 0.7
+# Stills larger than this (longest side, px) are analysed on a reduced copy: a face in a booth
+# still spans several hundred pixels even there, more than any model input or check needs.
+WORK_MAX_SIDE = 1600
 
 
 @dataclass
@@ -81,6 +84,23 @@ class Analyzer:
 
     def analyze(self, bgr: np.ndarray, *, live: bool = False, grayscale: bool = False,
                 product: bool = False) -> Analysis:
+        """Findings in `bgr`'s own pixels; a large still is analysed on a reduced copy (kept as
+        `.work` for the checks), since every model input is far smaller than such a still."""
+        height, width = bgr.shape[:2]
+        factor = min(1.0, WORK_MAX_SIDE / max(height, width))
+        if factor >= 1.0:
+            return self._analyze(bgr, live=live, grayscale=grayscale, product=product)
+        start = time.perf_counter()
+        small = cv2.resize(bgr, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA)
+        reduce_ms = (time.perf_counter() - start) * 1000
+        work = self._analyze(small, live=live, grayscale=grayscale, product=product)
+        work.timings["detect"] = work.timings.get("detect", 0.0) + reduce_ms
+        work.pixel_scale = 1.0 / factor
+        full = work.scaled(1.0 / factor, bgr)
+        full.work = work
+        return full
+
+    def _analyze(self, bgr: np.ndarray, *, live: bool, grayscale: bool, product: bool) -> Analysis:
         timings: dict[str, float] = {}
         start = time.perf_counter()
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
@@ -100,7 +120,8 @@ class Analyzer:
                             timings=timings, product=product)
         if faces and mesh is not None:
             start = time.perf_counter()
-            analysis.mesh = self.mesh.run(rgb, roi_from_mesh(mesh.points))
+            # the live path keeps the first fit; a still gets a second pass on the tighter ROI
+            analysis.mesh = mesh if live else self.mesh.run(rgb, roi_from_mesh(mesh.points))
             timings["landmarks"] = (time.perf_counter() - start) * 1000
             start = time.perf_counter()
             analysis.eyes = self.iris.run(rgb, analysis.mesh)
@@ -113,8 +134,9 @@ class Analyzer:
     def evaluate(self, analysis: Analysis) -> list[CheckResult]:
         start = time.perf_counter()
         results: list[CheckResult] = []
+        view = analysis.for_checks
         for check in self.checks:
-            results.extend(check(analysis, self.settings))
+            results.extend(check(view, self.settings))
         analysis.timings["checks"] = (time.perf_counter() - start) * 1000
         return results
 

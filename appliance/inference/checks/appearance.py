@@ -20,20 +20,22 @@ from appliance.inference.analysis import Analysis
 class SkinModel:
     analysis: Analysis
 
-    @cached_property
-    def lab(self) -> np.ndarray:
-        return cv2.cvtColor(self.analysis.bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
 
     @cached_property
     def reference(self) -> np.ndarray:
         """Median L, a, b of the skin (OpenCV 8-bit Lab scale)."""
-        mask = self.analysis.skin_mask > 0
-        if mask.sum() < 20:
+        skin = self.pixels(self.analysis.skin_mask)
+        if len(skin) < 20:
             return np.array([128.0, 128.0, 128.0])
-        return np.median(self.lab[mask], axis=0)
+        return np.median(skin, axis=0)
 
     def pixels(self, mask: np.ndarray) -> np.ndarray:
-        return self.lab[mask > 0]
+        """Lab values under a mask; only the mask's bounding box is read, not the whole image."""
+        x, y, w, h = cv2.boundingRect(mask)
+        if w == 0 or h == 0:
+            return np.empty((0, 3), np.float32)
+        lab = cv2.cvtColor(self.analysis.bgr[y:y + h, x:x + w], cv2.COLOR_BGR2LAB)
+        return lab[mask[y:y + h, x:x + w] > 0].astype(np.float32)
 
     def skin_like(self, lab: np.ndarray, luma_tolerance: float = 0.35, chroma_tolerance: float = 14.0) -> np.ndarray:
         ref = self.reference
@@ -52,6 +54,14 @@ class SkinModel:
         return float(np.linalg.norm(np.median(lab[:, 1:], axis=0) - self.reference[1:]))
 
 
+def skin_model(analysis: Analysis) -> SkinModel:
+    """The analysis' one skin model, so the skin reference is measured once per image."""
+    cached = analysis.__dict__.get("_skin_model")
+    if cached is None:
+        cached = analysis.__dict__["_skin_model"] = SkinModel(analysis)
+    return cached
+
+
 def box_mask(shape: tuple[int, ...], x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
     mask = np.zeros(shape[:2], np.uint8)
     height, width = shape[:2]
@@ -59,6 +69,17 @@ def box_mask(shape: tuple[int, ...], x0: float, y0: float, x1: float, y1: float)
     ya, yb = int(np.clip(min(y0, y1), 0, height)), int(np.clip(max(y0, y1), 0, height))
     mask[ya:yb, xa:xb] = 255
     return mask
+
+
+def within_person(region: np.ndarray, analysis: Analysis, threshold: float) -> np.ndarray:
+    """`region` restricted to where the person mask exceeds `threshold`, touching only its box."""
+    if analysis.person_mask is None:
+        return region
+    x, y, w, h = cv2.boundingRect(region)
+    if w and h:
+        window = region[y:y + h, x:x + w]
+        window[analysis.person_mask[y:y + h, x:x + w] <= threshold] = 0
+    return region
 
 
 def polygon_mask(shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:

@@ -12,12 +12,13 @@ from appliance.inference.config import BACKGROUND_RGB, ChecksSettings
 
 def background_pixels(analysis: Analysis, near_head: bool) -> np.ndarray:
     """BGR pixels confidently outside the person (optionally only in a band around the head)."""
-    if analysis.person_mask is None:
+    bgr, person, factor = analysis.overview
+    if person is None:
         return np.empty((0, 3), np.uint8)
-    outside = analysis.person_mask < 0.1
-    outside = cv2.erode(outside.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    outside = person < 0.1
+    outside = cv2.erode(outside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     if near_head and analysis.mesh is not None:
-        pts = analysis.pts[:, :2]
+        pts = analysis.pts[:, :2] * factor
         x0, y0 = pts.min(axis=0)
         x1, y1 = pts.max(axis=0)
         w, h = x1 - x0, y1 - y0
@@ -26,7 +27,7 @@ def background_pixels(analysis: Analysis, near_head: bool) -> np.ndarray:
         xs = slice(max(int(x0 - w), 0), max(int(x1 + w), 0))
         band[ys, xs] = True
         outside &= band
-    return analysis.bgr[outside]
+    return bgr[outside]
 
 
 def check_background(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:

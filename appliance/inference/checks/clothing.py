@@ -12,13 +12,14 @@ from appliance.inference.config import BACKGROUND_RGB, ChecksSettings
 
 
 def clothing_pixels(analysis: Analysis) -> np.ndarray:
-    if analysis.person_mask is None or analysis.mesh is None:
+    bgr, person, factor = analysis.overview
+    if person is None or analysis.mesh is None:
         return np.empty((0, 3), np.uint8)
     chin_y = analysis.pts[lm.CHIN, 1]
-    start = int(chin_y + 0.35 * analysis.eye_to_chin)
-    body = analysis.person_mask > 0.8
+    start = int((chin_y + 0.35 * analysis.eye_to_chin) * factor)
+    body = person > 0.8
     body[: max(start, 0)] = False
-    return analysis.bgr[body]
+    return bgr[body]
 
 
 def check_clothing(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:

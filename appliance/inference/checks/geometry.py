@@ -51,6 +51,7 @@ def check_geometry(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
         return []
     height, width = analysis.bgr.shape[:2]
     face_w = analysis.face_width
+    source_face_w = face_w * analysis.pixel_scale
     right, left = analysis.eye_centres
     mid = (right + left) / 2
     if analysis.live:
@@ -74,8 +75,8 @@ def check_geometry(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
     fits = room[worst] <= tol
     zh = {"top": "头顶", "bottom": "肩膀", "left": "左侧", "right": "右侧"}[worst]
     results = [
-        result("face_resolution", "geometry", face_w, float(settings.geometry.min_face_width_px),
-               face_w >= settings.geometry.min_face_width_px,
+        result("face_resolution", "geometry", source_face_w, float(settings.geometry.min_face_width_px),
+               source_face_w >= settings.geometry.min_face_width_px,
                "脸部像素不足，成片需要放大，请靠近相机", "Face too small for the photo without enlarging: come closer"),
         result("crop_fits", "geometry", float(np.clip(room[worst] * crop.scale, -9999, 9999)), 0.0, fits,
                f"{zh}离画面边缘太近，请调整位置", f"Too close to the {worst} edge of the frame: leave more room"),

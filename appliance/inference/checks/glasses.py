@@ -10,7 +10,7 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.appearance import SkinModel, box_mask, polygon_mask
+from appliance.inference.checks.appearance import box_mask, polygon_mask, skin_model
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
@@ -35,7 +35,7 @@ def _lens_regions(analysis: Analysis) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def lens_measures(analysis: Analysis) -> tuple[float, float]:
     """(tint 0..1, reflection fraction) over both lenses; the worse eye decides."""
-    skin = SkinModel(analysis)
+    skin = skin_model(analysis)
     tints, glares = [], []
     ref_luma = skin.reference[0]
     for band, lens in _lens_regions(analysis):

@@ -12,20 +12,19 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.appearance import SkinModel, box_mask
+from appliance.inference.checks.appearance import box_mask, skin_model, within_person
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
 
 def cover_score(analysis: Analysis) -> float:
     p = analysis.pts[:, :2]
-    skin = SkinModel(analysis)
+    skin = skin_model(analysis)
     unit = analysis.eye_to_chin
     top = float(p[lm.FOREHEAD, 1])
     x0, x1 = float(p[lm.FACE_RIGHT_EDGE, 0]), float(p[lm.FACE_LEFT_EDGE, 0])
     region = box_mask(analysis.bgr.shape, x0, top - 0.7 * unit, x1, top + 0.05 * unit)
-    if analysis.person_mask is not None:
-        region = region & ((analysis.person_mask > 0.6).astype(np.uint8) * 255)
+    region = within_person(region, analysis, 0.6)
     lab = skin.pixels(region)
     if len(lab) < 20:
         return 0.0

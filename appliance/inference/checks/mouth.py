@@ -7,7 +7,7 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.appearance import SkinModel
+from appliance.inference.checks.appearance import skin_model
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
@@ -28,7 +28,7 @@ def teeth_fraction(analysis: Analysis) -> float | None:
         return None
     p = analysis.pts[:, :2]
     mouth = analysis.region_mask(p[list(lm.OUTER_LIPS)])
-    lab = SkinModel(analysis).pixels(mouth)
+    lab = skin_model(analysis).pixels(mouth)
     if len(lab) < 10:
         return 0.0
     lightness = lab[:, 0]

@@ -11,7 +11,7 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.appearance import SkinModel, box_mask
+from appliance.inference.checks.appearance import SkinModel, box_mask, skin_model, within_person
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
@@ -40,8 +40,7 @@ def ear_visibility(analysis: Analysis, skin: SkinModel) -> tuple[float, float]:
         x = float(p[edge, 0])
         region = box_mask(analysis.bgr.shape, x + direction * 0.02 * width, eye_y,
                           x + direction * 0.16 * width, nose_y)
-        if analysis.person_mask is not None:
-            region = region & ((analysis.person_mask > 0.3).astype(np.uint8) * 255)
+        region = within_person(region, analysis, 0.3)
         lab = skin.pixels(region)
         total = max(int(np.count_nonzero(box_mask(analysis.bgr.shape, x + direction * 0.02 * width, eye_y,
                                                     x + direction * 0.16 * width, nose_y))), 1)
@@ -53,7 +52,7 @@ def check_occlusion(analysis: Analysis, settings: ChecksSettings) -> list[CheckR
     if analysis.mesh is None:
         return []
     cfg = settings.occlusion
-    skin = SkinModel(analysis)
+    skin = skin_model(analysis)
     cover = brow_cover(analysis, skin)
     results = [
         result("hair_over_brows", "occlusion", cover, cfg.max_brow_cover, cover <= cfg.max_brow_cover,

@@ -38,7 +38,7 @@ def check_sharpness(analysis: Analysis, settings: ChecksSettings) -> list[CheckR
     if analysis.mesh is None:
         return []
     cfg = settings.sharpness
-    width = analysis.face_width
+    width = analysis.face_width * analysis.pixel_scale
     results = [
         result("resolution", "sharpness", width, float(cfg.min_face_width_px), width >= cfg.min_face_width_px,
                "分辨率太低：脸部像素太少，请靠近或换用更清晰的照片",

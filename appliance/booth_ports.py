@@ -1,0 +1,238 @@
+"""The real parts behind the session's ports: the engine's guidance, the code reader, the producer,
+the store.
+
+Each adapter is thin on purpose: the state machine only knows the Protocols in session/ports.py, and
+the subsystems only know their own types, so this is the one place that translates between them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from appliance.binding import errors as code_errors
+from appliance.binding.binder import CodeBinder
+from appliance.binding.model import Binding as CodeBinding
+from appliance.binding.roster import Roster
+from appliance.capture.qr import Engine, scan_qr
+from appliance.inference.checks.geometry import OUT_H, OUT_W, target_crop
+from appliance.inference.engine import Analyzer, Report
+from appliance.privacy import mask_code
+from appliance.session.ports import CodeRejected, Guidance, Product
+from appliance.store.photo_store import PHOTOS_DIR, PhotoStore
+
+log = logging.getLogger(__name__)
+
+# Priority of the one message shown, as SPEC §4 and the engine's report order give it.
+_LIVENESS_CHECK = "liveness"
+_SHARPNESS_SIDE = 480
+
+
+def first_failure(checks: Sequence[Any], advisory: Collection[str] = ()) -> Any | None:
+    """The highest-priority failed check that blocks; the engine already orders its report."""
+    for check in checks:
+        if not check.passed and check.id not in advisory:
+            return check
+    return None
+
+
+def verdict_of(checks: Sequence[Any], advisory: Collection[str] = ()) -> str:
+    return "fail" if first_failure(checks, advisory) is not None else "pass"
+
+
+class EngineGuide:
+    """Live guidance from the analysis engine: one message, the mesh for liveness, the spoof score.
+
+    `advisory` lists check ids that are shown but do not block (the demo's portrait smiles and is
+    framed for a portrait screen, which no setting can change); empty on a real booth.
+    """
+
+    def __init__(self, analyzer: Analyzer, advisory: Collection[str] = ()) -> None:
+        self._analyzer = analyzer
+        self.advisory = frozenset(advisory)
+        self.lighting_listeners: list[Callable[[float | None, float | None], None]] = []
+
+    def evaluate(self, frame: np.ndarray) -> Guidance:
+        report = self._analyzer.check(frame, live=True)
+        failed = first_failure(report.checks, self.advisory)
+        mesh = report.analysis.mesh
+        spoof = next((c.value for c in report.checks if c.id == _LIVENESS_CHECK), None)
+        self._report_lighting(report)
+        if failed is None:
+            zh, en = "很好，请保持不动", "Good, hold still"
+        else:
+            zh, en = failed.message_zh, failed.message_en
+        return Guidance(
+            passed=failed is None,
+            message_zh=zh,
+            message_en=en,
+            checks=[c.to_dict() for c in report.checks],
+            landmarks=None if mesh is None else np.asarray(mesh.points, dtype=np.float64),
+            spoof_score=None if spoof is None else float(spoof),
+        )
+
+    def _report_lighting(self, report: Report) -> None:
+        """Feed the LED ring's closed loop with the face's exposure and left/right balance."""
+        values = {c.id: c.value for c in report.checks}
+        luma, balance = values.get("light_exposure"), values.get("light_balance")
+        for listener in self.lighting_listeners:
+            try:
+                listener(luma, balance)
+            except Exception:
+                log.exception("lighting listener failed")
+
+
+@dataclass(frozen=True)
+class BoundStudent:
+    """The session's view of a binding: the three identity fields it masks before showing."""
+
+    binding: CodeBinding = field(repr=False)
+
+    @property
+    def capture_code(self) -> str:
+        return self.binding.key
+
+    @property
+    def name(self) -> str:
+        return self.binding.fields.name
+
+    @property
+    def id_number(self) -> str:
+        return self.binding.fields.id_number
+
+
+@dataclass
+class CollectionRun:
+    """The active collection run (场次) the operator set up: its code and its roster, if any."""
+
+    session_code: str = ""
+    roster: Roster | None = None
+    roster_source: str = ""
+
+
+def split_message(text: str) -> tuple[str, str]:
+    """Binding errors carry 'Chinese / English' in one line; the screen shows them separately."""
+    zh, _, en = text.partition(" / ")
+    return zh.strip(), (en or zh).strip()
+
+
+class QrCodeReader:
+    """Reads capture codes from guidance frames and binds them to the active collection run."""
+
+    def __init__(self, binder: CodeBinder, run: CollectionRun, engine: Engine = "combined") -> None:
+        self._binder = binder
+        self._run = run
+        self._engine = engine
+        self._lock = threading.Lock()
+
+    def replace_binder(self, binder: CodeBinder) -> None:
+        """The operator changed the accepted school codes; the next scan uses them."""
+        with self._lock:
+            self._binder = binder
+
+    def read(self, frame: np.ndarray) -> BoundStudent | CodeRejected | None:
+        results = scan_qr(frame, self._engine)
+        if not results:
+            return None
+        with self._lock:
+            binder = self._binder
+        try:
+            binding = binder.bind(results[0].text, self._run.session_code, self._run.roster)
+        except code_errors.CodeRejected as exc:
+            log.info("capture code refused: %s", exc.reason)
+            return CodeRejected(*split_message(str(exc)))
+        log.info("capture code %s bound", mask_code(binding.key))
+        return BoundStudent(binding)
+
+
+def sharpness(image: np.ndarray) -> float:
+    """Variance of the Laplacian on a downscaled grey copy: higher is sharper."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    scale = _SHARPNESS_SIDE / max(grey.shape)
+    if scale < 1:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+class SharpestStill:
+    """Picks the sharpest still of the burst: blur from motion is what a burst exists to avoid."""
+
+    def best(self, stills: Sequence[np.ndarray]) -> int:
+        return int(np.argmax([sharpness(s) for s in stills])) if stills else -1
+
+
+class CropOnlyProducer:
+    """Crop, scale and level to the standard frame, then check the result with the engine.
+
+    Interim producer until appliance.produce offers its full pipeline (background replacement,
+    file-size window): it never retouches, and it refuses what the engine refuses.
+    """
+
+    def __init__(self, analyzer: Analyzer, encode: Callable[[np.ndarray], bytes],
+                 advisory: Collection[str] = ()) -> None:
+        self._analyzer = analyzer
+        self._encode = encode
+        self._advisory = frozenset(advisory)
+
+    def produce(self, still: np.ndarray) -> Product:
+        analysis = self._analyzer.analyze(still)
+        if analysis.mesh is None:
+            return Product(False, None, "未检测到人脸，请重拍", "No face found; please retake")
+        crop = target_crop(analysis)
+        matrix = np.array([[crop.scale, 0, -crop.x0 * crop.scale], [0, crop.scale, -crop.y0 * crop.scale]])
+        photo = cv2.warpAffine(still, matrix, (OUT_W, OUT_H), flags=cv2.INTER_AREA,
+                               borderMode=cv2.BORDER_REPLICATE)
+        jpeg = self._encode(photo)
+        decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        report = self._analyzer.check(decoded, product=True)
+        return product_from_report(jpeg, report, self._advisory, producer="crop-only")
+
+
+def product_from_report(jpeg: bytes, report: Report, advisory: Collection[str], producer: str) -> Product:
+    failed = first_failure(report.checks, advisory)
+    summary = {
+        "verdict": verdict_of(report.checks, advisory),
+        "engine_verdict": report.verdict,
+        "producer": producer,
+        "advisory": sorted(advisory),
+        "checks": [c.to_dict() for c in report.checks],
+    }
+    if failed is None:
+        return Product(True, jpeg, report=summary)
+    return Product(False, jpeg, failed.message_zh, failed.message_en, report=summary)
+
+
+class StorePhotoSink:
+    """Commits the accepted photo to the durable store and returns the subject's receipt."""
+
+    def __init__(self, store: PhotoStore, store_dir: Path) -> None:
+        self._store = store
+        self._photos = Path(store_dir).resolve() / PHOTOS_DIR
+
+    def commit(self, binding: Any, product: Product) -> dict[str, Any]:
+        if product.jpeg is None:
+            raise ValueError("an accepted product has no JPEG")
+        code_binding: CodeBinding = binding.binding
+        fields = code_binding.fields
+        personal = {
+            "name": fields.name, "id_number": fields.id_number, "student_number": fields.student_number,
+        }
+        record = self._store.commit_accepted(
+            code_binding.session_code, code_binding.key, fields.school_code, product.jpeg, product.report,
+            personal=personal,
+        )
+        return {
+            "session": record.session_code,
+            "capture_code": record.masked_capture_code,
+            "photo": str(self._photos / f"{record.sha256}.jpg"),
+            "sha256": record.sha256,
+            "verdict": product.report.get("verdict", "pass"),
+            "bytes": record.size_bytes,
+        }

@@ -1,0 +1,101 @@
+"""The Raspberry Pi camera through picamera2, with both streams in one configuration.
+
+Switching from a preview mode to a still mode costs 0.5-0.7 s before the first frame, which is
+long enough for the subject to blink or move after passing the checks. So one still configuration
+carries both streams, built once before the camera starts: `main` at full resolution for the photo
+and `lores` for guidance; every request yields a guidance frame and, during a burst, a still.
+picamera2 exists only on Raspberry Pi OS, so it is imported when the camera is opened, never at
+import time, and requests are released with `with` so no buffer is held back from the camera.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+
+from appliance.capture.camera.imaging import yuv420_to_bgr
+from appliance.capture.errors import HardwareUnavailableError
+
+_NOT_INSTALLED = (
+    "camera: picamera2 is not installed (Raspberry Pi OS: apt install python3-picamera2 and create "
+    "the venv with --system-site-packages); on a PC use `appliance run --demo` or camera.kind = 'webcam'"
+)
+
+
+def import_picamera2() -> Any:
+    try:
+        return importlib.import_module("picamera2")
+    except ImportError:
+        raise HardwareUnavailableError(_NOT_INSTALLED) from None
+
+
+def require_pi_camera(camera_num: int) -> None:
+    """Fail with one clear line when picamera2 or the camera itself is missing."""
+    module = import_picamera2()
+    cameras = module.Picamera2.global_camera_info()
+    if len(cameras) <= camera_num:
+        raise HardwareUnavailableError(
+            f"camera: no Raspberry Pi camera number {camera_num} is connected "
+            f"({len(cameras)} found); check the ribbon cable, or use `appliance run --demo`"
+        )
+
+
+class Picamera2Source:
+    def __init__(
+        self,
+        camera_num: int,
+        main_size: tuple[int, int],
+        lores_size: tuple[int, int],
+        fps: float,
+        buffer_count: int = 4,
+    ) -> None:
+        self.name = f"picamera2:{camera_num}"
+        self._camera_num = camera_num
+        self._main_size = main_size
+        self._lores_size = lores_size
+        self._fps = fps
+        self._buffer_count = buffer_count
+        self._camera: Any = None
+        self._config: Any = None
+
+    def open(self) -> None:
+        module = import_picamera2()
+        camera = module.Picamera2(self._camera_num)
+        try:
+            frame_us = int(1_000_000 / self._fps)
+            # "RGB888" is laid out B, G, R in memory: OpenCV's order without a conversion.
+            # YUV420 for lores because older Pi ISPs cannot produce RGB on the low-res output.
+            self._config = camera.create_still_configuration(
+                main={"size": tuple(self._main_size), "format": "RGB888"},
+                lores={"size": tuple(self._lores_size), "format": "YUV420"},
+                buffer_count=self._buffer_count,
+                queue=False,
+                display=None,
+                controls={"FrameDurationLimits": (frame_us, frame_us)},
+            )
+            camera.configure(self._config)
+            camera.start()
+        except Exception:
+            camera.close()
+            raise
+        self._camera = camera
+
+    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        if self._camera is None:
+            raise RuntimeError("camera is not open")
+        with self._camera.captured_request() as request:
+            lores = request.make_array("lores")
+            full = request.make_array("main").copy() if want_full else None
+        width, height = self._lores_size
+        return yuv420_to_bgr(lores, width, height), full
+
+    def close(self) -> None:
+        camera, self._camera = self._camera, None
+        if camera is None:
+            return
+        try:
+            camera.stop()
+        finally:
+            camera.close()

@@ -1,0 +1,34 @@
+"""`appliance operator passwd --data DIR [--username NAME] [--password-stdin]`: set an operator's
+password for the console. There is no default password; without one the console stays locked."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from appliance.web.passwords import OperatorAccounts, PasswordError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("operator", help="operator console accounts")
+    commands = parser.add_subparsers(dest="operator_command", required=True)
+    passwd = commands.add_parser("passwd", help="set (or change) an operator's password")
+    passwd.add_argument("--data", type=Path, default=Path("data"), help="data folder of the booth")
+    passwd.add_argument("--username", default="operator")
+    passwd.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of standard input (for installers)")
+    passwd.set_defaults(func=set_password)
+
+
+def set_password(args: argparse.Namespace) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("新密码 / new password: ")
+        if getpass.getpass("再次输入 / repeat: ") != password:
+            raise PasswordError("operator: the two passwords differ")
+    OperatorAccounts.in_data_dir(args.data).set_password(args.username, password)
+    print(f"operator {args.username}: password set in {args.data.resolve()}")
+    return 0

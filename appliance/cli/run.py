@@ -1,0 +1,107 @@
+"""`appliance run [--demo] [--once] --data DIR --host H --port P`: the booth's main job.
+
+`--demo` needs no camera and no GPIO: the animated demo portrait, a simulated button (keyboard in
+the terminal, a button on the web screen) and a virtual LED ring drawn on the screen. `--once` runs
+one scripted demo session with no input; its last stdout line is the receipt as one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from appliance.booth import ScriptedSubject, demo_overrides
+from appliance.errors import ApplianceError
+from appliance.settings import Settings, load_settings, merge_dicts
+
+DEMO_OPERATOR = "operator"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="run the booth (camera, checks, screen, upload)")
+    parser.add_argument("--demo", action="store_true", help="no camera, no GPIO: demo portrait and simulated parts")
+    parser.add_argument("--once", action="store_true", help="with --demo: one scripted session, print its receipt")
+    parser.add_argument("--data", type=Path, default=None, help="data folder (store, operator password)")
+    parser.add_argument("--host", default=None, help="address of the web screen (default from settings)")
+    parser.add_argument("--port", type=int, default=None, help="port of the web screen (default from settings)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="--once: give up after this many seconds")
+    parser.set_defaults(func=run)
+
+
+def run_settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    data = args.data.resolve() if args.data is not None else None
+    if args.demo:
+        overrides = demo_overrides(str(data or Path("data/demo").resolve()))
+    elif data is not None:
+        overrides = {"device": {"data_dir": str(data)}, "store": {"dir": str(data / "store")}}
+    web: dict[str, Any] = {}
+    if args.host is not None:
+        web["host"] = args.host
+    if args.port is not None:
+        web["port"] = args.port
+    if web:
+        overrides = merge_dicts(overrides, {"web": web})
+    return load_settings(args.settings, overrides)
+
+
+def run(args: argparse.Namespace) -> int:
+    from appliance.app import build_booth  # the models and Flask load only for this command
+
+    if args.once and not args.demo:
+        raise ApplianceError("run: --once needs --demo (a scripted subject exists only in the demo)")
+    logging.basicConfig(level=logging.WARNING if args.once else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = run_settings(args)
+    serve = not args.once or args.port is not None
+    password = secrets.token_urlsafe(12) if args.demo else None
+    booth = build_booth(settings, demo=args.demo, serve=serve, operator_password=password,
+                        settings_file=args.settings)
+    subject = ScriptedSubject(booth.parts["machine"]) if args.once else None
+    if subject is not None:
+        booth.parts["bus"].subscribe(subject.on_event)
+    booth.start()
+    try:
+        if serve:
+            web = booth.parts["web"]
+            print(f"booth screen: http://{web.host}:{web.port}/  operator: http://{web.host}:{web.port}/operator",
+                  flush=True)
+            if password is not None:
+                print(f"demo operator login: {DEMO_OPERATOR} / {password}", flush=True)
+        if subject is not None:
+            receipt = subject.run(args.timeout)
+            print(json.dumps(receipt, ensure_ascii=False), flush=True)
+            return 0
+        return serve_until_signal(booth)
+    finally:
+        booth.stop()
+
+
+def serve_until_signal(booth: Any) -> int:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    if booth.parts.get("settings") is not None and sys.stdin.isatty() and hasattr(booth.parts["button"], "press"):
+        threading.Thread(target=keyboard_button, args=(booth.parts["button"], stop), daemon=True).start()
+    heartbeat = booth.watchdog.heartbeat("main") if booth.watchdog is not None else None
+    booth.run_forever(stop, heartbeat.beat if heartbeat is not None else None)
+    return 0
+
+
+def keyboard_button(button: Any, stop: threading.Event) -> None:
+    """The demo's button on the terminal: Enter = press, 'c' then Enter = long press (cancel)."""
+    print("keyboard button: Enter = press, c + Enter = cancel", flush=True)
+    for line in sys.stdin:
+        if stop.is_set():
+            return
+        if line.strip().lower() == "c":
+            button.long_press()
+        else:
+            button.press()

@@ -1,0 +1,1 @@
+"""The collection server (`appliance serve-ingest`): receives signed uploads from booths."""

@@ -1,0 +1,79 @@
+"""A soft matte of the person that follows hair and shoulder edges in the image itself.
+
+The segmentation model sees 256x256 and gives a blurry silhouette; a guided filter (He, Sun and
+Tang 2010) with the colour photo as the guide keeps its meaning but moves its edges onto the real
+ones. opencv-contrib's ximgproc is not on the device, and the filter is a dozen box filters, so it
+is written here with cv2.boxFilter. Where the booth calibrated an empty-backdrop frame, the
+difference from that frame decides the uncertain edge band, which is sharper than any model.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from appliance.produce.config import MatteSettings
+
+
+def _mean(image: np.ndarray, radius: int) -> np.ndarray:
+    return cv2.boxFilter(image, cv2.CV_32F, (2 * radius + 1, 2 * radius + 1), borderType=cv2.BORDER_REFLECT)
+
+
+def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int, eps: float) -> np.ndarray:
+    """Edge-aware smoothing of `source` (HxW float) steered by a colour `guide` (HxWx3 float 0..1)."""
+    guide = guide.astype(np.float32)
+    source = source.astype(np.float32)
+    mean_i = _mean(guide, radius)
+    mean_p = _mean(source, radius)
+    mean_ip = _mean(guide * source[..., None], radius)
+    cov_ip = mean_ip - mean_i * mean_p[..., None]
+    # per-pixel 3x3 covariance of the guide, regularised, solved for the local linear coefficients
+    var = np.empty((*guide.shape[:2], 3, 3), np.float32)
+    for a in range(3):
+        for b in range(a, 3):
+            value = _mean(guide[..., a] * guide[..., b], radius) - mean_i[..., a] * mean_i[..., b]
+            var[..., a, b] = value
+            var[..., b, a] = value
+    var += eps * np.eye(3, dtype=np.float32)
+    coef = np.linalg.solve(var, cov_ip[..., None])[..., 0]
+    offset = mean_p - np.einsum("hwc,hwc->hw", coef, mean_i)
+    return np.einsum("hwc,hwc->hw", _mean(coef, radius), guide) + _mean(offset, radius)
+
+
+def backdrop_alpha(image: np.ndarray, backdrop: np.ndarray, settings: MatteSettings) -> np.ndarray:
+    """How unlike the empty backdrop each pixel is: 0 = backdrop, 1 = something in front of it."""
+    diff = cv2.GaussianBlur(image.astype(np.float32) - backdrop.astype(np.float32), (3, 3), 0)
+    distance = np.linalg.norm(diff, axis=2)
+    span = max(settings.backdrop_high - settings.backdrop_low, 1.0)
+    return np.clip((distance - settings.backdrop_low) / span, 0.0, 1.0).astype(np.float32)
+
+
+def refine_matte(bgr: np.ndarray, prior: np.ndarray, face_width: float, settings: MatteSettings,
+                 backdrop: np.ndarray | None = None) -> np.ndarray:
+    """Alpha (HxW float32, 0..1) of the person in `bgr` from a coarse probability `prior`."""
+    radius = max(2, round(settings.guided_radius_ratio * face_width))
+    if backdrop is not None:
+        # keep the model's certain core and certain outside; let the backdrop decide the band between
+        band = 2 * radius + 1
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (band, band))
+        person = (prior > 0.5).astype(np.uint8)
+        core = cv2.erode(person, kernel) > 0
+        outside = cv2.dilate(person, kernel) == 0
+        prior = np.where(core, 1.0, np.where(outside, 0.0, backdrop_alpha(bgr, backdrop, settings)))
+    guide = bgr.astype(np.float32) / 255.0
+    alpha = guided_filter(guide, prior.astype(np.float32), radius, settings.guided_eps)
+    # the filter's tails: faint grey left over far from the edge would show as a halo
+    alpha = np.clip((alpha - 0.1) / 0.8, 0.0, 1.0).astype(np.float32)
+    return alpha * main_body(alpha, radius)
+
+
+def main_body(alpha: np.ndarray, radius: int) -> np.ndarray:
+    """1 on and near the largest connected part of the matte, 0 on islands (a chair back, a poster)."""
+    solid = (alpha > 0.5).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    if count <= 2:
+        return np.ones_like(alpha)
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    keep = (labels == largest).astype(np.uint8)
+    size = 2 * radius + 1
+    return cv2.dilate(keep, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))).astype(np.float32)

@@ -1,0 +1,1 @@
+"""The booth's session: states from capture code to committed photo, their events, and liveness."""

@@ -1,0 +1,70 @@
+"""Settings of the booth's session: how a capture is triggered, how long each step may wait, and
+how sure the booth must be that a live person (not a print or a screen) is in front of it.
+
+Bounds keep a collection unit's edits sensible: a countdown of 60 s or a burst of 100 stills would
+make the booth unusable rather than merely different.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StateTimeouts(_Section):
+    """Seconds a state may wait for the subject before the session is abandoned (back to idle)."""
+
+    scanning_s: float = Field(60.0, ge=5.0, le=600.0)
+    confirming_s: float = Field(30.0, ge=5.0, le=600.0)
+    guiding_s: float = Field(90.0, ge=10.0, le=900.0)
+    reviewing_s: float = Field(60.0, ge=5.0, le=600.0)
+    # The receipt stays on screen this long, then the booth is free for the next subject.
+    done_s: float = Field(10.0, ge=1.0, le=120.0)
+    # The error notice stays on screen this long before the booth recovers to idle.
+    failsafe_s: float = Field(3.0, ge=0.0, le=60.0)
+
+
+class LivenessSettings(_Section):
+    """Evidence over video that a live, three-dimensional person is in front of the camera."""
+
+    # Off only for the demo source (a still portrait is flat by nature); the screen says so.
+    required: bool = True
+    require_blink: bool = True
+    require_depth: bool = True
+    # Eye-opening ratio must fall this fraction below the subject's open-eye level to count as closed.
+    blink_drop: float = Field(0.5, ge=0.1, le=0.8)
+    # A natural blink lasts ~0.1-0.4 s; an eye closed longer is a deliberate squint or a swapped print.
+    blink_max_s: float = Field(0.6, ge=0.1, le=2.0)
+    # Homography residual explained by landmark depth, as a fraction of the inter-ocular distance.
+    min_parallax_ratio: float = Field(0.006, ge=0.001, le=0.2)
+    # Share of the homography residual explained by landmark depth: noise alone explains ~0.005
+    # with 468 points; defaults tuned with scripts/bench_liveness.py.
+    min_depth_r2: float = Field(0.05, ge=0.01, le=0.99)
+    # Frame pairs that must show depth parallax before motion counts as three-dimensional.
+    min_depth_pairs: int = Field(2, ge=1, le=30)
+    # Single-frame presentation-attack score (0 live .. 1 spoof) above which liveness is refused.
+    max_spoof_score: float = Field(0.5, ge=0.05, le=1.0)
+    # Face missing this many consecutive frames (or jumping across the frame) starts the evidence over.
+    max_missing_frames: int = Field(5, ge=1, le=60)
+    history_frames: int = Field(45, ge=10, le=300)
+
+
+class SessionSettings(_Section):
+    """One subject's walk through the booth, from capture code to committed photo."""
+
+    # Shoot automatically after this many consecutive frames that pass every check (0 = never).
+    auto_capture_frames: int = Field(7, ge=0, le=120)
+    button_capture: bool = True
+    countdown_s: float = Field(3.0, ge=0.0, le=10.0)
+    burst_size: int = Field(3, ge=1, le=10)
+    # Retakes after the first attempt; the subject sees the result each time.
+    retake_limit: int = Field(3, ge=0, le=20)
+    # Ticks the driver gives the machine when no frame arrives, so timeouts fire on a dead camera too.
+    tick_interval_s: float = Field(0.1, ge=0.01, le=1.0)
+    # Upper bound on frames analysed per second; a camera that returns at once is not spun on.
+    max_fps: float = Field(30.0, ge=1.0, le=120.0)
+    timeouts: StateTimeouts = StateTimeouts()
+    liveness: LivenessSettings = LivenessSettings()

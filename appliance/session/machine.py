@@ -1,0 +1,393 @@
+"""One subject's walk through the booth, driven by inputs and reported as events.
+
+Inputs (frames, button presses, screen actions, clock ticks) may arrive from several threads (camera
+loop, GPIO callbacks, web requests); they are serialised by one lock so the session is always in
+exactly one state. The transition table lives in `chart.BoothChart`; this class does each state's
+work through the injected ports and publishes an event for every transition, so the screen, the
+LEDs, the store and the log follow the session without being called by it. Any exception in a state
+lands in `failsafe`, is logged, and recovers to idle; nothing of an unaccepted attempt is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from appliance.privacy import mask_code, mask_id_number, mask_name
+from appliance.session.chart import TIMED_STATES, BoothChart
+from appliance.session.config import SessionSettings
+from appliance.session.events import GUIDANCE, NOTICE, TRANSITION, EventBus, SessionEvent, safe_payload
+from appliance.session.liveness import LivenessTracker
+from appliance.session.ports import (
+    Binding,
+    Clock,
+    CodeReader,
+    CodeRejected,
+    Guidance,
+    Guide,
+    PhotoSink,
+    Producer,
+    Product,
+    StillPicker,
+    StillSource,
+)
+
+log = logging.getLogger(__name__)
+
+WEB_ACTIONS = ("start", "accept", "retake", "cancel")
+# States the subject can cancel from (the others are short and automatic, or already idle).
+_CANCELLABLE = {"scanning", "confirming", "guiding", "countdown", "reviewing"}
+_LIVE_TRACKED = {"guiding", "countdown"}
+_NOT_RUNNING = {"idle", "failsafe", "done"}
+
+
+class SessionFault(Exception):
+    """A port broke its contract (empty burst, index out of range); handled by the failsafe."""
+
+
+class SessionMachine:
+    def __init__(
+        self,
+        settings: SessionSettings,
+        *,
+        code_reader: CodeReader,
+        guide: Guide,
+        still_source: StillSource,
+        picker: StillPicker,
+        producer: Producer,
+        sink: PhotoSink,
+        clock: Clock,
+        bus: EventBus,
+        liveness: LivenessTracker,
+        new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12],
+    ) -> None:
+        self._settings = settings
+        self._reader = code_reader
+        self._guide = guide
+        self._still_source = still_source
+        self._picker = picker
+        self._producer = producer
+        self._sink = sink
+        self._clock = clock
+        self.bus = bus
+        self._liveness = liveness
+        self._new_run_id = new_run_id
+        self._lock = threading.RLock()
+        self._chart = BoothChart()
+        self._seq = 0
+        self._run_id = ""
+        self._entered_at = clock.now()
+        self._last_notice: tuple[str, str] | None = None
+        self._discard()
+
+    # -- inputs -------------------------------------------------------------------------------
+
+    def frame(self, frame: np.ndarray) -> None:
+        self._handle(self._on_frame, frame)
+
+    def button_pressed(self) -> None:
+        self._handle(self._on_button)
+
+    def button_long_pressed(self) -> None:
+        """Cancel: the subject walks away from whatever they were doing."""
+        self._handle(self._cancel, "button")
+
+    def web_action(self, name: str) -> None:
+        if name not in WEB_ACTIONS:
+            raise ValueError(f"unknown session action {name!r}; expected one of {', '.join(WEB_ACTIONS)}")
+        self._handle(self._on_web_action, name)
+
+    def tick(self, now: float | None = None) -> None:
+        self._handle(self._on_tick, now)
+
+    def camera_lost(self, reason: str) -> None:
+        """The camera failed; an attempt in progress cannot be finished and is abandoned."""
+        self._handle(self._on_camera_lost, reason)
+
+    # -- what the screen asks -----------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return str(self._chart.current_state_value)
+
+    @property
+    def run_id(self) -> str:
+        return self._run_id
+
+    def preview(self) -> bytes | None:
+        """The produced JPEG while the subject reviews it; personal data, so never in an event."""
+        with self._lock:
+            return self._product.jpeg if self._product is not None and self.state == "reviewing" else None
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a screen that connects mid-session needs to draw the current state."""
+        with self._lock:
+            return {
+                "state": self.state,
+                "run_id": self._run_id,
+                "identity": self._masked_identity(),
+                "retakes_left": self._retakes_left(),
+                "guidance": self._last_guidance,
+            }
+
+    # -- machinery ----------------------------------------------------------------------------
+
+    def _handle(self, action: Callable[..., None], *args: Any) -> None:
+        with self._lock:
+            try:
+                action(*args)
+                self._advance()
+            except Exception as exc:
+                log.exception("session %s failed in state %s", self._run_id or "-", self.state)
+                self._fail(exc)
+
+    def _now(self) -> float:
+        return self._clock.now()
+
+    def _go(self, event: str, **payload: Any) -> None:
+        source = self.state
+        self._chart.send(event)
+        target = self.state
+        self._entered_at = self._now()
+        self._last_notice = None
+        if target == "idle":
+            self._discard()
+        elif target == "guiding":
+            self._streak = 0
+            self._last_guidance = None
+        self._publish(TRANSITION, event, source, target, payload)
+
+    def _publish(self, kind: str, event: str, source: str, target: str, payload: dict[str, Any]) -> None:
+        self._seq += 1
+        self.bus.publish(
+            SessionEvent(
+                kind=kind, event=event, source=source, target=target, session=self._run_id,
+                seq=self._seq, at=self._now(), payload=safe_payload(payload),
+            )
+        )
+
+    def _notice(self, event: str, zh: str, en: str, **extra: Any) -> None:
+        """Tell the subject why nothing happened; repeated notices in one state are sent once."""
+        if self._last_notice == (zh, en):
+            return
+        self._last_notice = (zh, en)
+        self._publish(NOTICE, event, self.state, self.state, {"message_zh": zh, "message_en": en, **extra})
+
+    def _discard(self) -> None:
+        """Forget everything about the subject: nothing unaccepted outlives its session."""
+        self._binding: Binding | None = None
+        self._stills: list[np.ndarray] = []
+        self._chosen: np.ndarray | None = None
+        self._product: Product | None = None
+        self._retakes_used = 0
+        self._streak = 0
+        self._last_guidance: dict[str, Any] | None = None
+        self._liveness.reset()
+
+    def _fail(self, exc: Exception) -> None:
+        try:
+            self._discard()
+            if self.state != "failsafe":
+                self._go("fault", error=type(exc).__name__)
+            if self._settings.timeouts.failsafe_s <= 0:
+                self._go("recovered")
+        except Exception:
+            # The table or a listener is broken beyond the failsafe; start over from a fresh table.
+            log.exception("session failsafe could not recover normally; resetting")
+            self._chart = BoothChart()
+            self._discard()
+
+    def _advance(self) -> None:
+        """Run the automatic states (no subject input needed) until one waits for input."""
+        while True:
+            state = self.state
+            if state == "countdown" and self._now() - self._entered_at >= self._settings.countdown_s:
+                if not self._liveness.state().established:
+                    self._go("abort", reason="liveness")
+                    continue
+                self._go("shoot")
+            elif state == "capturing":
+                self._stills = list(self._still_source.capture_stills(self._settings.burst_size))
+                if not self._stills:
+                    raise SessionFault("the camera returned no stills")
+                self._go("captured", count=len(self._stills))
+            elif state == "choosing":
+                index = self._picker.best(self._stills)
+                if not 0 <= index < len(self._stills):
+                    raise SessionFault(f"still picker chose {index} of {len(self._stills)}")
+                self._chosen = self._stills[index]
+                self._stills = []
+                self._go("chosen", index=index)
+            elif state == "producing":
+                assert self._chosen is not None
+                self._product = self._producer.produce(self._chosen)
+                self._chosen = None
+                self._go("produced", **self._product_payload(self._product))
+            elif state == "committing":
+                assert self._binding is not None and self._product is not None
+                receipt = self._sink.commit(self._binding, self._product)
+                self._product = None
+                self._go("committed", receipt=receipt)
+            else:
+                return
+
+    # -- per-input behaviour --------------------------------------------------------------------
+
+    def _on_frame(self, frame: np.ndarray) -> None:
+        state = self.state
+        if state == "scanning":
+            self._scan(frame)
+        elif state in _LIVE_TRACKED:
+            self._guide_frame(self._guide.evaluate(frame))
+
+    def _scan(self, frame: np.ndarray) -> None:
+        result = self._reader.read(frame)
+        if result is None:
+            return
+        if isinstance(result, CodeRejected):
+            self._notice("code_rejected", result.reason_zh, result.reason_en)
+            return
+        self._binding = result
+        self._go("code_read", identity=self._masked_identity())
+
+    def _guide_frame(self, guidance: Guidance) -> None:
+        live = self._liveness.update(guidance.landmarks, self._now(), guidance.spoof_score)
+        passed = guidance.passed and live.established
+        self._streak = self._streak + 1 if passed else 0
+        if guidance.passed and not live.established:
+            message = (live.reason_zh, live.reason_en)
+        else:
+            message = (guidance.message_zh, guidance.message_en)
+        needed = self._settings.auto_capture_frames
+        self._last_guidance = {
+            "passed": passed,
+            "message_zh": message[0],
+            "message_en": message[1],
+            "streak": self._streak,
+            "needed": needed,
+            "face": guidance.landmarks is not None,
+            "checks": safe_payload(guidance.checks),
+            "liveness": live.to_payload(),
+        }
+        state = self.state
+        self._publish(GUIDANCE, "frame", state, state, self._last_guidance)
+        if state == "countdown" and not live.established:
+            self._go("abort", reason="liveness")
+        elif state == "guiding" and needed > 0 and self._streak >= needed:
+            self._go("ready", trigger="auto", seconds=self._settings.countdown_s)
+
+    def _on_button(self) -> None:
+        state = self.state
+        if state == "idle":
+            self._start()
+        elif state == "confirming":
+            self._go("confirmed")
+        elif state == "guiding":
+            self._request_capture()
+        elif state == "reviewing":
+            self._accept()
+        # Elsewhere a press means nothing: a bounce or an impatient second press is harmless.
+
+    def _on_web_action(self, name: str) -> None:
+        state = self.state
+        if name == "start" and state in ("idle", "done"):
+            self._start()
+        elif name == "cancel":
+            self._cancel("screen")
+        elif name == "accept" and state == "confirming":
+            self._go("confirmed")
+        elif name == "accept" and state == "reviewing":
+            self._accept()
+        elif name == "retake" and state == "confirming":
+            self._binding = None
+            self._go("rescan")
+        elif name == "retake" and state == "reviewing":
+            self._retake()
+
+    def _on_tick(self, now: float | None) -> None:
+        state = self.state
+        now = self._now() if now is None else now
+        waited = now - self._entered_at
+        limits = self._settings.timeouts
+        if state in TIMED_STATES and waited >= getattr(limits, TIMED_STATES[state]):
+            self._go("timeout", state=state)
+        elif state == "done" and waited >= limits.done_s:
+            self._go("finished")
+        elif state == "failsafe" and waited >= limits.failsafe_s:
+            self._go("recovered")
+
+    def _on_camera_lost(self, reason: str) -> None:
+        self._notice(
+            "camera_lost", "摄像头暂时不可用，正在重新连接", "The camera is unavailable; reconnecting",
+            reason=reason,
+        )
+        if self.state not in _NOT_RUNNING:
+            raise SessionFault(f"camera lost: {reason}")
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self._run_id = self._new_run_id()
+        self._discard()
+        self._go("start")
+
+    def _cancel(self, by: str) -> None:
+        if self.state in _CANCELLABLE:
+            self._go("cancel", by=by)
+
+    def _request_capture(self) -> None:
+        if not self._settings.button_capture:
+            return
+        live = self._liveness.state()
+        if self._last_guidance is None or not self._last_guidance["face"]:
+            self._notice("capture_refused", "请先站到镜头前", "Please stand in front of the camera first")
+        elif not live.established:
+            self._notice("capture_refused", live.reason_zh, live.reason_en, liveness=live.to_payload())
+        else:
+            self._go("ready", trigger="button", seconds=self._settings.countdown_s)
+
+    def _accept(self) -> None:
+        if self._product is not None and self._product.ok:
+            self._go("accepted")
+        else:
+            self._notice("accept_refused", "这张照片未通过检查，请重拍",
+                         "This photo did not pass the checks; please retake it")
+
+    def _retake(self) -> None:
+        if self._retakes_left() > 0:
+            self._retakes_used += 1
+            self._product = None
+            self._go("retake", retakes_left=self._retakes_left())
+        else:
+            self._notice("retake_refused", "重拍次数已用完，请联系工作人员",
+                         "No retakes left; please ask the staff for help")
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _retakes_left(self) -> int:
+        return max(self._settings.retake_limit - self._retakes_used, 0)
+
+    def _masked_identity(self) -> dict[str, str] | None:
+        if self._binding is None:
+            return None
+        return {
+            "capture_code": mask_code(self._binding.capture_code),
+            "name": mask_name(self._binding.name),
+            "id_number": mask_id_number(self._binding.id_number),
+        }
+
+    def _product_payload(self, product: Product) -> dict[str, Any]:
+        return {
+            "ok": product.ok,
+            "reason_zh": product.reason_zh,
+            "reason_en": product.reason_en,
+            "report": product.report,
+            "retakes_left": self._retakes_left(),
+            "can_accept": product.ok,
+            "can_retake": self._retakes_left() > 0,
+        }

@@ -1,0 +1,109 @@
+"""The session's only ways to touch the world.
+
+The state machine decides; these ports do. Each is a Protocol so that the real parts (the engine's
+live guidance, the capture-code reader, the producer, the store, the camera) and the tests' fakes are
+interchangeable, and so the machine can be driven end to end without a camera, a model or a disk.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Binding(Protocol):
+    """Who is being photographed, as decoded from the capture code (never shown unmasked)."""
+
+    @property
+    def capture_code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def id_number(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class CodeRejected:
+    """A code was seen but cannot be used (wrong session, unreadable payload, already photographed)."""
+
+    reason_zh: str
+    reason_en: str
+
+
+class CodeReader(Protocol):
+    def read(self, frame: np.ndarray) -> Binding | CodeRejected | None:
+        """None when no code is in view, so scanning simply waits for the next frame."""
+        ...
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """The engine's verdict on one live frame: the single most important message, in priority order
+    distance, centring, pose, then eyes/mouth/glasses/light, plus what liveness needs from it."""
+
+    passed: bool
+    message_zh: str
+    message_en: str
+    checks: list[Any] = field(default_factory=list)
+    # 468x3 face-mesh landmarks in image pixels (z in the same scale); None when no face was found.
+    landmarks: np.ndarray | None = None
+    # Single-frame presentation-attack score, 0 (live) .. 1 (print or screen); None when not computed.
+    spoof_score: float | None = None
+
+
+class Guide(Protocol):
+    def evaluate(self, frame: np.ndarray) -> Guidance: ...
+
+
+class StillSource(Protocol):
+    def capture_stills(self, n: int) -> Sequence[np.ndarray]:
+        """A burst of full-resolution stills taken now."""
+        ...
+
+
+class StillPicker(Protocol):
+    def best(self, stills: Sequence[np.ndarray]) -> int:
+        """Index of the still most likely to pass (sharpest, eyes open, best pose)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Product:
+    """A produced photo and the verdict of every check on it."""
+
+    ok: bool
+    jpeg: bytes | None
+    reason_zh: str = ""
+    reason_en: str = ""
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+class Producer(Protocol):
+    def produce(self, still: np.ndarray) -> Product: ...
+
+
+class PhotoSink(Protocol):
+    def commit(self, binding: Binding, product: Product) -> dict[str, Any]:
+        """Store the accepted photo durably and return its receipt (session, masked capture code,
+        photo path, sha256, verdict)."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Monotonic seconds; injected so tests drive time instead of sleeping."""
+        ...
+
+
+class MonotonicClock:
+    """The real clock."""
+
+    def now(self) -> float:
+        return time.monotonic()

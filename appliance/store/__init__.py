@@ -1,0 +1,1 @@
+"""Durable local store of accepted photos, check reports and the upload queue."""

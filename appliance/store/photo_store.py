@@ -1,0 +1,338 @@
+"""The booth's durable store: accepted photos, their check reports and the upload queue.
+
+Nothing accepted may be lost or doubled: the photo file is written atomically before its row is
+committed with synchronous=FULL, the sha256 of the JPEG makes a second commit of the same photo a
+no-op, and the queue state lives in the same database so uploads resume after a restart. Other
+writes (upload receipts, review results) use synchronous=NORMAL: losing one on power loss only
+repeats an idempotent upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from appliance.store.cipher import FieldCipher, PlainCipher, cipher_from_key_file
+from appliance.store.config import StoreSettings
+from appliance.store.disk_guard import FULL_MESSAGE, DiskGuard
+from appliance.store.durable_files import TEMP_SUFFIX, atomic_write, fsync_dir, is_disk_full
+from appliance.store.errors import StorageFullError, StoreError
+from appliance.store.records import PhotoRecord, QueueSummary, UploadItem
+from appliance.store.schema import migrate
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "store.db"
+PHOTOS_DIR = "photos"
+
+_RECORD_SQL = """
+    SELECT p.sha256, p.session_code, p.school_code, p.capture_code, p.size_bytes, p.captured_at,
+           p.accepted_at, q.state, q.attempts, q.last_error, q.review_state, q.review_reason,
+           p.file_purged_at
+    FROM photos p JOIN upload_queue q ON q.photo_id = p.id
+"""
+
+
+class PhotoStore:
+    """One per booth; safe to share between the session machine's thread and the uplink worker."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        cipher: FieldCipher | None = None,
+        disk_guard: DiskGuard | None = None,
+        retention_s: float = 14 * 86400.0,
+        clock: Callable[[], float] = time.time,
+    ):
+        self._dir = Path(directory)
+        self._photos = self._dir / PHOTOS_DIR
+        self._photos.mkdir(parents=True, exist_ok=True)
+        self._cipher = cipher or PlainCipher()
+        self._guard = disk_guard or DiskGuard(self._dir, 200 * 1024 * 1024)
+        self._retention_s = retention_s
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[PhotoRecord], None]] = []
+        self.backup_path: Path | None = None
+        try:
+            self._conn = sqlite3.connect(
+                self._dir / DB_NAME, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self.backup_path = migrate(self._conn, self._dir / DB_NAME)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"store: cannot open {self._dir / DB_NAME}: {exc}") from None
+        self._remove_orphan_files()
+
+    @classmethod
+    def from_settings(cls, settings: StoreSettings, clock: Callable[[], float] = time.time) -> PhotoStore:
+        directory = Path(settings.dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        return cls(
+            directory,
+            cipher=cipher_from_key_file(settings.encryption_key_file),
+            disk_guard=DiskGuard(directory, settings.min_free_mb * 1024 * 1024),
+            retention_s=settings.retention_days * 86400.0,
+            clock=clock,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def add_listener(self, callback: Callable[[PhotoRecord], None]) -> None:
+        """Called after each newly committed accepted photo (the uplink's wake-up); must not block."""
+        self._listeners.append(callback)
+
+    # --- accepting photos -------------------------------------------------------------------
+
+    def check_space(self) -> None:
+        """Raise StorageFullError (a one-line bilingual message) when new captures must stop."""
+        self._guard.check()
+
+    def commit_accepted(
+        self,
+        session_code: str,
+        capture_code: str,
+        school_code: str,
+        jpeg_bytes: bytes,
+        report: dict[str, Any],
+        *,
+        personal: dict[str, Any] | None = None,
+        captured_at: float | None = None,
+    ) -> PhotoRecord:
+        """Store an accepted photo durably and queue it; committing the same bytes again is a no-op."""
+        if not jpeg_bytes.startswith(b"\xff\xd8"):
+            raise StoreError("store: the accepted photo is not a JPEG")
+        sha = hashlib.sha256(jpeg_bytes).hexdigest()
+        existing = self.get(sha)
+        if existing is not None:
+            return existing
+        self._guard.check(len(jpeg_bytes))
+        now = self._clock()
+        file_name = f"{sha}.jpg.enc" if self._cipher.encrypted else f"{sha}.jpg"
+        try:
+            atomic_write(self._photos / file_name, self._cipher.seal(jpeg_bytes))
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise StorageFullError(FULL_MESSAGE) from None
+            raise
+        personal_text = None if personal is None else self._cipher.seal_text(json.dumps(personal))
+        with self._lock, self._full_sync_transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO sessions(session_code, school_code, first_seen_at) VALUES (?, ?, ?)",
+                (session_code, school_code, now),
+            )
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO photos(sha256, session_code, school_code, capture_code, personal,"
+                " file_name, size_bytes, encrypted, captured_at, accepted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    sha, session_code, school_code, self._cipher.seal_text(capture_code), personal_text,
+                    file_name, len(jpeg_bytes), int(self._cipher.encrypted),
+                    now if captured_at is None else captured_at, now,
+                ),
+            )
+            if cursor.rowcount == 1:
+                photo_id = cursor.lastrowid
+                conn.execute(
+                    "INSERT INTO check_reports(photo_id, report_json) VALUES (?, ?)",
+                    (photo_id, json.dumps(report, ensure_ascii=False, sort_keys=True)),
+                )
+                conn.execute("INSERT INTO upload_queue(photo_id, next_attempt_at) VALUES (?, 0)", (photo_id,))
+        record = self.get(sha)
+        assert record is not None
+        log.info("accepted photo %s for %s", sha[:12], record.masked_capture_code)
+        for callback in self._listeners:
+            callback(record)
+        return record
+
+    @contextmanager
+    def _full_sync_transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        conn.execute("PRAGMA synchronous=FULL")
+        try:
+            with self._transaction() as inner:
+                yield inner
+        finally:
+            conn.execute("PRAGMA synchronous=NORMAL")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "disk is full" in str(exc) or "database or disk is full" in str(exc):
+                raise StorageFullError(FULL_MESSAGE) from None
+            raise
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def get(self, sha256: str) -> PhotoRecord | None:
+        with self._lock:
+            row = self._conn.execute(_RECORD_SQL + " WHERE p.sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else self._record(row)
+
+    def recent(self, limit: int = 20) -> list[PhotoRecord]:
+        with self._lock:
+            rows = self._conn.execute(_RECORD_SQL + " ORDER BY p.id DESC LIMIT ?", (limit,)).fetchall()
+        return [self._record(row) for row in rows]
+
+    def read_photo(self, sha256: str) -> bytes:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT file_name, file_purged_at FROM photos WHERE sha256 = ?", (sha256,)
+            ).fetchone()
+        if row is None or row[1] is not None:
+            raise StoreError(f"store: photo {sha256[:12]} is not held locally")
+        try:
+            data = self._cipher.open((self._photos / row[0]).read_bytes())
+        except FileNotFoundError:
+            raise StoreError(f"store: photo file {row[0]} is missing") from None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise StoreError(f"store: photo file {row[0]} is damaged (sha256 differs)")
+        return data
+
+    def queue_summary(self) -> QueueSummary:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COUNT(*),"
+                " SUM(state = 'pending'), SUM(state = 'uploaded'), SUM(state = 'refused'),"
+                " SUM(state = 'uploaded' AND review_state = 'pending'),"
+                " SUM(review_state = 'accepted'), SUM(review_state = 'rejected'),"
+                " MIN(CASE WHEN q.state = 'pending' THEN p.accepted_at END)"
+                " FROM upload_queue q JOIN photos p ON p.id = q.photo_id"
+            ).fetchone()
+            error = self._conn.execute(
+                "SELECT last_error FROM upload_queue WHERE state = 'pending' AND last_error IS NOT NULL"
+                " ORDER BY next_attempt_at DESC LIMIT 1"
+            ).fetchone()
+        counts = [int(v or 0) for v in row[:7]]
+        return QueueSummary(*counts, oldest_pending_at=row[7], last_error=error[0] if error else None)
+
+    # --- the uplink's side ------------------------------------------------------------------
+
+    def due_uploads(self, now: float, limit: int = 16, max_wait_s: float = 3600.0) -> list[UploadItem]:
+        """Pending items whose retry time has come; a retry time further away than `max_wait_s`
+        (the wall clock jumped back) counts as due, so a clock jump cannot park the queue."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT p.sha256, q.attempts, p.session_code, p.school_code, p.capture_code, p.personal,"
+                " p.captured_at, p.accepted_at, p.size_bytes, r.report_json"
+                " FROM upload_queue q JOIN photos p ON p.id = q.photo_id"
+                " JOIN check_reports r ON r.photo_id = p.id"
+                " WHERE q.state = 'pending' AND (q.next_attempt_at <= ? OR q.next_attempt_at > ?)"
+                " ORDER BY q.next_attempt_at, p.id LIMIT ?",
+                (now, now + max_wait_s, limit),
+            ).fetchall()
+        items = []
+        for sha, attempts, session, school, capture, personal, captured, accepted, size, report in rows:
+            binding = {
+                "sha256": sha,
+                "session_code": session,
+                "school_code": school,
+                "capture_code": self._cipher.open_text(capture),
+                "captured_at": captured,
+                "accepted_at": accepted,
+                "size_bytes": size,
+            }
+            personal_dict = None if personal is None else json.loads(self._cipher.open_text(personal))
+            items.append(UploadItem(sha, attempts, binding, json.loads(report), personal_dict))
+        return items
+
+    def next_due_at(self) -> float | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT MIN(next_attempt_at) FROM upload_queue WHERE state = 'pending'"
+            ).fetchone()
+        return row[0]
+
+    def mark_uploaded(self, sha256: str, when: float) -> None:
+        self._set_queue(sha256, "state = 'uploaded', uploaded_at = ?, last_error = NULL", (when,))
+
+    def mark_retry(self, sha256: str, error: str, next_attempt_at: float) -> None:
+        self._set_queue(
+            sha256, "attempts = attempts + 1, last_error = ?, next_attempt_at = ?", (error, next_attempt_at)
+        )
+
+    def mark_refused(self, sha256: str, reason: str) -> None:
+        """The server refused the photo for good (it needs a person, not another retry)."""
+        self._set_queue(sha256, "state = 'refused', attempts = attempts + 1, last_error = ?", (reason,))
+
+    def awaiting_review(self, limit: int = 100) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT p.sha256 FROM upload_queue q JOIN photos p ON p.id = q.photo_id"
+                " WHERE q.state = 'uploaded' AND q.review_state = 'pending' ORDER BY q.uploaded_at LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def record_review(self, sha256: str, state: str, reason: str | None, when: float) -> None:
+        if state not in ("pending", "accepted", "rejected"):
+            raise StoreError(f"store: unknown review state {state!r}")
+        self._set_queue(sha256, "review_state = ?, review_reason = ?, reviewed_at = ?", (state, reason, when))
+
+    def _set_queue(self, sha256: str, assignments: str, values: tuple[Any, ...]) -> None:
+        with self._lock, self._transaction() as conn:
+            conn.execute(
+                f"UPDATE upload_queue SET {assignments}"
+                " WHERE photo_id = (SELECT id FROM photos WHERE sha256 = ?)",
+                (*values, sha256),
+            )
+
+    # --- housekeeping -----------------------------------------------------------------------
+
+    def purge_expired(self, now: float | None = None) -> int:
+        """Delete local photo files the server confirmed more than the retention period ago."""
+        now = self._clock() if now is None else now
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT p.id, p.file_name FROM photos p JOIN upload_queue q ON q.photo_id = p.id"
+                " WHERE q.state = 'uploaded' AND p.file_purged_at IS NULL AND q.uploaded_at <= ?",
+                (now - self._retention_s,),
+            ).fetchall()
+        for photo_id, file_name in rows:
+            with self._lock, self._transaction() as conn:
+                conn.execute("UPDATE photos SET file_purged_at = ? WHERE id = ?", (now, photo_id))
+            with suppress(FileNotFoundError):
+                (self._photos / file_name).unlink()
+        if rows:
+            fsync_dir(self._photos)
+        return len(rows)
+
+    def _remove_orphan_files(self) -> None:
+        """A crash between file write and row commit leaves a file no row points to; the photo was
+        never reported accepted, so removing it loses nothing."""
+        with self._lock:
+            known = {row[0] for row in self._conn.execute("SELECT file_name FROM photos")}
+        for entry in os.scandir(self._photos):
+            if entry.name.endswith(TEMP_SUFFIX) or entry.name not in known:
+                os.unlink(entry.path)
+
+    def _record(self, row: tuple[Any, ...]) -> PhotoRecord:
+        values = list(row)
+        values[3] = self._cipher.open_text(values[3])
+        values[-1] = values[-1] is not None
+        return PhotoRecord(*values)

@@ -1,0 +1,33 @@
+"""Everything the web screens use, handed in by the composition root (nothing is built here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from appliance.booth_ports import CollectionRun
+from appliance.web.config import WebSettings
+from appliance.web.console_settings import ConsoleSettings
+from appliance.web.live import EventHub
+from appliance.web.passwords import OperatorAccounts
+
+
+@dataclass
+class WebDeps:
+    web: WebSettings
+    machine: Any  # SessionMachine: snapshot(), web_action(), preview(), button_pressed()
+    hub: EventHub
+    latest_frame: Callable[[], Any]
+    store: Any  # PhotoStore: queue_summary(), recent(), get(), read_photo(), mark_retry()
+    run: CollectionRun
+    accounts: OperatorAccounts
+    console: ConsoleSettings
+    health: Callable[[], list[Any]]  # doctor CheckResults (name, ok, detail)
+    import_roster: Callable[[Path], Any]  # path -> RosterImport
+    button: Any | None = None  # the demo's SimulatedButton (press/long_press)
+    ring: Any | None = None  # the demo's VirtualRing (snapshot)
+    uplink: Any | None = None
+    demo: bool = False
+    advisory: tuple[str, ...] = ()

@@ -1,0 +1,231 @@
+"""The operator console: log-in, collection set-up, roster, queue, health and settings.
+
+Everything here is behind the log-in; personal data appears only masked (appliance/privacy.py),
+and every change goes through validation before it reaches the running booth.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import tempfile
+import time
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from appliance.binding.model import SESSION_CODE
+from appliance.errors import ApplianceError
+from appliance.store.errors import StoreError
+from appliance.web.console_settings import EDITABLE_FIELDS, current_value, parse_form
+from appliance.web.deps import WebDeps
+from appliance.web.subject import SHA256
+
+log = logging.getLogger(__name__)
+_ROSTER_SUFFIXES = (".csv", ".xlsx")
+_MAX_ROSTER_BYTES = 20_000_000
+
+
+def deps() -> WebDeps:
+    return current_app.extensions["booth"]
+
+
+def limiter() -> Any:
+    return current_app.extensions["login_limiter"]
+
+
+def login_required(view: Any) -> Any:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = session.get("operator")
+        seen = float(session.get("seen", 0))
+        if not user or time.time() - seen > deps().web.operator_idle_s:
+            session.pop("operator", None)
+            return redirect(url_for("operator.login"))
+        session["seen"] = time.time()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def operator_blueprint() -> Blueprint:
+    bp = Blueprint("operator", __name__, url_prefix="/operator")
+
+    @bp.route("/login", methods=["GET", "POST"])
+    def login() -> Any:
+        d = deps()
+        if not d.accounts.configured:
+            return render_template("login.html", locked=True), 503
+        if request.method == "GET":
+            return render_template("login.html", locked=False)
+        client = request.remote_addr or "unknown"
+        wait = limiter().blocked_for(client)
+        if wait > 0:
+            response = Response(render_template("login.html", locked=False, too_many=True), status=429)
+            response.headers["Retry-After"] = str(int(wait) + 1)
+            return response
+        username = request.form.get("username", "")[:64]
+        password = request.form.get("password", "")[:256]
+        if not d.accounts.verify(username, password):
+            limiter().failed(client)
+            log.warning("operator login failed from %s", client)
+            return render_template("login.html", locked=False, failed=True), 401
+        limiter().succeeded(client)
+        session.clear()  # a fresh session (and CSRF token) after log-in: no fixation
+        session["operator"] = username
+        session["seen"] = time.time()
+        log.info("operator %s logged in", username)
+        return redirect(url_for("operator.dashboard"))
+
+    @bp.post("/logout")
+    def logout() -> Any:
+        session.clear()
+        return redirect(url_for("operator.login"))
+
+    @bp.get("")
+    @bp.get("/")
+    @login_required
+    def dashboard() -> str:
+        d = deps()
+        settings = d.console.current
+        fields = [(f, current_value(settings, f.key)) for f in EDITABLE_FIELDS]
+        recent = d.store.recent(30)
+        sessions: dict[str, int] = {}
+        for record in recent:
+            sessions[record.session_code] = sessions.get(record.session_code, 0) + 1
+        uplink = d.uplink.status() if d.uplink is not None else None
+        return render_template(
+            "operator.html", run=d.run, fields=fields, summary=d.store.queue_summary(), recent=recent,
+            sessions=sessions, feature_codes=" ".join(settings.codes.school_feature_codes),
+            uplink=uplink, demo=d.demo, state=d.machine.state, user=session.get("operator"),
+        )
+
+    @bp.post("/session")
+    @login_required
+    def set_session() -> Any:
+        d = deps()
+        code = request.form.get("session_code", "").strip()
+        if not SESSION_CODE.match(code):
+            flash("场次代码须为 1-32 位字母、数字、- 或 _ / Session code: 1-32 of letters, digits, - or _", "error")
+            return redirect(url_for("operator.dashboard")), 303
+        change = parse_form({"codes.school_feature_codes": request.form.get("feature_codes", "")})
+        try:
+            d.console.apply(change)
+        except ApplianceError as exc:
+            flash(str(exc), "error")
+            return render_dashboard_error()
+        d.run.session_code = code
+        flash(f"场次已设为 {code} / Session set to {code}", "ok")
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.post("/settings")
+    @login_required
+    def change_settings() -> Any:
+        try:
+            deps().console.apply(parse_form(request.form))
+        except ApplianceError as exc:
+            flash(f"未应用 / not applied: {exc}", "error")
+            return render_dashboard_error()
+        flash("设置已应用 / Settings applied", "ok")
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.post("/roster")
+    @login_required
+    def roster() -> Any:
+        d = deps()
+        upload = request.files.get("roster")
+        suffix = Path(upload.filename or "").suffix.lower() if upload is not None else ""
+        if upload is None or suffix not in _ROSTER_SUFFIXES:
+            flash("请选择 CSV 或 XLSX 名单文件 / Choose a CSV or XLSX roster file", "error")
+            return render_dashboard_error()
+        with tempfile.TemporaryDirectory(prefix="roster-") as folder:
+            # The operator's file name is never used as a path: only its suffix is kept.
+            path = Path(folder) / f"roster{suffix}"
+            data = upload.stream.read(_MAX_ROSTER_BYTES + 1)
+            if len(data) > _MAX_ROSTER_BYTES:
+                flash("名单文件过大 / Roster file too large", "error")
+                return render_dashboard_error()
+            path.write_bytes(data)
+            try:
+                result = d.import_roster(path)
+            except ApplianceError as exc:
+                flash(str(exc), "error")
+                return render_dashboard_error()
+        d.run.roster = result.roster
+        d.run.roster_source = f"{result.rows_accepted} rows"
+        for line in result.report_lines()[:20]:
+            flash(line, "ok" if not result.problems else "warn")
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.post("/retry/<sha>")
+    @login_required
+    def retry(sha: str) -> Any:
+        d = deps()
+        if not SHA256.match(sha):
+            abort(404)
+        record = d.store.get(sha)
+        if record is None:
+            abort(404)
+        if record.upload_state != "pending":
+            flash("只能重试等待上传的照片 / Only photos waiting to upload can be retried", "error")
+            return redirect(url_for("operator.dashboard")), 303
+        d.store.mark_retry(sha, "retry requested by the operator", 0.0)
+        if d.uplink is not None:
+            d.uplink.notify()
+        flash(f"已安排重试 {record.masked_capture_code} / Retry scheduled", "ok")
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.get("/photo/<sha>.jpg")
+    @login_required
+    def photo(sha: str) -> Response:
+        if not SHA256.match(sha):
+            abort(404)
+        try:
+            data = deps().store.read_photo(sha)
+        except StoreError:
+            abort(404)
+        return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+
+    @bp.get("/health")
+    @login_required
+    def health() -> str:
+        return render_template("health.html", results=deps().health())
+
+    @bp.get("/export.csv")
+    @login_required
+    def export() -> Response:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["session", "capture_code", "sha256", "bytes", "accepted_at", "upload", "review"])
+        for r in deps().store.recent(10_000):
+            writer.writerow([r.session_code, r.masked_capture_code, r.sha256, r.size_bytes,
+                             time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.accepted_at)),
+                             r.upload_state, r.review_state])
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=queue.csv"})
+
+    return bp
+
+
+def render_dashboard_error() -> Any:
+    """A refused change answers 400 with the console and the reason, so nothing looks applied."""
+    response = current_app.view_functions["operator.dashboard"]()
+    return response, 400
+
+
+_ = re  # keeps the import list stable for future validators

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Speed and memory of the analysis engine: the live 640x480 path and the full verdict on 12 MP.
+
+Frames are letterboxed from the photos (default ../shared/faces/a_good_frontal); stills are the
+same photos enlarged to 4000x3000 and saved as JPEG, so decoding is part of the still's time.
+With --peer-python, MediaPipe's own pipeline (FaceMesh with refined landmarks + SelfieSegmentation)
+runs on the same frames in its own venv, pinned to one core, and the ratio is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from appliance.app import build_analyzer  # noqa: E402
+from appliance.imageio import load_image  # noqa: E402
+from appliance.settings import load_settings  # noqa: E402
+
+STAGES = ("decode", "detect", "landmarks", "iris", "segmentation", "checks")
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def letterbox_frame(bgr: np.ndarray, width: int = 640, height: int = 480) -> np.ndarray:
+    scale = min(width / bgr.shape[1], height / bgr.shape[0])
+    resized = cv2.resize(bgr, (round(bgr.shape[1] * scale), round(bgr.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((height, width, 3), np.uint8)
+    y0, x0 = (height - resized.shape[0]) // 2, (width - resized.shape[1]) // 2
+    canvas[y0:y0 + resized.shape[0], x0:x0 + resized.shape[1]] = resized
+    return canvas
+
+
+def make_still(bgr: np.ndarray, path: Path) -> Path:
+    """A 12 MP (4000x3000) JPEG with the photo enlarged into its middle, as a camera still."""
+    frame = letterbox_frame(bgr, 4000, 3000)
+    cv2.imwrite(str(path), frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    return path
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--photos", nargs="*", type=Path)
+    parser.add_argument("--repeat", type=int, default=5, help="passes over the live frames")
+    parser.add_argument("--stills", type=int, default=6, help="number of 12 MP stills to time")
+    parser.add_argument("--peer-python", help="python of a venv with mediapipe==0.10.14 (scripts/setup_peer.sh)")
+    parser.add_argument("--json", action="store_true", help="last line: one JSON object with the results")
+    args = parser.parse_args(argv)
+
+    photos = args.photos or sorted((ROOT.parent / "shared" / "faces" / "a_good_frontal").glob("*.*"))
+    if not photos:
+        print("bench: no photos (pass --photos or provide ../shared/faces)", file=sys.stderr)
+        return 2
+    settings = load_settings(overrides={"runtime": {"threads": args.threads}})
+    analyzer = build_analyzer(settings)
+    images = [load_image(p).bgr for p in photos]
+    frames = [letterbox_frame(im) for im in images]
+
+    for frame in frames[:3]:
+        analyzer.check(frame, live=True)
+    live_total: list[float] = []
+    live_stages: dict[str, list[float]] = {s: [] for s in STAGES}
+    for _ in range(args.repeat):
+        for frame in frames:
+            start = time.perf_counter()
+            report = analyzer.check(frame, live=True)
+            live_total.append((time.perf_counter() - start) * 1000)
+            for stage, ms in report.timings.items():
+                live_stages.setdefault(stage, []).append(ms)
+
+    still_total: list[float] = []
+    still_stages: dict[str, list[float]] = {s: [] for s in STAGES}
+    with tempfile.TemporaryDirectory() as tmp:
+        stills = [make_still(images[i % len(images)], Path(tmp) / f"still{i}.jpg") for i in range(args.stills)]
+        for path in stills:
+            start = time.perf_counter()
+            loaded = load_image(path)
+            decoded = time.perf_counter()
+            report = analyzer.check(loaded.bgr, grayscale=loaded.grayscale)
+            still_total.append((time.perf_counter() - start) * 1000)
+            still_stages["decode"].append((decoded - start) * 1000)
+            for stage, ms in report.timings.items():
+                still_stages.setdefault(stage, []).append(ms)
+
+    print(f"engine: threads={args.threads}, {len(frames)} frames x {args.repeat}, {len(still_total)} stills of 12 MP")
+    print(f"{'stage':14s} {'live p50':>9s} {'live p95':>9s} {'still p50':>10s} {'still p95':>10s}")
+    for stage in STAGES:
+        lv, sv = live_stages.get(stage, []), still_stages.get(stage, [])
+        print(f"{stage:14s} {pct(lv, 50):9.2f} {pct(lv, 95):9.2f} {pct(sv, 50):10.1f} {pct(sv, 95):10.1f}")
+    live_p50, live_p95 = pct(live_total, 50), pct(live_total, 95)
+    print(f"{'total':14s} {live_p50:9.2f} {live_p95:9.2f} {pct(still_total, 50):10.1f} {pct(still_total, 95):10.1f}")
+    print(f"live frames per second (one thread): {1000 / statistics.mean(live_total):.1f}")
+    result = {
+        "threads": args.threads,
+        "live_640x480_ms_p50": round(live_p50, 2),
+        "live_640x480_ms_p95": round(live_p95, 2),
+        "still_12mp_ms_p50": round(pct(still_total, 50), 1),
+        "still_12mp_ms_p95": round(pct(still_total, 95), 1),
+        "live_fps": round(1000 / statistics.mean(live_total), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+    if args.peer_python:
+        from peer_client import run_peer
+
+        rgb = np.stack([cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in frames])
+        peer = run_peer(args.peer_python, rgb, repeat=args.repeat, single_core=True)
+        ratio = peer["p50"] / live_p50
+        print(f"peer {peer['peer']}: p50 {peer['p50']:.2f} ms, p95 {peer['p95']:.2f} ms; "
+              f"speed ratio peer/ours at p50 = {ratio:.2f} (>= 1.0 means ours is as fast or faster)")
+        result.update(peer_ms_p50=round(peer["p50"], 2), peer_ms_p95=round(peer["p95"], 2), peer_ratio=round(ratio, 2))
+    print(f"peak RSS: {result['peak_rss_mb']} MB")
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    raise SystemExit(main())

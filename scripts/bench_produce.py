@@ -1,0 +1,63 @@
+"""Milliseconds to produce one standard photo from a 12 MP still, as p50/p95 over several runs.
+
+The stills are photos from ../shared/faces/a_good_frontal enlarged to 4000 x 3000 (12 MP, the
+booth camera's still size); the time covers analysis, levelling, crop, matte, composite, JPEG
+search and verification, i.e. one produce_photo call.
+
+    .venv/bin/python scripts/bench_produce.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from appliance.app import build_analyzer  # noqa: E402
+from appliance.produce.photo import produce_photo  # noqa: E402
+from appliance.settings import load_settings  # noqa: E402
+
+SOURCES = ("dpf_img29.jpg", "dpf_img18.jpg")
+
+
+def twelve_megapixel(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path))
+    height, width = image.shape[:2]
+    target = (3000, 4000) if height >= width else (4000, 3000)
+    return cv2.resize(image, target, interpolation=cv2.INTER_CUBIC)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    faces = ROOT.parent / "shared" / "faces" / "a_good_frontal"
+    stills = [twelve_megapixel(faces / name) for name in SOURCES if (faces / name).exists()]
+    if not stills:
+        print("bench_produce: ../shared/faces/a_good_frontal is absent", file=sys.stderr)
+        return 2
+    settings = load_settings()
+    analyzer = build_analyzer(settings)
+    produce_photo(analyzer, stills[0], settings)  # warm-up: model delegates, caches
+    times, results = [], []
+    for run in range(args.runs):
+        still = stills[run % len(stills)]
+        start = time.perf_counter()
+        result = produce_photo(analyzer, still, settings)
+        times.append((time.perf_counter() - start) * 1000)
+        results.append(result.ok or result.code)
+    p50, p95 = np.percentile(times, [50, 95])
+    print(f"produce_photo from 12 MP: n={len(times)} p50={p50:.0f} ms p95={p95:.0f} ms "
+          f"(min {min(times):.0f}, max {max(times):.0f}); outcomes {sorted(set(map(str, results)))}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

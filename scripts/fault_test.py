@@ -1,0 +1,379 @@
+#!/usr/bin/env python3
+"""Fault run of the store and uplink: nothing accepted is lost, nothing is stored twice.
+
+    .venv/bin/python scripts/fault_test.py --captures 200 [--json] [--seed 1]
+
+Starts a live `appliance serve-ingest` on loopback behind a fault-injecting proxy (500s, timeouts,
+slow and truncated answers, requests that reach the server but whose answer is dropped), runs a
+booth process that commits N scripted captures into its store and uploads them, and meanwhile
+kill -9s the booth at random moments (at least one kill per --kill-every captures), kills the
+server and restarts it, fills the disk (simulated: the booth's free-space probe reports zero) and
+jumps the booth's clock by hours. Then it lets the queue drain and compares the booth's store with
+the server, byte for byte. With --json the last line is one JSON object:
+{"accepted", "on_server", "duplicates", "mismatched", "kills"}. Exit status 0 when every accepted
+photo is on the server exactly once with the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import http.server
+import io
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEVICE_ID = "booth-fault"
+CLIENT_TIMEOUT_S = 1.0
+FAULTS = ("ok", "ok", "ok", "ok", "ok", "ok", "error500", "timeout", "slow", "truncated", "dropped")
+
+
+def make_jpeg(seed: int, size: tuple[int, int] = (96, 128)) -> bytes:
+    """A distinct small JPEG per seed (noise), made with Pillow."""
+    from PIL import Image
+
+    rng = random.Random(seed)
+    data = bytes(rng.getrandbits(8) for _ in range(size[0] * size[1] * 3))
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, data).save(out, format="JPEG", quality=75)
+    return out.getvalue()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- the booth process ------------------------------------------------------------------------
+
+def run_booth(work: Path, captures: int, proxy_url: str) -> int:
+    sys.path.insert(0, str(REPO))
+    from appliance.store.disk_guard import DiskGuard
+    from appliance.store.errors import StorageFullError
+    from appliance.store.photo_store import PhotoStore
+    from appliance.uplink.client import CollectionClient
+    from appliance.uplink.config import UplinkSettings
+    from appliance.uplink.worker import UplinkWorker
+
+    def clock() -> float:
+        try:
+            return time.time() + float((work / "clock_offset").read_text() or 0)
+        except (FileNotFoundError, ValueError):
+            return time.time()
+
+    def free_bytes(_path: Path) -> int:
+        return 0 if (work / "disk_full").exists() else 10**12
+
+    store = PhotoStore(work / "booth", disk_guard=DiskGuard(work, 1, probe=free_bytes), clock=clock)
+    settings = UplinkSettings(
+        server_url=proxy_url, timeout_s=CLIENT_TIMEOUT_S, backoff_base_s=0.05, backoff_max_s=1.0,
+        review_poll_s=2.0, batch_size=4,
+    )
+    key = bytes.fromhex((work / "device.key").read_text())
+    client = CollectionClient(proxy_url, DEVICE_ID, key, timeout_s=CLIENT_TIMEOUT_S, clock=clock)
+    worker = UplinkWorker(store, client, DEVICE_ID, settings, clock=clock)
+    store.add_listener(worker.notify)
+    worker.start()
+    recent = store.recent(1)
+    index = int(recent[0].capture_code[3:]) if recent else 0  # redo the last one: must be a no-op
+    while index < captures:
+        photo = (work / "captures" / f"{index}.jpg").read_bytes()
+        try:
+            store.check_space()
+            report = {"verdict": "pass", "i": index}
+            store.commit_accepted("26031601", f"cap{index:05d}", "10403", photo, report)
+        except StorageFullError:
+            print("DISKFULL", flush=True)
+            time.sleep(0.05)
+            continue
+        print(f"ACCEPTED {index}", flush=True)
+        index += 1
+        time.sleep(random.uniform(0.02, 0.08))
+    print("CAPTURED", flush=True)
+    while store.queue_summary().pending:
+        time.sleep(0.1)
+    print("DRAINED", flush=True)
+    worker.stop()
+    return 0
+
+
+# --- the fault-injecting proxy ----------------------------------------------------------------
+
+class FaultProxy:
+    def __init__(self, upstream_port: int, rng: random.Random):
+        self.upstream_port = upstream_port
+        self.rng = rng
+        self.enabled = True
+        self.counts: dict[str, int] = {}
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                fault = proxy.rng.choice(FAULTS) if proxy.enabled else "ok"
+                proxy.counts[fault] = proxy.counts.get(fault, 0) + 1
+                if fault == "error500":
+                    self._answer(500, b'{"error":"injected","message":"injected 500"}')
+                    return
+                if fault == "timeout":
+                    time.sleep(CLIENT_TIMEOUT_S + 0.3)
+                    self.close_connection = True
+                    return
+                if fault == "slow":
+                    time.sleep(proxy.rng.uniform(0.1, 0.6))
+                try:
+                    status, headers, answer = proxy.forward(self.command, self.path, self.headers, body)
+                except OSError:
+                    self._answer(502, b'{"error":"upstream_down","message":"server unreachable"}')
+                    return
+                if fault == "dropped":  # the server stored it, the booth never hears back
+                    self.close_connection = True
+                    return
+                if fault == "truncated":
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer[: len(answer) // 2])
+                    self.close_connection = True
+                    return
+                self._answer(status, answer, headers)
+
+            def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        class QuietServer(http.server.ThreadingHTTPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                pass  # the booth was killed mid-answer: expected here, not worth a traceback
+
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def forward(self, method: str, path: str, headers, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=10)
+        try:
+            keep = {k: v for k, v in headers.items() if k.lower().startswith(("x-", "content-type"))}
+            conn.request(method, path, body=body, headers=keep)
+            answer = conn.getresponse()
+            data = answer.read()
+            passed = {k: v for k, v in answer.getheaders() if k.lower().startswith("x-")}
+            return answer.status, passed, data
+        finally:
+            conn.close()
+
+
+# --- the driver -------------------------------------------------------------------------------
+
+class Server:
+    def __init__(self, work: Path, port: int):
+        self.work, self.port, self.process = work, port, None
+
+    def start(self, tries: int = 5) -> None:
+        """Restart on the same port; a few tries, since the killed one's socket may linger."""
+        command = [
+            sys.executable, "-m", "appliance", "serve-ingest", "--data-dir", str(self.work / "server"),
+            "--keys", str(self.work / "keys.toml"), "--port", str(self.port),
+        ]
+        log_path = self.work / "server.log"
+        for _ in range(tries):
+            with open(log_path, "ab") as log:
+                self.process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=log)
+            if "listening" in self.process.stdout.readline().decode():
+                return
+            self.process.wait()
+            time.sleep(0.5)
+        tail = log_path.read_text(errors="replace")[-500:]
+        raise SystemExit(f"fault_test: serve-ingest did not start: {tail}")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+
+class Booth:
+    def __init__(self, work: Path, captures: int, proxy_url: str):
+        self.args = [sys.executable, __file__, "--booth", str(work), "--captures", str(captures),
+                     "--proxy-url", proxy_url]
+        self.progress = 0  # highest capture index accepted + 1 (a restart re-commits the last one)
+        self.captured = threading.Event()
+        self.drained = threading.Event()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
+
+    def _read(self, process: subprocess.Popen) -> None:
+        for raw in process.stdout:
+            line = raw.decode().strip()
+            if line.startswith("ACCEPTED"):
+                self.progress = max(self.progress, int(line.split()[1]) + 1)
+            elif line == "CAPTURED":
+                self.captured.set()
+            elif line == "DRAINED":
+                self.drained.set()
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+
+def prepare(work: Path, captures: int) -> None:
+    (work / "captures").mkdir(parents=True)
+    for i in range(captures):
+        (work / "captures" / f"{i}.jpg").write_bytes(make_jpeg(10_000 + i))
+    key = os.urandom(32).hex()
+    (work / "device.key").write_text(key)
+    (work / "keys.toml").write_text(f'"{DEVICE_ID}" = "{key}"\n')
+
+
+def inject(event: str, work: Path, server: Server, rng: random.Random) -> None:
+    if event == "server_down":
+        server.kill()
+        time.sleep(rng.uniform(0.5, 1.5))
+        server.start()
+    elif event == "disk_full":
+        (work / "disk_full").touch()
+        time.sleep(rng.uniform(0.2, 0.6))
+        (work / "disk_full").unlink()
+    else:
+        (work / "clock_offset").write_text(str(rng.choice((-7200, 3600, 86400, 0))))
+
+
+def drive(work: Path, captures: int, kill_every: int, rng: random.Random, log) -> int:
+    server = Server(work, free_port())
+    server.start()
+    proxy = FaultProxy(server.port, rng)
+    booth = Booth(work, captures, proxy.url)
+    booth.start()
+    kills = 0
+    next_kill_at = rng.randint(1, max(kill_every - 1, 1))
+    events_every = max(captures // 12, 3)
+    event_cycle = ["server_down", "disk_full", "clock_jump"]
+    rng.shuffle(event_cycle)
+    next_event_at = events_every
+    event_thread: threading.Thread | None = None
+    deadline = time.monotonic() + 60 + captures * 2.0
+    while not booth.captured.is_set():
+        if time.monotonic() > deadline:
+            raise SystemExit("fault_test: captures did not finish in time")
+        if booth.progress >= next_kill_at:
+            time.sleep(rng.uniform(0.0, 0.03))  # land anywhere: mid-commit, mid-upload, idle
+            booth.kill()
+            kills += 1
+            # kill_every - 1: captures that slip in before the kill lands still keep the pace.
+            next_kill_at = booth.progress + rng.randint(1, max(kill_every - 1, 1))
+            booth.start()
+        if booth.progress >= next_event_at and not (event_thread and event_thread.is_alive()):
+            next_event_at += events_every
+            event = event_cycle[(next_event_at // events_every) % 3]
+            log(f"fault_test: {event} after {booth.progress} captures")
+            # In its own thread, so that the kills keep their pace while the server is down.
+            event_thread = threading.Thread(target=inject, args=(event, work, server, rng), daemon=True)
+            event_thread.start()
+        time.sleep(0.01)
+    for _ in range(2):  # and while the queue drains: uploads must resume after a restart
+        time.sleep(rng.uniform(0.05, 0.4))
+        booth.kill()
+        kills += 1
+        booth.start()
+    if event_thread:
+        event_thread.join()
+    proxy.enabled = False
+    log(f"fault_test: all {captures} captures committed; draining; proxy faults: {proxy.counts}")
+    if not booth.drained.wait(60 + captures * 0.5):
+        log("fault_test: the queue did not drain in time")
+    booth.process.wait(10)
+    server.kill()
+    proxy.server.shutdown()
+    return kills
+
+
+def compare(work: Path) -> dict[str, int]:
+    booth = sqlite3.connect(work / "booth" / "store.db")
+    accepted = dict(booth.execute("SELECT sha256, capture_code FROM photos").fetchall())
+    server = sqlite3.connect(work / "server" / "ingest.db")
+    rows = server.execute("SELECT sha256, capture_code FROM photos").fetchall()
+    per_capture: dict[str, int] = {}
+    for _sha, capture in rows:
+        per_capture[capture] = per_capture.get(capture, 0) + 1
+    on_server = mismatched = 0
+    for sha, capture in accepted.items():
+        expected = (work / "captures" / f"{int(capture[3:])}.jpg").read_bytes()
+        path = work / "server" / "photos" / sha[:2] / f"{sha}.jpg"
+        if sha in {r[0] for r in rows}:
+            on_server += 1
+            same = path.exists() and path.read_bytes() == expected
+            if not same or hashlib.sha256(expected).hexdigest() != sha:
+                mismatched += 1
+    duplicates = sum(count - 1 for count in per_capture.values() if count > 1)
+    return {
+        "accepted": len(accepted), "on_server": on_server, "duplicates": duplicates, "mismatched": mismatched
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--captures", type=int, required=True)
+    parser.add_argument("--json", action="store_true", help="last line: one JSON object")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--kill-every", type=int, default=6, help="at least one kill per this many captures")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the run's files here")
+    parser.add_argument("--booth", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--proxy-url", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.booth is not None:
+        return run_booth(args.booth, args.captures, args.proxy_url)
+    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="fault-test-") as temp:
+        work = args.workdir or Path(temp)
+        log(f"fault_test: seed {seed}, {args.captures} captures, work dir {work}")
+        prepare(work, args.captures)
+        started = time.monotonic()
+        kills = drive(work, args.captures, args.kill_every, rng, log)
+        result = {**compare(work), "kills": kills}
+        log(f"fault_test: finished in {time.monotonic() - started:.1f}s")
+    ok = result["accepted"] == result["on_server"] and not result["duplicates"] and not result["mismatched"]
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(" ".join(f"{k}={v}" for k, v in result.items()), "OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

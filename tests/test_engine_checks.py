@@ -1,0 +1,128 @@
+"""The checks on real photographs and on controlled variants of them.
+
+Each variant changes one cause (rotation, blur, darkness, a half shadow, a cluttered background)
+on a photo that passes, and the family that owns that cause must be the one that fails.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from appliance.imageio import load_image
+
+SUBJECT = ("face_count", "pose", "eyes", "mouth", "headwear", "glasses", "lighting", "sharpness")
+
+
+def families_failed(report) -> set[str]:
+    return {c.family for c in report.failed}
+
+
+@pytest.fixture(scope="module")
+def good(faces_dir):
+    return load_image(faces_dir / "a_good_frontal" / "dpf_img10.jpg").bgr
+
+
+def test_good_frontal_passes_subject_checks(analyzer, good):
+    report = analyzer.check(good)
+    assert not families_failed(report) & set(SUBJECT), [c for c in report.failed]
+
+
+def test_every_check_result_is_complete(analyzer, good):
+    report = analyzer.check(good)
+    families = {c.family for c in report.checks}
+    assert {"face_count", "pose", "eyes", "mouth", "glasses", "headwear", "occlusion", "lighting",
+            "sharpness", "background", "clothing", "liveness", "geometry"} <= families
+    for check in report.checks:
+        assert check.id and check.message_zh and check.message_en
+        assert isinstance(check.passed, bool)
+
+
+def test_rotation_fails_pose_roll(analyzer, good):
+    height, width = good.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 3), 20, 1.0)
+    turned = cv2.warpAffine(good, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    report = analyzer.check(turned)
+    roll = next(c for c in report.checks if c.id == "pose_roll")
+    assert not roll.passed and abs(roll.value) > 15
+
+
+def test_blur_fails_sharpness(analyzer, good):
+    blurred = cv2.GaussianBlur(good, (0, 0), 6)
+    assert "sharpness" in families_failed(analyzer.check(blurred))
+
+
+def test_darkening_fails_lighting(analyzer, good):
+    dark = (good.astype(np.float32) * 0.2).astype(np.uint8)
+    assert "lighting" in families_failed(analyzer.check(dark))
+
+
+def test_half_shadow_fails_balance(analyzer, good):
+    report = analyzer.check(good)
+    nose_x = int(report.analysis.pts[1, 0])
+    shaded = good.astype(np.float32)
+    shaded[:, :nose_x] *= 0.25
+    report = analyzer.check(shaded.astype(np.uint8))
+    balance = next(c for c in report.checks if c.id == "light_balance")
+    assert not balance.passed
+
+
+def test_cluttered_background_fails_capture_background(analyzer, good):
+    report = analyzer.check(good)
+    mask = report.analysis.person_mask < 0.2
+    rng = np.random.default_rng(1)
+    noisy = good.copy()
+    noisy[mask] = rng.integers(0, 255, size=(int(mask.sum()), 3), dtype=np.uint8)
+    assert "background" in families_failed(analyzer.check(noisy))
+
+
+def test_two_faces_side_by_side_fail_face_count(analyzer, good):
+    pair = np.hstack([good, good])
+    count = next(c for c in analyzer.check(pair).checks if c.id == "face_count")
+    assert count.value == 2 and not count.passed
+
+
+def test_blank_image_reports_no_face_and_darkness(analyzer):
+    report = analyzer.check(np.full((480, 640, 3), 10, np.uint8))
+    ids = {c.id for c in report.failed}
+    assert {"face_count", "frame_exposure"} <= ids
+
+
+@pytest.mark.parametrize(("folder", "family"), [
+    ("b_eyes_closed", "eyes"), ("c_mouth_open_teeth", "mouth"), ("f_head_pose", "pose"),
+    ("g_lighting", "lighting"), ("i_multi_face", "face_count"),
+])
+def test_defect_folders_are_mostly_caught(analyzer, faces_dir, folder, family):
+    paths = sorted(p for p in (faces_dir / folder).iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    caught = 0
+    for path in paths:
+        image = load_image(path)
+        caught += family in families_failed(analyzer.check(image.bgr, grayscale=image.grayscale))
+    assert caught / len(paths) >= 0.85, f"{folder}: {caught}/{len(paths)} caught"
+
+
+def test_small_and_grayscale_photos_never_crash(analyzer, faces_dir):
+    for path in sorted((faces_dir / "h_blur_lowres").iterdir())[:4] + sorted((faces_dir / "g_lighting").iterdir())[-4:]:
+        image = load_image(path)
+        report = analyzer.check(image.bgr, grayscale=image.grayscale)
+        assert report.verdict in {"pass", "fail"}
+
+
+def test_tiny_face_reports_resolution(analyzer, good):
+    tiny = cv2.resize(good, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    failed = {c.id for c in analyzer.check(tiny).failed}
+    assert "resolution" in failed or "face_count" in failed
+
+
+def test_live_mode_gives_framing_guidance(analyzer, good):
+    frame = cv2.resize(good, (640, 480)) if good.shape[1] > good.shape[0] else None
+    if frame is None:
+        canvas = np.zeros((480, 640, 3), np.uint8)
+        scaled = cv2.resize(good, (round(good.shape[1] * 480 / good.shape[0]), 480))
+        x0 = (640 - scaled.shape[1]) // 2
+        canvas[:, x0:x0 + scaled.shape[1]] = scaled
+        frame = canvas
+    report = analyzer.check(frame, live=True)
+    ids = {c.id for c in report.checks}
+    assert {"framing_distance", "framing_centre"} <= ids

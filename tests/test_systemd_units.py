@@ -1,0 +1,105 @@
+"""The unit files: systemd's own verifier, and the properties the booth relies on."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from appliance.system.config import SystemSettings
+
+UNITS = Path(__file__).resolve().parent.parent / "systemd"
+SYSTEM_UNITS = Path("/lib/systemd/system")
+
+
+def parse_unit(path: Path) -> dict[str, dict[str, list[str]]]:
+    """Sections of keys with every value (systemd allows repeated keys such as DeviceAllow)."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), {})
+            continue
+        key, _, value = line.partition("=")
+        current.setdefault(key.strip(), []).append(value.strip())
+    return sections
+
+
+def one(section: dict[str, list[str]], key: str) -> str:
+    assert key in section, f"{key} missing"
+    assert len(section[key]) == 1, f"{key} set more than once"
+    return section[key][0]
+
+
+def seconds(value: str) -> float:
+    return float(value.removesuffix("s"))
+
+
+def test_main_unit_is_notify_with_watchdog_and_restart_limits():
+    unit = parse_unit(UNITS / "appliance.service")
+    service = unit["Service"]
+    assert one(service, "Type") == "notify"
+    assert one(service, "NotifyAccess") == "main"
+    assert one(service, "Restart") == "always"
+    watchdog = seconds(one(service, "WatchdogSec"))
+    # The main loop's heartbeat must be judged stale before systemd's own deadline passes.
+    assert SystemSettings().heartbeat_timeout_s < watchdog
+    assert int(one(unit["Unit"], "StartLimitBurst")) >= 2
+    assert seconds(one(unit["Unit"], "StartLimitIntervalSec")) > 0
+    assert "--settings /etc/appliance/settings.toml" in one(service, "ExecStart")
+
+
+def test_main_unit_hardening():
+    service = parse_unit(UNITS / "appliance.service")["Service"]
+    assert one(service, "User") == "appliance"
+    assert set(one(service, "SupplementaryGroups").split()) == {"video", "gpio"}
+    assert one(service, "ProtectSystem") == "strict"
+    assert one(service, "PrivateTmp") == "yes"
+    assert one(service, "NoNewPrivileges") == "yes"
+    assert one(service, "StateDirectory") == "appliance"
+    assert service["ReadWritePaths"] == ["/var/lib/appliance"]
+    assert one(service, "DevicePolicy") == "closed"
+    allowed = " ".join(service["DeviceAllow"])
+    assert "video4linux" in allowed and "gpiochip" in allowed
+    assert one(service, "StandardOutput") == "journal"
+
+
+def test_kiosk_opens_subject_screen_after_main_unit():
+    unit = parse_unit(UNITS / "appliance-kiosk.service")
+    command = one(unit["Service"], "ExecStart")
+    assert "--kiosk" in command and command.endswith("http://127.0.0.1:8080/")
+    assert "appliance.service" in one(unit["Unit"], "After").split()
+    assert one(unit["Service"], "User") != "appliance", "the browser must not share the data user"
+
+
+NO_ANALYZE = "systemd-analyze not installed (apt: systemd)"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason=NO_ANALYZE)
+@pytest.mark.skipif(not SYSTEM_UNITS.is_dir(), reason="no /lib/systemd/system to verify against")
+def test_units_pass_systemd_analyze_verify(tmp_path):
+    """Verify under a fake root that holds the commands the units run (they are absent here)."""
+    root = tmp_path / "root"
+    (root / "usr/lib/systemd").mkdir(parents=True)
+    (root / "usr/lib/systemd/system").symlink_to(SYSTEM_UNITS)
+    (root / "etc/systemd/system").mkdir(parents=True)
+    names = sorted(p.name for p in UNITS.glob("*.service"))
+    for name in names:
+        shutil.copy(UNITS / name, root / "etc/systemd/system" / name)
+        for section in parse_unit(UNITS / name).values():
+            for command in section.get("ExecStart", []):
+                binary = root / command.split()[0].lstrip("-@").lstrip("/")
+                binary.parent.mkdir(parents=True, exist_ok=True)
+                binary.write_text("#!/bin/sh\n")
+                binary.chmod(0o755)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", f"--root={root}", *names],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "", result.stderr
