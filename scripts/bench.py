@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Speed and memory of the analysis engine: the live 640x480 path and the full verdict on 12 MP.
 
-Frames are letterboxed from the photos (default ../shared/faces/a_good_frontal); stills are the
-same photos enlarged to 4000x3000 and saved as JPEG, so decoding is part of the still's time.
+Frames are letterboxed from the photos (default ../shared/faces/a_good_frontal), each held for
+--hold consecutive frames as a subject in front of the booth camera would be; both engines get the
+same sequence. Stills are the same photos enlarged to 4000x3000 and saved as JPEG, so decoding is
+part of the still's time.
 With --peer-python, MediaPipe's own pipeline (FaceMesh with refined landmarks + SelfieSegmentation)
 runs on the same frames in its own venv, pinned to one core, and the ratio is printed.
 """
@@ -61,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--photos", nargs="*", type=Path)
-    parser.add_argument("--repeat", type=int, default=5, help="passes over the live frames")
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the live sequence")
+    parser.add_argument("--hold", type=int, default=10, help="consecutive frames per photo (video-like)")
     parser.add_argument("--stills", type=int, default=6, help="number of 12 MP stills to time")
     parser.add_argument("--peer-python", help="python of a venv with mediapipe==0.10.14 (scripts/setup_peer.sh)")
     parser.add_argument("--json", action="store_true", help="last line: one JSON object with the results")
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(overrides={"runtime": {"threads": args.threads}})
     analyzer = build_analyzer(settings)
     images = [load_image(p).bgr for p in photos]
-    frames = [letterbox_frame(im) for im in images]
+    frames = [letterbox_frame(im) for im in images for _ in range(args.hold)]
 
     for frame in frames[:3]:
         analyzer.check(frame, live=True)
@@ -102,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             for stage, ms in report.timings.items():
                 still_stages.setdefault(stage, []).append(ms)
 
-    print(f"engine: threads={args.threads}, {len(frames)} frames x {args.repeat}, {len(still_total)} stills of 12 MP")
+    print(f"engine: threads={args.threads}, {len(images)} photos x {args.hold} frames x {args.repeat} passes, "
+          f"{len(still_total)} stills of 12 MP")
     print(f"{'stage':14s} {'live p50':>9s} {'live p95':>9s} {'still p50':>10s} {'still p95':>10s}")
     for stage in STAGES:
         lv, sv = live_stages.get(stage, []), still_stages.get(stage, [])

@@ -1,11 +1,16 @@
 """The analysis engine: models in a fixed order, then every check, into one report.
 
-Live guidance and the final verdict use the same engine; `live=True` trades the thorough
-multi-view detection and the second mesh pass for speed, which a 640x480 booth frame allows.
+Live guidance and the final verdict use the same engine and the same checks. `live=True` trades
+what a steady booth video allows: the face is tracked from the previous frame's mesh (detection
+runs again every few frames, or as soon as the track is lost, as MediaPipe's own pipeline does),
+only one mesh pass is made, the person mask is refreshed every other frame, and the appearance
+checks (clothes, background, hat, glasses, hair, the medium) every third; pose, eyes, mouth,
+framing, light and sharpness are measured on every frame.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +20,10 @@ import numpy as np
 
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckFn, CheckResult
-from appliance.inference.checks.registry import ALL_CHECKS
+from appliance.inference.checks.registry import ALL_CHECKS, SLOW_CHECKS
 from appliance.inference.config import ChecksSettings
 from appliance.inference.detection import Detection, FaceDetector
+from appliance.inference.geometry import Roi
 from appliance.inference.landmarks import FaceMesh, FaceMeshModel, IrisModel, roi_from_mesh
 from appliance.inference.runtime import ModelStore
 from appliance.inference.segmentation import PersonSegmenter
@@ -29,9 +35,53 @@ MAX_VERIFIED_FACES = 8
 # second, smaller face counts on the detector's confidence alone.
 MESH_VERIFY_MIN_WIDTH = 80
 SMALL_FACE_MIN_SCORE = 0.7
+# The detector and the mesh must agree where the eyes, nose and mouth are (mean distance per face
+# width): on human faces they agree within ~0.06, while a mesh forced onto an animal's face or a
+# pattern lands elsewhere than the detector's keypoints.
+MAX_KEYPOINT_DISAGREEMENT = 0.09
+# A face found only in a turned copy of the photo must be a confident one: upside down, animal
+# faces and patterns look more face-like to the detector than they do upright.
+ROTATED_MIN_SCORE = 0.85
 # Stills larger than this (longest side, px) are analysed on a reduced copy: a face in a booth
 # still spans several hundred pixels even there, more than any model input or check needs.
 WORK_MAX_SIDE = 1600
+# Live tracking: a full detection at least this often (frames), so a second face walking into
+# view is counted within a fraction of a second; the person mask is refreshed every MASK_EVERY.
+REDETECT_EVERY = 6
+MASK_EVERY = 2
+SLOW_CHECKS_EVERY = 3
+# Mesh indices standing in for the detector's keypoints when a face is tracked, not detected.
+_TRACK_KEYPOINTS = ((33, 133), (362, 263), (1,), (13, 14), (234,), (454,))
+
+
+@dataclass
+class _LiveTrack:
+    """What the live path carries from one frame to the next."""
+
+    roi: Roi | None = None
+    others: list[Detection] = field(default_factory=list)
+    since_detect: int = 0
+    mask: np.ndarray | None = None
+    since_mask: int = 0
+    slow_results: dict[CheckFn, list[CheckResult]] = field(default_factory=dict)
+    since_slow: int = 0
+
+    def reset(self) -> None:
+        self.roi, self.others, self.since_detect, self.mask, self.since_mask = None, [], 0, None, 0
+        self.slow_results, self.since_slow = {}, 0
+
+
+def keypoint_disagreement(det: Detection, mesh: FaceMesh) -> float:
+    points = mesh.points[:, :2]
+    from_mesh = np.array([points[list(idx)].mean(axis=0) for idx in _TRACK_KEYPOINTS[:4]])
+    return float(np.linalg.norm(from_mesh - det.keypoints[:4], axis=1).mean() / max(det.width, 1.0))
+
+
+def detection_from_mesh(mesh: FaceMesh) -> Detection:
+    points = mesh.points[:, :2]
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    keypoints = np.array([points[list(idx)].mean(axis=0) for idx in _TRACK_KEYPOINTS])
+    return Detection(box=np.concatenate([lo, hi]), keypoints=keypoints, score=float(mesh.presence))
 
 
 @dataclass
@@ -62,6 +112,43 @@ class Analyzer:
         self.mesh = FaceMeshModel(models.get("face_landmark"))
         self.iris = IrisModel(models.get("iris_landmark"))
         self.segmenter = PersonSegmenter(models.get("selfie_segmentation"))
+        # TFLite interpreters are not re-entrant: one analysis at a time per engine.
+        self._lock = threading.RLock()
+        self._track = _LiveTrack()
+
+    def reset_tracking(self) -> None:
+        """Forget the live track (a new subject, or the camera was reopened)."""
+        with self._lock:
+            self._track.reset()
+
+    def _tracked_face(self, rgb: np.ndarray) -> tuple[list[Detection], FaceMesh | None]:
+        """The previous frame's face followed by one mesh pass, or nothing if it was lost."""
+        track = self._track
+        if track.roi is None or track.since_detect >= REDETECT_EVERY:
+            return [], None
+        mesh = self.mesh.run(rgb, track.roi)
+        if mesh.presence < MIN_MESH_PRESENCE:
+            return [], None
+        track.since_detect += 1
+        return [detection_from_mesh(mesh), *track.others], mesh
+
+    def _live_faces(self, rgb: np.ndarray) -> tuple[list[Detection], FaceMesh | None]:
+        faces, mesh = self._tracked_face(rgb)
+        track = self._track
+        if mesh is None:
+            faces, mesh = self._verified_faces(rgb, live=True)
+            track.since_detect = 0
+            track.others = faces[1:]
+        track.roi = roi_from_mesh(mesh.points) if mesh is not None else None
+        return faces, mesh
+
+    def _live_mask(self, rgb: np.ndarray) -> np.ndarray:
+        track = self._track
+        if track.mask is None or track.mask.shape != rgb.shape[:2] or track.since_mask + 1 >= MASK_EVERY:
+            track.mask, track.since_mask = self.segmenter.run(rgb), 0
+        else:
+            track.since_mask += 1
+        return track.mask
 
     def _verified_faces(self, rgb: np.ndarray, live: bool) -> tuple[list[Detection], FaceMesh | None]:
         candidates = self.detector.detect(rgb, thorough=not live)
@@ -75,7 +162,7 @@ class Analyzer:
                     verified.append(det)
                 continue
             mesh = self.mesh.fit(rgb, det, refinements=0)
-            if mesh.presence < MIN_MESH_PRESENCE:
+            if mesh.presence < MIN_MESH_PRESENCE or keypoint_disagreement(det, mesh) > MAX_KEYPOINT_DISAGREEMENT:
                 continue
             if main_mesh is None:
                 main_mesh = mesh
@@ -86,6 +173,10 @@ class Analyzer:
                 product: bool = False) -> Analysis:
         """Findings in `bgr`'s own pixels; a large still is analysed on a reduced copy (kept as
         `.work` for the checks), since every model input is far smaller than such a still."""
+        with self._lock:
+            return self._analyze_scaled(bgr, live=live, grayscale=grayscale, product=product)
+
+    def _analyze_scaled(self, bgr: np.ndarray, *, live: bool, grayscale: bool, product: bool) -> Analysis:
         height, width = bgr.shape[:2]
         factor = min(1.0, WORK_MAX_SIDE / max(height, width))
         if factor >= 1.0:
@@ -104,7 +195,7 @@ class Analyzer:
         timings: dict[str, float] = {}
         start = time.perf_counter()
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        faces, mesh = self._verified_faces(rgb, live)
+        faces, mesh = self._live_faces(rgb) if live else self._verified_faces(rgb, live)
         rotation = 0
         if not faces and not live:
             # a sideways or upside-down photo: find the face to say so, rather than "no face"
@@ -112,9 +203,10 @@ class Analyzer:
                                (180, cv2.ROTATE_180)):
                 turned = cv2.rotate(rgb, code)
                 faces, mesh = self._verified_faces(turned, live)
-                if faces:
+                if faces and faces[0].score >= ROTATED_MIN_SCORE:
                     rgb, bgr, rotation = turned, cv2.rotate(bgr, code), turn
                     break
+                faces, mesh = [], None
         timings["detect"] = (time.perf_counter() - start) * 1000
         analysis = Analysis(bgr=bgr, grayscale=grayscale, live=live, faces=faces, rotation=rotation,
                             timings=timings, product=product)
@@ -127,22 +219,33 @@ class Analyzer:
             analysis.eyes = self.iris.run(rgb, analysis.mesh)
             timings["iris"] = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
-        analysis.person_mask = self.segmenter.run(rgb)
+        analysis.person_mask = self._live_mask(rgb) if live else self.segmenter.run(rgb)
         timings["segmentation"] = (time.perf_counter() - start) * 1000
         return analysis
 
-    def evaluate(self, analysis: Analysis) -> list[CheckResult]:
+    def evaluate(self, analysis: Analysis, settings: ChecksSettings | None = None) -> list[CheckResult]:
+        """Every check on the analysis; `settings` overrides the engine's thresholds for this call
+        (a product checked against the background colour the subject chose, say)."""
         start = time.perf_counter()
         results: list[CheckResult] = []
         view = analysis.for_checks
+        track = self._track
+        refresh_slow = not analysis.live or track.since_slow + 1 >= SLOW_CHECKS_EVERY or settings is not None
         for check in self.checks:
-            results.extend(check(view, self.settings))
+            if analysis.live and check in SLOW_CHECKS:
+                if refresh_slow or check not in track.slow_results:
+                    track.slow_results[check] = check(view, settings or self.settings)
+                results.extend(track.slow_results[check])
+                continue
+            results.extend(check(view, settings or self.settings))
+        if analysis.live:
+            track.since_slow = 0 if refresh_slow else track.since_slow + 1
         analysis.timings["checks"] = (time.perf_counter() - start) * 1000
         return results
 
     def check(self, bgr: np.ndarray, *, live: bool = False, grayscale: bool = False,
-              product: bool = False) -> Report:
+              product: bool = False, settings: ChecksSettings | None = None) -> Report:
         analysis = self.analyze(bgr, live=live, grayscale=grayscale, product=product)
-        results = self.evaluate(analysis)
+        results = self.evaluate(analysis, settings)
         verdict = "pass" if all(r.passed for r in results) else "fail"
         return Report(verdict=verdict, checks=results, analysis=analysis, timings=dict(analysis.timings))

@@ -35,6 +35,12 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
     check_liveness,
 )
 
+# Appearance that changes over seconds, not frames (clothes, background, a hat, glasses, hair, the
+# medium in front of the camera): live guidance refreshes these every few frames.
+SLOW_CHECKS: frozenset[CheckFn] = frozenset({
+    check_glasses, check_headwear, check_occlusion, check_background, check_clothing, check_liveness,
+})
+
 FAMILIES = (
     "face_count", "geometry", "pose", "eyes", "mouth", "glasses", "headwear", "occlusion",
     "lighting", "sharpness", "background", "clothing", "liveness",
