@@ -126,3 +126,12 @@ def test_live_mode_gives_framing_guidance(analyzer, good):
     report = analyzer.check(frame, live=True)
     ids = {c.id for c in report.checks}
     assert {"framing_distance", "framing_centre"} <= ids
+
+
+def test_shoulders_level_measured_against_the_eye_line(analyzer, faces_dir):
+    level = load_image(faces_dir / "a_good_frontal" / "dpf_img29.jpg").bgr
+    turned = load_image(faces_dir / "c_mouth_open_teeth" / "dpf_img1.jpg").bgr
+    ok = next(c for c in analyzer.check(level).checks if c.id == "shoulders_level")
+    bad = next(c for c in analyzer.check(turned).checks if c.id == "shoulders_level")
+    assert ok.passed and abs(ok.value) < 4
+    assert not bad.passed and abs(bad.value) > 10

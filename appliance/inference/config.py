@@ -38,6 +38,8 @@ class GeometrySettings(_Section):
     min_top_margin_ratio: float = Field(0.25, ge=0.0, le=1.0)
     min_bottom_margin_ratio: float = Field(0.6, ge=0.0, le=3.0)
     min_side_margin_ratio: float = Field(0.3, ge=0.0, le=2.0)
+    # Shoulder line against the eye line, where both shoulders are in view ("左右肩膀平衡").
+    max_shoulder_tilt_deg: float = Field(8.0, ge=1.0, le=30.0)
 
 
 class PoseSettings(_Section):

@@ -7,7 +7,11 @@ Quantized models are handled here too: callers always feed and receive float arr
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,25 @@ def interpreter_class(backend: str = "auto") -> tuple[str, Any]:
     )
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence the runtime's one-line INFO banner (printed by C++ straight to fd 2) while a model
+    loads, so CLI output and the journal carry only what the booth says; errors still raise."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    sys.stderr.flush()
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 @dataclass(frozen=True)
 class _Quant:
     scale: float
@@ -53,8 +76,9 @@ class TFLiteModel:
         self.path = Path(path)
         self.backend, cls = interpreter_class(backend)
         try:
-            self._interp = cls(model_path=str(self.path), num_threads=threads)
-            self._interp.allocate_tensors()
+            with _quiet_native_stderr():
+                self._interp = cls(model_path=str(self.path), num_threads=threads)
+                self._interp.allocate_tensors()
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"cannot load {self.path.name} with {self.backend}: {exc}") from None
         self._inputs = self._interp.get_input_details()

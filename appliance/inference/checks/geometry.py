@@ -46,6 +46,34 @@ def target_crop(analysis: Analysis) -> Crop:
     return Crop(x0=float(mid[0] - OUT_W / 2 / scale), y0=float(mid[1] - TARGET_EYE_Y / scale), scale=scale)
 
 
+def shoulder_tilt(analysis: Analysis) -> float | None:
+    """Angle (degrees) of the shoulder line relative to the eye line, from the person mask: the top
+    of the silhouette a little over one face width either side of the face. None when a shoulder
+    is outside the picture."""
+    if analysis.person_mask is None:
+        return None
+    mask = analysis.person_mask > 0.5
+    pts = analysis.pts[:, :2]
+    width = analysis.face_width
+    centre_x = (pts[234, 0] + pts[454, 0]) / 2
+    chin_y = int(max(pts[152, 1], 0))
+    height, frame_w = mask.shape
+    tops = []
+    for sign in (-1, 1):
+        ys = []
+        for offset in np.linspace(0.9, 1.4, 6):
+            x = int(centre_x + sign * offset * width)
+            if 0 <= x < frame_w and chin_y < height:
+                column = np.flatnonzero(mask[chin_y:, x])
+                if len(column):
+                    ys.append(chin_y + column[0])
+        if len(ys) < 3:
+            return None
+        tops.append(float(np.median(ys)))
+    line = float(np.degrees(np.arctan2(tops[1] - tops[0], 2 * 1.15 * width)))
+    return line - float(np.degrees(analysis.roll_rad))
+
+
 def check_geometry(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
@@ -54,6 +82,12 @@ def check_geometry(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
     source_face_w = face_w * analysis.pixel_scale
     right, left = analysis.eye_centres
     mid = (right + left) / 2
+    shoulders = []
+    tilt = shoulder_tilt(analysis)
+    if tilt is not None:
+        limit = settings.geometry.max_shoulder_tilt_deg
+        shoulders.append(result("shoulders_level", "geometry", tilt, limit, abs(tilt) <= limit,
+                                "请放平双肩，身体正对镜头", "Keep your shoulders level and face the camera square"))
     if analysis.live:
         share = face_w / height
         offset = (mid[0] - width / 2) / width
@@ -64,6 +98,7 @@ def check_geometry(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
                    "请靠近一些" if far else "请后退一些", "Come a little closer" if far else "Step back a little"),
             result("framing_centre", "geometry", offset, LIVE_MAX_OFFCENTRE, abs(offset) <= LIVE_MAX_OFFCENTRE,
                    "请向画面中间移动", "Move to the middle of the frame"),
+            *shoulders,
         ]
     crop = target_crop(analysis)
     tol = 2.0 / crop.scale
@@ -80,5 +115,6 @@ def check_geometry(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
                "脸部像素不足，成片需要放大，请靠近相机", "Face too small for the photo without enlarging: come closer"),
         result("crop_fits", "geometry", float(np.clip(room[worst] * crop.scale, -9999, 9999)), 0.0, fits,
                f"{zh}离画面边缘太近，请调整位置", f"Too close to the {worst} edge of the frame: leave more room"),
+        *shoulders,
     ]
     return results
