@@ -114,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'any subject':11s} {len(any_subject):>3d}/{len(good)} {len(any_subject) / len(good):6.1%}")
         table[GOOD] = {"images": len(good), "false_rejects": false_rejects,
                        "any_subject_rate": len(any_subject) / len(good)}
+    real = [r for r in rows if r["category"] != "j_spoof_recapture" and r.get("values", {}).get("liveness") is not None]
+    alarms = [r["file"] for r in real if "liveness" in r["failed"]]
+    if real:
+        print(f"\nliveness false alarms on real photos (every other category): {len(alarms)}/{len(real)} "
+              f"{len(alarms) / len(real):6.1%}")
+        table["liveness_false_alarms"] = {"count": len(alarms), "of": len(real), "files": alarms}
     elapsed = time.perf_counter() - started
     print(f"\n{len(rows)} images in {elapsed:.1f} s; corrections applied: {len(corrections)}")
     args.json.parent.mkdir(parents=True, exist_ok=True)

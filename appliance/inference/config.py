@@ -126,7 +126,10 @@ class ClothingSettings(_Section):
 
 
 class LivenessSettings(_Section):
-    max_spoof_score: float = Field(0.5, ge=0.05, le=1.0)
+    # Single-frame evidence only (a print or phone framing the head on all four sides, strong
+    # moire); lower values catch more recaptures but also reject real subjects photographed in
+    # front of door frames and shelves. The live session adds video liveness on top.
+    max_spoof_score: float = Field(0.85, ge=0.05, le=1.0)
 
 
 class ChecksSettings(_Section):

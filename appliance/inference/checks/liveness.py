@@ -73,7 +73,7 @@ def moire(analysis: Analysis) -> float:
 # A real background has straight edges too (doors, shelves); a print or phone held up frames the
 # head on three or four sides. Moire needs enough pixels on the face to tell a screen grid from
 # JPEG block noise.
-MIN_FRAMED_SIDES = 0.75
+MIN_FRAMED_SIDES = 0.75  # three sides still count toward the score; the threshold decides
 MOIRE_MIN_FACE_PX = 160
 
 
