@@ -14,10 +14,10 @@ from appliance.binding.decoders import load_decoders
 from appliance.booth import DEMO_ADVISORY_CHECKS, DEMO_SESSION_CODE, Booth, DemoCodeCard, Service
 from appliance.booth_ports import (
     CollectionRun,
-    CropOnlyProducer,
     EngineGuide,
     QrCodeReader,
     SharpestStill,
+    StandardProducer,
     StorePhotoSink,
 )
 from appliance.capture.button import ButtonEvent, build_button
@@ -26,7 +26,6 @@ from appliance.capture.leds import build_ring
 from appliance.capture.ring_animator import build_ring_animator
 from appliance.inference.engine import Analyzer
 from appliance.inference.runtime import ModelStore
-from appliance.produce.encode import encode_in_window
 from appliance.session.driver import SessionDriver, SharedCamera
 from appliance.session.events import EventBus
 from appliance.session.listeners import EventLogger
@@ -77,13 +76,8 @@ def build_guide(settings: Settings, analyzer: Analyzer, advisory: tuple[str, ...
     return EngineGuide(analyzer, advisory)
 
 
-def build_producer(settings: Settings, analyzer: Analyzer, advisory: tuple[str, ...] = ()) -> CropOnlyProducer:
-    spec = settings.produce.spec()
-
-    def encode(bgr: Any) -> bytes:
-        return encode_in_window(bgr, int(spec.min_kb * 1000), int(spec.max_kb * 1000)).data
-
-    return CropOnlyProducer(analyzer, encode, advisory)
+def build_producer(settings: Settings, analyzer: Analyzer, advisory: tuple[str, ...] = ()) -> StandardProducer:
+    return StandardProducer(analyzer, settings, advisory)
 
 
 def build_session(
@@ -92,7 +86,7 @@ def build_session(
     code_reader: QrCodeReader,
     guide: EngineGuide,
     still_source: Any,
-    producer: CropOnlyProducer,
+    producer: StandardProducer,
     sink: StorePhotoSink,
     bus: EventBus | None = None,
 ) -> SessionMachine:
@@ -140,9 +134,9 @@ def build_booth(
         bus.subscribe(card.on_event)
         frames = card
     guide = build_guide(settings, analyzer, advisory)
+    producer = build_producer(settings, analyzer, advisory)
     machine = build_session(
-        settings, code_reader=reader, guide=guide, still_source=frames,
-        producer=build_producer(settings, analyzer, advisory),
+        settings, code_reader=reader, guide=guide, still_source=frames, producer=producer,
         sink=StorePhotoSink(store, resolve_path(settings.store.dir)), bus=bus,
     )
     bus.subscribe(EventLogger())
@@ -159,6 +153,7 @@ def build_booth(
         "settings": settings, "analyzer": analyzer, "store": store, "run": run, "reader": reader,
         "camera": camera, "frames": frames, "bus": bus, "machine": machine, "driver": driver,
         "button": button, "ring": ring, "animator": animator, "uplink": uplink, "guide": guide,
+        "producer": producer,
     }
     services = [
         Service("store", lambda: None, store.close),

@@ -22,10 +22,12 @@ from appliance.binding.binder import CodeBinder
 from appliance.binding.model import Binding as CodeBinding
 from appliance.binding.roster import Roster
 from appliance.capture.qr import Engine, scan_qr
-from appliance.inference.checks.geometry import OUT_H, OUT_W, target_crop
 from appliance.inference.engine import Analyzer, Report
 from appliance.privacy import mask_code
+from appliance.produce.encode import encode_in_window
+from appliance.produce.photo import produce_photo
 from appliance.session.ports import CodeRejected, Guidance, Product
+from appliance.settings import Settings
 from appliance.store.photo_store import PHOTOS_DIR, PhotoStore
 
 log = logging.getLogger(__name__)
@@ -168,31 +170,35 @@ class SharpestStill:
         return int(np.argmax([sharpness(s) for s in stills])) if stills else -1
 
 
-class CropOnlyProducer:
-    """Crop, scale and level to the standard frame, then check the result with the engine.
+class StandardProducer:
+    """The collector's standard photo from the chosen still (appliance.produce), as the session's port.
 
-    Interim producer until appliance.produce offers its full pipeline (background replacement,
-    file-size window): it never retouches, and it refuses what the engine refuses.
+    `settings` is public so the operator console's validated changes reach the next photo.
+    Advisory checks (the demo's) do not block: a product refused only by them is encoded as the
+    producer would have encoded it, and the report says which checks were advisory.
     """
 
-    def __init__(self, analyzer: Analyzer, encode: Callable[[np.ndarray], bytes],
-                 advisory: Collection[str] = ()) -> None:
+    def __init__(self, analyzer: Analyzer, settings: Settings, advisory: Collection[str] = ()) -> None:
         self._analyzer = analyzer
-        self._encode = encode
+        self.settings = settings
         self._advisory = frozenset(advisory)
 
     def produce(self, still: np.ndarray) -> Product:
-        analysis = self._analyzer.analyze(still)
-        if analysis.mesh is None:
-            return Product(False, None, "未检测到人脸，请重拍", "No face found; please retake")
-        crop = target_crop(analysis)
-        matrix = np.array([[crop.scale, 0, -crop.x0 * crop.scale], [0, crop.scale, -crop.y0 * crop.scale]])
-        photo = cv2.warpAffine(still, matrix, (OUT_W, OUT_H), flags=cv2.INTER_AREA,
-                               borderMode=cv2.BORDER_REPLICATE)
-        jpeg = self._encode(photo)
-        decoded = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-        report = self._analyzer.check(decoded, product=True)
-        return product_from_report(jpeg, report, self._advisory, producer="crop-only")
+        settings = self.settings
+        result = produce_photo(self._analyzer, still, settings)
+        if result.report is None:
+            return Product(False, None, result.reason_zh, result.reason_en, report={"refusal": result.code})
+        jpeg = result.jpeg
+        only_advisory = first_failure(result.report.checks, self._advisory) is None
+        if jpeg is None and only_advisory and result.image is not None:
+            cfg = settings.produce
+            spec = cfg.spec()
+            jpeg = encode_in_window(result.image, int(spec.min_kb * 1024), int(spec.max_kb * 1024),
+                                    cfg.min_quality, cfg.max_quality, spec.dpi).data
+        if jpeg is None:
+            return Product(False, None, result.reason_zh, result.reason_en,
+                           report={"refusal": result.code, "checks": [c.to_dict() for c in result.report.checks]})
+        return product_from_report(jpeg, result.report, self._advisory, producer="standard")
 
 
 def product_from_report(jpeg: bytes, report: Report, advisory: Collection[str], producer: str) -> Product:

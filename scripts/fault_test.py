@@ -7,11 +7,12 @@ Starts a live `appliance serve-ingest` on loopback behind a fault-injecting prox
 slow and truncated answers, requests that reach the server but whose answer is dropped), runs a
 booth process that commits N scripted captures into its store and uploads them, and meanwhile
 kill -9s the booth at random moments (at least one kill per --kill-every captures), kills the
-server and restarts it, fills the disk (simulated: the booth's free-space probe reports zero) and
-jumps the booth's clock by hours. Then it lets the queue drain and compares the booth's store with
-the server, byte for byte. With --json the last line is one JSON object:
-{"accepted", "on_server", "duplicates", "mismatched", "kills"}. Exit status 0 when every accepted
-photo is on the server exactly once with the same bytes.
+server and restarts it - with a kill -9 of the server half-way through that restart and a kill -9 of
+the booth while the server is down -, fills the disk (simulated here: the booth's free-space probe
+reports zero; tests/test_store_full_disk.py fills a real tmpfs) and jumps the booth's clock by
+hours. Then it lets the queue drain and compares the booth's store with the server, byte for byte.
+With --json the last line is one JSON object: {"accepted", "on_server", "duplicates", "mismatched",
+"kills"}. Exit status 0 when every accepted photo is on the server exactly once with the same bytes.
 """
 
 from __future__ import annotations
@@ -193,23 +194,43 @@ class FaultProxy:
 class Server:
     def __init__(self, work: Path, port: int):
         self.work, self.port, self.process = work, port, None
+        self.startup_s = 1.0  # measured on each successful start
+        self.down = threading.Event()  # set while the server is being killed and restarted
+        self.restarts = 0
+        self.startup_kills = 0  # kill -9 while serve-ingest was starting
+        self.startup_kills_before_listening = 0  # ... and it had not yet said "listening"
 
-    def start(self, tries: int = 5) -> None:
-        """Restart on the same port; a few tries, since the killed one's socket may linger."""
+    def _spawn(self) -> subprocess.Popen:
         command = [
             sys.executable, "-m", "appliance", "serve-ingest", "--data-dir", str(self.work / "server"),
             "--keys", str(self.work / "keys.toml"), "--port", str(self.port),
         ]
-        log_path = self.work / "server.log"
+        with open(self.work / "server.log", "ab") as log:
+            return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=log)
+
+    def start(self, tries: int = 5) -> None:
+        """Restart on the same port; a few tries, since the killed one's socket may linger."""
         for _ in range(tries):
-            with open(log_path, "ab") as log:
-                self.process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=log)
+            began = time.monotonic()
+            self.process = self._spawn()
             if "listening" in self.process.stdout.readline().decode():
+                self.startup_s = time.monotonic() - began
                 return
             self.process.wait()
             time.sleep(0.5)
-        tail = log_path.read_text(errors="replace")[-500:]
+        tail = (self.work / "server.log").read_text(errors="replace")[-500:]
         raise SystemExit(f"fault_test: serve-ingest did not start: {tail}")
+
+    def kill_while_starting(self, rng: random.Random) -> None:
+        """kill -9 somewhere in serve-ingest's start (imports, opening or creating the schema,
+        binding the port); mostly before it listens, sometimes just after."""
+        process = self._spawn()
+        time.sleep(rng.uniform(0.2, 1.05) * self.startup_s)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        self.startup_kills += 1
+        if b"listening" not in process.stdout.read():
+            self.startup_kills_before_listening += 1
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
@@ -258,9 +279,15 @@ def prepare(work: Path, captures: int) -> None:
 
 def inject(event: str, work: Path, server: Server, rng: random.Random) -> None:
     if event == "server_down":
-        server.kill()
-        time.sleep(rng.uniform(0.5, 1.5))
-        server.start()
+        server.restarts += 1
+        server.down.set()  # the driver kills the booth once while this lasts
+        try:
+            server.kill()
+            time.sleep(rng.uniform(0.5, 1.5))
+            server.kill_while_starting(rng)
+            server.start()
+        finally:
+            server.down.clear()
     elif event == "disk_full":
         (work / "disk_full").touch()
         time.sleep(rng.uniform(0.2, 0.6))
@@ -276,6 +303,8 @@ def drive(work: Path, captures: int, kill_every: int, rng: random.Random, log) -
     booth = Booth(work, captures, proxy.url)
     booth.start()
     kills = 0
+    kills_while_server_down = 0
+    killed_in_restart = 0  # number of the last server restart the booth was killed in
     next_kill_at = rng.randint(1, max(kill_every - 1, 1))
     events_every = max(captures // 12, 3)
     event_cycle = ["server_down", "disk_full", "clock_jump"]
@@ -286,6 +315,13 @@ def drive(work: Path, captures: int, kill_every: int, rng: random.Random, log) -
     while not booth.captured.is_set():
         if time.monotonic() > deadline:
             raise SystemExit("fault_test: captures did not finish in time")
+        if server.down.is_set() and killed_in_restart != server.restarts:
+            killed_in_restart = server.restarts
+            time.sleep(rng.uniform(0.0, 0.5))  # land anywhere in the outage, not just its start
+            booth.kill()
+            kills += 1
+            kills_while_server_down += 1
+            booth.start()
         if booth.progress >= next_kill_at:
             time.sleep(rng.uniform(0.0, 0.03))  # land anywhere: mid-commit, mid-upload, idle
             booth.kill()
@@ -310,6 +346,11 @@ def drive(work: Path, captures: int, kill_every: int, rng: random.Random, log) -
         event_thread.join()
     proxy.enabled = False
     log(f"fault_test: all {captures} captures committed; draining; proxy faults: {proxy.counts}")
+    log(
+        f"fault_test: server restarts {server.restarts}, server kill -9s during a restart"
+        f" {server.startup_kills} ({server.startup_kills_before_listening} before it listened),"
+        f" booth kill -9s while the server was down {kills_while_server_down}"
+    )
     if not booth.drained.wait(60 + captures * 0.5):
         log("fault_test: the queue did not drain in time")
     booth.process.wait(10)

@@ -25,7 +25,7 @@ pick_python() {
 
 apt_packages=()
 if [ "$dev" = 1 ]; then
-  for pkg in libzbar0 chromium postgresql shellcheck systemd; do
+  for pkg in libzbar0 chromium postgresql shellcheck systemd fonts-wqy-microhei; do
     dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
   done
 fi

@@ -19,8 +19,6 @@ from appliance.errors import SettingsError
 
 if TYPE_CHECKING:
     from appliance.ingest.config import IngestSettings
-    from appliance.ingest.metadata import Metadata
-    from appliance.ingest.photo_files import PhotoFiles
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,8 +38,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from appliance.ingest.config import load_ingest_settings
-    from appliance.ingest.metadata import metadata_for
-    from appliance.ingest.photo_files import PhotoFiles
 
     settings = load_ingest_settings(
         args.config,
@@ -51,34 +47,33 @@ def run(args: argparse.Namespace) -> int:
             "tls_cert_file": args.tls_cert, "tls_key_file": args.tls_key,
         },
     )
-    metadata = metadata_for(settings.database_url, settings.data_dir)
-    metadata.create_schema()
-    files = PhotoFiles(settings.data_dir / "photos")
     if args.export_school:
         from appliance.ingest.export import export_school
+        from appliance.ingest.wsgi import open_storage
 
+        metadata, files = open_storage(settings)
         path, written, skipped = export_school(
             metadata, files, args.export_school, args.out, settings.export_name_field
         )
         print(f"serve-ingest: wrote {path} ({written} photos, {skipped} without a usable name)")
         return 0
-    return serve(settings, metadata, files)
+    return serve(settings)
 
 
-def serve(settings: IngestSettings, metadata: Metadata, files: PhotoFiles) -> int:
+def serve(settings: IngestSettings) -> int:
+    """werkzeug's threaded server: enough for one school's booths on a LAN; a collection company
+    with many booths runs the same app under gunicorn or waitress (docs/deploying-serve-ingest.md)."""
     from werkzeug.serving import make_server
 
-    from appliance.ingest.keys import load_device_keys
-    from appliance.ingest.server import create_app
+    from appliance.ingest.wsgi import app_from_settings
 
-    keys = load_device_keys(settings.keys_file)
     ssl_context = None
     if settings.tls_cert_file or settings.tls_key_file:
         if not (settings.tls_cert_file and settings.tls_key_file):
             raise SettingsError("ingest: tls_cert_file and tls_key_file must be given together")
         ssl_context = (str(settings.tls_cert_file), str(settings.tls_key_file))
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    app = create_app(settings, metadata, files, keys)
+    app = app_from_settings(settings)
     try:
         server = make_server(settings.host, settings.port, app, threaded=True, ssl_context=ssl_context)
     except OSError as exc:
@@ -97,6 +92,5 @@ def serve(settings: IngestSettings, metadata: Metadata, files: PhotoFiles) -> in
         pass
     finally:
         server.server_close()
-        metadata.close()
     print("serve-ingest: stopped", file=sys.stderr)
     return 0

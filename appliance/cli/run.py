@@ -20,6 +20,7 @@ from typing import Any
 from appliance.booth import ScriptedSubject, demo_overrides
 from appliance.errors import ApplianceError
 from appliance.settings import Settings, load_settings, merge_dicts
+from appliance.web.console_settings import CONSOLE_SETTINGS_FILE
 
 DEMO_OPERATOR = "operator"
 
@@ -42,6 +43,7 @@ def run_settings(args: argparse.Namespace) -> Settings:
         overrides = demo_overrides(str(data or Path("data/demo").resolve()))
     elif data is not None:
         overrides = {"device": {"data_dir": str(data)}, "store": {"dir": str(data / "store")}}
+    overrides = merge_dicts(overrides, console_changes(Path(overrides.get("device", {}).get("data_dir", "data"))))
     web: dict[str, Any] = {}
     if args.host is not None:
         web["host"] = args.host
@@ -50,6 +52,20 @@ def run_settings(args: argparse.Namespace) -> Settings:
     if web:
         overrides = merge_dicts(overrides, {"web": web})
     return load_settings(args.settings, overrides)
+
+
+def console_changes(data_dir: Path) -> dict[str, Any]:
+    """The operator console's recorded changes, so they survive a restart (validated with the rest)."""
+    from appliance.app import resolve_path
+
+    path = resolve_path(data_dir) / CONSOLE_SETTINGS_FILE
+    if not path.exists():
+        return {}
+    try:
+        changes = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ApplianceError(f"run: cannot read the console's settings {path}: {exc}") from None
+    return changes if isinstance(changes, dict) else {}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,7 +1,10 @@
 """Signed JSON requests to the collection server over HTTPS (certificates checked) or loopback HTTP.
 
-Every transport failure - refused connection, timeout, a truncated or non-JSON answer - becomes
-TransientUplinkError, so the worker has one thing to back off on. The server's clock (sent with
+Every transport failure - refused connection, timeout, a truncated or non-JSON answer, a server
+certificate we do not trust - becomes TransientUplinkError, so the worker has one thing to back off
+on. A certificate refusal is retried too (the operator may fix the CA file or the server its
+certificate; the photos wait safely), but its text names the cause and the setting to look at,
+since "network error" would send the operator to check cables. The server's clock (sent with
 every answer) corrects ours when the two drift apart, because a booth whose clock jumped would
 otherwise be locked out by the replay window.
 """
@@ -45,6 +48,22 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """Certificates and host names are always checked; ca_file (if given) replaces the system's
+    trust store, so a private collection CA is trusted by this booth and nothing else is."""
+    try:
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except FileNotFoundError:
+        raise SettingsError(f"uplink.ca_file: file not found: {ca_file}") from None
+    except ssl.SSLError:
+        raise SettingsError(f"uplink.ca_file: {ca_file} holds no PEM certificate") from None
+
+
+def _certificate_refusal(exc: ssl.SSLCertVerificationError) -> str:
+    reason = exc.verify_message or exc.reason or "verification failed"
+    return f"tls: server certificate refused ({reason}); check uplink.ca_file and the host name in uplink.server_url"
+
+
 class CollectionClient:
     def __init__(
         self,
@@ -70,7 +89,7 @@ class CollectionClient:
         self._offset = 0.0
         self._tls: ssl.SSLContext | None = None
         if parts.scheme == "https":
-            self._tls = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+            self._tls = _tls_context(ca_file)
 
     def now(self) -> float:
         """Our best idea of the server's time (local clock plus the learned offset)."""
@@ -88,6 +107,8 @@ class CollectionClient:
             raw = answer.read()
             server_time = answer.getheader(HEADER_SERVER_TIME)
             status = answer.status
+        except ssl.SSLCertVerificationError as exc:
+            raise TransientUplinkError(_certificate_refusal(exc)) from None
         except (OSError, http.client.HTTPException) as exc:
             raise TransientUplinkError(f"network: {type(exc).__name__}: {exc}"[:200]) from None
         finally:

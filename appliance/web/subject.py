@@ -11,7 +11,7 @@ import io
 import re
 
 import segno
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, url_for
 
 from appliance.session.machine import WEB_ACTIONS
 from appliance.store.errors import StoreError
@@ -105,7 +105,7 @@ def subject_blueprint() -> Blueprint:
     return bp
 
 
-def _record(sha: str):
+def _record(sha: str) -> PhotoRecord:
     if not SHA256.match(sha):
         abort(404)
     try:

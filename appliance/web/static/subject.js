@@ -1,0 +1,179 @@
+// The subject screen: draws the session's state as the server pushes it (server-sent events).
+"use strict";
+(function () {
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  const ORDER = ["scanning", "confirming", "guiding", "capturing", "reviewing", "done"];
+  const STEP_OF = { countdown: "capturing", choosing: "capturing", producing: "capturing", committing: "reviewing" };
+  const STATE_TEXT = {
+    idle: ["请按按钮开始", "Press the button to start"],
+    scanning: ["请将图像采集码对准镜头", "Hold your capture code up to the camera"],
+    confirming: ["请确认以下信息是否是您本人", "Please confirm these details are yours"],
+    guiding: ["请看镜头", "Look at the camera"],
+    countdown: ["请保持不动", "Hold still"],
+    capturing: ["正在拍摄…", "Taking the photo…"],
+    choosing: ["正在挑选最清晰的一张…", "Choosing the sharpest photo…"],
+    producing: ["正在生成标准照片…", "Making your standard photo…"],
+    reviewing: ["请确认照片", "Please review your photo"],
+    committing: ["正在保存…", "Saving…"],
+    done: ["完成！谢谢", "Done, thank you!"],
+    failsafe: ["出现问题，正在恢复…", "Something went wrong; recovering…"],
+  };
+  let state = "idle";
+  let countdownTimer = null;
+
+  function setMessage(zh, en, tone) {
+    $("msg-zh").textContent = zh;
+    $("msg-en").textContent = en;
+    $("message").className = "message" + (tone ? " " + tone : "");
+  }
+
+  function post(action) {
+    return fetch("/action/" + action, { method: "POST", headers: { "X-CSRF-Token": token }, credentials: "same-origin" });
+  }
+
+  function showSteps() {
+    const step = STEP_OF[state] || state;
+    const index = ORDER.indexOf(step);
+    document.querySelectorAll("#steps li").forEach((li, i) => {
+      li.classList.toggle("current", i === index);
+      li.classList.toggle("done", index >= 0 && i < index);
+    });
+  }
+
+  function showButtons() {
+    document.querySelectorAll("[data-action]").forEach((b) => {
+      b.classList.toggle("hidden", !b.dataset.when.split(" ").includes(state));
+    });
+  }
+
+  function showIdentity(identity) {
+    const box = $("identity");
+    if (!identity || !["confirming", "guiding", "reviewing"].includes(state)) { box.classList.add("hidden"); return; }
+    box.textContent = "";
+    [["姓名 name", identity.name], ["证件号 ID", identity.id_number], ["采集码 code", identity.capture_code]].forEach(([k, v]) => {
+      if (!v) return;
+      const line = document.createElement("div");
+      line.textContent = k + ": " + v;
+      box.appendChild(line);
+    });
+    box.classList.remove("hidden");
+  }
+
+  function startCountdown(seconds) {
+    clearInterval(countdownTimer);
+    const end = Date.now() + seconds * 1000;
+    const box = $("countdown");
+    box.classList.remove("hidden");
+    const tick = () => {
+      const left = Math.ceil((end - Date.now()) / 1000);
+      box.textContent = left > 0 ? String(left) : "";
+      if (left <= 0) clearInterval(countdownTimer);
+    };
+    tick();
+    countdownTimer = setInterval(tick, 100);
+  }
+
+  function showReceipt(receipt) {
+    const facts = $("receipt-facts");
+    facts.textContent = "";
+    [["场次 session", receipt.session], ["采集码 code", receipt.capture_code],
+     ["结果 verdict", receipt.verdict === "pass" ? "通过 pass" : receipt.verdict],
+     ["编号 photo", (receipt.sha256 || "").slice(0, 12)]].forEach(([k, v]) => {
+      const dt = document.createElement("dt"); dt.textContent = k;
+      const dd = document.createElement("dd"); dd.textContent = v || "";
+      facts.append(dt, dd);
+    });
+    if (/^[0-9a-f]{64}$/.test(receipt.sha256 || "")) $("receipt-qr").src = "/qr/" + receipt.sha256 + ".svg";
+    $("receipt").classList.remove("hidden");
+  }
+
+  function enter(target, payload) {
+    state = target;
+    const text = STATE_TEXT[state] || [state, state];
+    setMessage(text[0], text[1], state === "done" ? "pass" : "");
+    $("notice").classList.add("hidden");
+    $("stage").classList.remove("pass");
+    $("streak").firstChild && ($("streak").firstChild.style.width = "0");
+    if (state !== "countdown") { clearInterval(countdownTimer); $("countdown").classList.add("hidden"); }
+    if (state === "countdown") startCountdown(payload.seconds || 3);
+    const reviewing = state === "reviewing";
+    $("review").classList.toggle("hidden", !reviewing);
+    if (reviewing) {
+      $("review").src = "/review.jpg?t=" + Date.now();
+      if (payload && payload.ok === false) setMessage(payload.reason_zh || "照片未通过检查", payload.reason_en || "The photo did not pass", "warn");
+      $("accept").disabled = payload ? payload.can_accept === false : false;
+      $("retake").disabled = payload ? payload.can_retake === false : false;
+    }
+    if (state !== "done") $("receipt").classList.add("hidden");
+    if (state === "done" && payload && payload.receipt) showReceipt(payload.receipt);
+    if (payload && payload.identity) showIdentity(payload.identity);
+    else if (!["confirming", "guiding", "reviewing"].includes(state)) showIdentity(null);
+    showSteps();
+    showButtons();
+  }
+
+  function guidance(g) {
+    if (!["guiding", "countdown"].includes(state)) return;
+    setMessage(g.message_zh, g.message_en, g.passed ? "pass" : "");
+    $("stage").classList.toggle("pass", !!g.passed);
+    const bar = $("streak").firstChild;
+    if (bar && g.needed) bar.style.width = Math.min(100, (100 * g.streak) / g.needed) + "%";
+  }
+
+  function drawRing(ring) {
+    const box = $("ring");
+    if (!ring || !ring.pixels) return;
+    while (box.children.length < ring.pixels.length) box.appendChild(document.createElement("span"));
+    ring.pixels.forEach((p, i) => {
+      const dot = box.children[i];
+      const angle = ((ring.angles[i] || 0) - 90) * Math.PI / 180;
+      dot.style.left = (50 + 40 * Math.cos(angle)) + "%";
+      dot.style.top = (50 + 40 * Math.sin(angle)) + "%";
+      dot.style.background = "rgb(" + p.join(",") + ")";
+    });
+  }
+
+  // The stage takes the camera's shape, so the head frame and the guides sit on the picture, not
+  // on a letterbox (a landscape Pi camera and the portrait demo differ).
+  function fitStage() {
+    const img = $("preview");
+    if (img.naturalWidth && img.naturalHeight) $("stage").style.aspectRatio = img.naturalWidth + " / " + img.naturalHeight;
+  }
+  $("preview").addEventListener("load", fitStage);
+  setInterval(fitStage, 1000);
+
+  $("streak").appendChild(document.createElement("span"));
+  const events = new EventSource("/events");
+  events.addEventListener("snapshot", (e) => {
+    const s = JSON.parse(e.data);
+    enter(s.state, { identity: s.identity });
+    if (s.guidance) guidance(s.guidance);
+    if (s.ring) drawRing(s.ring);
+    if (s.demo && s.advisory && s.advisory.length) {
+      $("advisory").textContent = "演示模式：以下检查仅提示不拦截 / Demo: advisory only: " + s.advisory.join(", ");
+    }
+  });
+  events.addEventListener("transition", (e) => { const ev = JSON.parse(e.data); enter(ev.target, ev.payload || {}); });
+  events.addEventListener("guidance", (e) => guidance(JSON.parse(e.data).payload));
+  events.addEventListener("notice", (e) => {
+    const p = JSON.parse(e.data).payload || {};
+    const box = $("notice");
+    box.textContent = (p.message_zh || "") + " / " + (p.message_en || "");
+    box.classList.remove("hidden");
+  });
+  events.addEventListener("ring", (e) => drawRing(JSON.parse(e.data)));
+
+  document.querySelectorAll("[data-action]").forEach((b) => b.addEventListener("click", () => post(b.dataset.action)));
+  document.addEventListener("keydown", (e) => {
+    if (e.target && e.target.tagName === "INPUT") return;
+    if (e.code === "Space" || e.code === "Enter") { e.preventDefault(); post($("shoot") ? "press" : "start"); }
+    if (e.code === "Escape") post($("shoot") ? "long_press" : "cancel");
+  });
+  $("lang").addEventListener("click", () => {
+    const en = document.body.classList.toggle("lang-en");
+    $("lang").textContent = en ? "中文" : "English";
+    document.documentElement.lang = en ? "en" : "zh-CN";
+  });
+  showButtons();
+})();

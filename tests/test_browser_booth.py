@@ -1,0 +1,156 @@
+"""A real browser (Debian's chromium via Playwright) walks a whole demo session on the subject
+screen, then logs in to the operator console, views the queue and tries a bad settings change.
+
+Screenshots of every step are saved in the test's tmp folder (printed at the end) for a person to
+look at; the assertions check what the pages say, not how they look.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium "
+                       "(scripts/setup.sh --dev installs it)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def demo_booth(tmp_path: Path):
+    port = free_port()
+    log = (tmp_path / "booth.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "appliance", "run", "--demo", "--data", str(tmp_path / "data"),
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE, stderr=log, text=True,
+    )
+    password = None
+    deadline = time.monotonic() + 120
+    assert process.stdout is not None
+    while time.monotonic() < deadline and password is None:
+        line = process.stdout.readline()
+        if not line:
+            break
+        match = re.search(r"demo operator login: operator / (\S+)", line)
+        if match:
+            password = match.group(1)
+    if password is None:
+        process.kill()
+        pytest.fail("the demo booth did not start: " + (tmp_path / "booth.log").read_text()[-2000:])
+    try:
+        yield f"http://127.0.0.1:{port}", password, tmp_path
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def test_demo_session_and_operator_console_in_chromium(demo_booth) -> None:
+    base, password, out = demo_booth
+    shots = out / "screenshots"
+    shots.mkdir()
+    try:
+        walk_session_and_console(base, password, shots)
+    except Exception as exc:
+        log = (out / "booth.log").read_text(errors="replace")
+        events = [line for line in log.splitlines() if " transition " in line or " notice " in line]
+        raise AssertionError(f"{exc}\nscreenshots: {shots}\nbooth events:\n" + "\n".join(events[-15:])) from exc
+    print(f"screenshots in {shots}")
+
+
+def wait_until(page, expression: str, timeout_s: float = 30.0) -> None:
+    """Poll from Python: Playwright's wait_for_function evaluates strings with eval() inside the
+    page, which the screen's Content-Security-Policy (rightly) forbids."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.1)
+
+
+def walk_session_and_console(base: str, password: str, shots: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.set_default_timeout(60_000)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+        page.goto(base + "/")
+        page.wait_for_selector("#ring span")  # the virtual LED ring arrived over the event stream
+        page.screenshot(path=str(shots / "1-idle.png"))
+        page.keyboard.press("Space")  # the demo's keyboard button starts a session
+        page.wait_for_selector("button[data-action=accept][data-when=confirming]:visible")
+        identity = page.inner_text("#identity")
+        assert "*" in identity  # the subject sees only their own masked code
+        page.screenshot(path=str(shots / "2-confirm-identity.png"))
+        page.click("button[data-action=accept][data-when=confirming]")
+        page.wait_for_selector("#steps li.current[data-step=guiding]")
+        page.screenshot(path=str(shots / "3-guiding.png"))
+        for attempt in range(3):
+            page.wait_for_selector("#accept:visible", timeout=90_000)
+            wait_until(page, "document.getElementById('review').naturalWidth > 0")
+            page.screenshot(path=str(shots / f"4-review-{attempt}.png"))
+            if page.is_enabled("#accept"):
+                break
+            page.click("#retake")  # the product was refused: the subject retakes, as a person would
+            page.wait_for_selector("#steps li.current[data-step=guiding]")
+        page.click("#accept")
+        page.wait_for_selector("#receipt:visible")
+        wait_until(page, "document.getElementById('receipt-qr').naturalWidth > 0")
+        receipt = page.inner_text("#receipt-facts")
+        assert "26031601" in receipt and "****" in receipt
+        page.screenshot(path=str(shots / "5-done-receipt.png"))
+        page.click("#lang")
+        assert page.is_visible("#msg-en")
+        page.screenshot(path=str(shots / "6-done-english.png"))
+
+        console = browser.new_page(viewport={"width": 1280, "height": 900})
+        console.goto(base + "/operator/login")
+        console.fill("input[name=username]", "operator")
+        console.fill("input[name=password]", "definitely wrong")
+        console.click("button[type=submit]")
+        assert console.is_visible("#login-error")
+        console.screenshot(path=str(shots / "7-login-failed.png"))
+        console.fill("input[name=username]", "operator")
+        console.fill("input[name=password]", password)
+        console.click("button[type=submit]")
+        console.wait_for_selector("#queue")
+        rows = console.locator("#queue tr").count()
+        assert rows == 2  # header + the photo just committed
+        assert "****" in console.inner_text("#queue")
+        console.screenshot(path=str(shots / "8-console-queue.png"), full_page=True)
+        console.fill("input[name='checks.pose.max_yaw_deg']", "99")
+        console.click("#settings-form button[type=submit]")
+        console.wait_for_selector(".flashes .error")
+        assert "allowed range" in console.inner_text(".flashes")
+        assert console.input_value("input[name='checks.pose.max_yaw_deg']") == "5.0"
+        console.screenshot(path=str(shots / "9-bad-setting-refused.png"), full_page=True)
+        browser.close()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
