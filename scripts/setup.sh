@@ -2,6 +2,7 @@
 # Set up the booth on this machine: .venv at the repo root with the package and its models.
 #   bash scripts/setup.sh          runtime only (enough for the demo)
 #   bash scripts/setup.sh --dev    plus test tools, Debian packages for tests (libzbar0, chromium, ...)
+#                                  and .venv-peer (MediaPipe, for the benchmark's comparison)
 # Re-running is cheap: every step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,4 +50,8 @@ echo "setup.sh: installing the package${extras}"
 .venv/bin/python -c 'import appliance' || { echo "setup.sh: package install failed" >&2; exit 1; }
 
 .venv/bin/python scripts/fetch_models.py
+if [ "$dev" = 1 ]; then
+  # the benchmark's peer (MediaPipe's own pipeline) in its own venv; the tests check its contract
+  bash scripts/setup_peer.sh >/dev/null || echo "setup.sh: warning: .venv-peer could not be made; its test will skip"
+fi
 echo "setup.sh: ready (.venv/bin/appliance)"

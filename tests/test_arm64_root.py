@@ -19,7 +19,7 @@ SCRIPT = REPO / "scripts" / "check_arm64.sh"
 RESULT_LINE = re.compile(r"^RESULT (?P<step>\S+) (?P<status>ok|FAIL) (?P<seconds>[\d.]+)s ?(?P<detail>.*)$")
 STEPS = [
     "host-packages", "binfmt", "root-build", "root-packages", "source-copy", "venv",
-    "wheels", "models", "check-demo", "install-dry-run",
+    "wheels", "models", "check-demo", "check-default-paths", "install-dry-run",
 ]
 
 pytestmark = [
@@ -100,4 +100,10 @@ def test_check_demo_gives_a_verdict_like_the_host(results):
 def test_install_dry_run_sees_a_supported_pi(results):
     detail = _assert_ok(results, "install-dry-run")["detail"]
     assert "found aarch64, bookworm" in detail, detail
-    assert "10 steps" in detail or "steps printed" in detail
+    assert "no platform warning" in detail, detail
+
+
+@pytest.mark.timeout(3900)
+def test_installed_booth_finds_its_models(results):
+    # The service runs the non-editable install from /opt/appliance/current with relative paths.
+    _assert_ok(results, "check-default-paths")

@@ -125,7 +125,8 @@ PATTERNS: dict[str, Pattern] = {
     "rejected": rejected,
 }
 
-# Session state names (as other parts of the booth call them) -> pattern; lower case.
+# Session state names (as other parts of the booth call them) -> pattern; lower case. Every state of
+# appliance/session/chart.py must be here (a test checks it), or the ring freezes on the last pattern.
 STATE_PATTERNS: dict[str, str] = {
     "idle": "idle",
     "attract": "idle",
@@ -134,15 +135,18 @@ STATE_PATTERNS: dict[str, str] = {
     "scanning": "scanning",
     "confirm": "guiding",
     "confirm_identity": "guiding",
+    "confirming": "guiding",
     "guide": "guiding",
     "guiding": "guiding",
     "countdown": "countdown",
     "capture": "flash",
     "capturing": "flash",
     "choose": "guiding",
+    "choosing": "guiding",
     "produce": "guiding",
     "producing": "guiding",
     "review": "guiding",
+    "reviewing": "guiding",
     "commit": "guiding",
     "committing": "guiding",
     "done": "accepted",
