@@ -135,3 +135,14 @@ def test_shoulders_level_measured_against_the_eye_line(analyzer, faces_dir):
     bad = next(c for c in analyzer.check(turned).checks if c.id == "shoulders_level")
     assert ok.passed and abs(ok.value) < 4
     assert not bad.passed and abs(bad.value) > 10
+
+
+def test_blur_effect_matches_scikit_image_reference():
+    from skimage.measure import blur_effect as reference
+
+    from appliance.inference.checks.sharpness import blur_effect
+
+    rng = np.random.default_rng(3)
+    for size in ((40, 52), (120, 90)):
+        image = cv2.GaussianBlur(rng.random(size).astype(np.float32), (0, 0), 1.5)
+        assert abs(blur_effect(image) - reference(image)) < 1e-3

@@ -153,4 +153,8 @@ class Analysis:
             cv2.fillConvexPoly(mask, hull, 0)
         # keep clear of the hairline and jaw edge where background and hair creep in
         size = max(3, int(self.face_width * 0.04))
-        return cv2.erode(mask, np.ones((size, size), np.uint8))
+        x, y, w, h = cv2.boundingRect(mask)
+        if w and h:
+            mask[y:y + h, x:x + w] = cv2.erode(mask[y:y + h, x:x + w], np.ones((size, size), np.uint8),
+                                               borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        return mask

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from skimage.measure import blur_effect
 
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckResult, result
+from appliance.inference.checks.sharpness import blur_effect
 from appliance.inference.config import ChecksSettings
 
 

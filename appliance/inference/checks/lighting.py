@@ -6,6 +6,7 @@ upright frame, so a turned or tilted head does not read as uneven light.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from appliance.inference import landmarks as lm
@@ -16,10 +17,11 @@ from appliance.inference.config import ChecksSettings
 
 def skin_halves(analysis: Analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Luma of all skin pixels, of the image-left half and of the image-right half."""
-    mask = analysis.skin_mask > 0
-    luma = analysis.luma
-    ys, xs = np.nonzero(mask)
-    values = luma[ys, xs].astype(np.float32)
+    x0, y0, w, h = cv2.boundingRect(analysis.skin_mask)
+    window = analysis.skin_mask[y0:y0 + h, x0:x0 + w] > 0
+    ys, xs = np.nonzero(window)
+    values = analysis.luma[y0:y0 + h, x0:x0 + w][ys, xs].astype(np.float32)
+    ys, xs = ys + y0, xs + x0
     nose = analysis.pts[lm.NOSE_TIP, :2]
     direction = np.array([np.cos(analysis.roll_rad), np.sin(analysis.roll_rad)])
     side = (xs - nose[0]) * direction[0] + (ys - nose[1]) * direction[1]

@@ -15,6 +15,9 @@ from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
+# Long straight edges survive reduction well; the search runs on a copy this size (longest side).
+EDGE_SEARCH_SIDE = 360.0
+
 
 def frame_edges(analysis: Analysis) -> float:
     """Share of the four sides around the head on which a long straight edge frames it closely."""
@@ -23,7 +26,7 @@ def frame_edges(analysis: Analysis) -> float:
     x1, y1 = pts.max(axis=0)
     fw, fh = x1 - x0, y1 - y0
     height, width = analysis.luma.shape
-    scale = min(1.0, 480.0 / max(height, width))
+    scale = min(1.0, EDGE_SEARCH_SIDE / max(height, width))
     small = analysis.luma
     if scale < 1:
         small = cv2.resize(small, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

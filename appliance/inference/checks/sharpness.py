@@ -1,15 +1,16 @@
 """Sharpness and resolution of the face itself, not of the whole frame.
 
-The face is brought to one scale (never enlarged) and scored with the Crete-Roffet blur effect
-(scikit-image), which compares the image with a re-blurred copy and so does not depend on how much
-texture or contrast a face has. A face too small to judge is reported as too low a resolution.
+The face is brought to one scale (never enlarged) and scored with the Crete-Roffet blur effect,
+which compares the image with a re-blurred copy and so does not depend on how much texture or
+contrast a face has. scikit-image implements the measure with scipy filters; it is computed here
+with OpenCV's filters instead because it runs on every live frame (the tests hold the two equal).
+A face too small to judge is reported as too low a resolution.
 """
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
-from skimage.measure import blur_effect
 
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckResult, result
@@ -17,6 +18,30 @@ from appliance.inference.config import ChecksSettings
 
 # Faces are judged at this cheek-to-cheek width; larger ones are reduced, smaller ones kept.
 JUDGE_WIDTH = 160
+
+
+BLUR_WINDOW = 11  # the re-blur's box length, as in Crete-Roffet et al. (2007)
+
+
+def blur_effect(gray: np.ndarray, window: int = BLUR_WINDOW) -> float:
+    """Crete-Roffet blur effect of a float image in [0, 1]: 0 sharp, 1 fully blurred.
+
+    Along each axis, the gradient energy that survives a box re-blur is compared with the image's
+    own; the blurrier axis is the result.
+    """
+    image = gray.astype(np.float32)
+    inner = (slice(2, image.shape[0] - 1), slice(2, image.shape[1] - 1))
+    worst = 0.0
+    for axis, ksize in ((0, (1, window)), (1, (window, 1))):
+        reblurred = cv2.blur(image, ksize, borderType=cv2.BORDER_REFLECT)
+        dx, dy = (0, 1) if axis == 0 else (1, 0)
+        sharp = np.abs(cv2.Sobel(image, cv2.CV_32F, dx, dy, ksize=3, borderType=cv2.BORDER_REFLECT))
+        blurred = np.abs(cv2.Sobel(reblurred, cv2.CV_32F, dx, dy, ksize=3, borderType=cv2.BORDER_REFLECT))
+        sharp = np.maximum(sharp, 1e-10)
+        lost = np.maximum(0.0, sharp - np.maximum(blurred, 1e-10))
+        total = float(sharp[inner].sum())
+        worst = max(worst, abs(total - float(lost[inner].sum())) / max(total, 1e-12))
+    return worst
 
 
 def face_blur(analysis: Analysis) -> float:
