@@ -19,6 +19,7 @@ from appliance.booth_ports import (
     SharpestStill,
     StandardProducer,
     StorePhotoSink,
+    StorePriorCaptures,
 )
 from appliance.capture.button import ButtonEvent, build_button
 from appliance.capture.camera.factory import build_camera
@@ -67,9 +68,9 @@ def build_store(settings: Settings) -> PhotoStore:
 
 
 def build_binder(settings: Settings, store: PhotoStore | None = None) -> CodeBinder:
-    # The store files photos by content hash and keeps capture codes sealed, so it cannot yet say
-    # whether a code was photographed before; until it can, every code is a first capture.
-    return CodeBinder(settings.codes, load_decoders(settings.codes), captured_lookup=lambda _key: None)
+    """Without a store (a code check on the command line) every code counts as a first capture."""
+    lookup = StorePriorCaptures(store) if store is not None else (lambda _key: None)
+    return CodeBinder(settings.codes, load_decoders(settings.codes), captured_lookup=lookup)
 
 
 def build_guide(settings: Settings, analyzer: Analyzer, advisory: tuple[str, ...] = ()) -> EngineGuide:
@@ -137,7 +138,7 @@ def build_booth(
     producer = build_producer(settings, analyzer, advisory)
     machine = build_session(
         settings, code_reader=reader, guide=guide, still_source=frames, producer=producer,
-        sink=StorePhotoSink(store, resolve_path(settings.store.dir)), bus=bus,
+        sink=StorePhotoSink(store), bus=bus,
     )
     bus.subscribe(EventLogger())
     driver = SessionDriver(machine, frames, MonotonicClock(), settings.session)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 from appliance.binding import errors as code_errors
 from appliance.binding.binder import CodeBinder
 from appliance.binding.model import Binding as CodeBinding
+from appliance.binding.model import PriorCapture
 from appliance.binding.roster import Roster
 from appliance.capture.qr import Engine, scan_qr
 from appliance.inference.engine import Analyzer, Report
@@ -28,7 +30,7 @@ from appliance.produce.encode import encode_in_window
 from appliance.produce.photo import produce_photo
 from appliance.session.ports import CodeRejected, Guidance, Product
 from appliance.settings import Settings
-from appliance.store.photo_store import PHOTOS_DIR, PhotoStore
+from appliance.store.photo_store import PhotoStore
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,32 @@ class BoundStudent:
     @property
     def id_number(self) -> str:
         return self.binding.fields.id_number
+
+    @property
+    def prior_capture(self) -> PriorCapture | None:
+        """The earlier photo of this student, when the code was already photographed (a retake)."""
+        return self.binding.retake_of
+
+
+class StorePriorCaptures:
+    """The binder's `captured_lookup`: the latest photo the store holds for a capture-code key.
+
+    A photo counts as server-confirmed once the collection server's review accepted it; until then
+    the subject is told the retake replaces it, and the store keeps both.
+    """
+
+    def __init__(self, store: PhotoStore) -> None:
+        self._store = store
+
+    def __call__(self, key: str) -> PriorCapture | None:
+        record = self._store.latest_for_capture(key)
+        if record is None:
+            return None
+        return PriorCapture(
+            photo_id=record.sha256,
+            captured_at=time.strftime("%Y-%m-%d %H:%M", time.localtime(record.captured_at)),
+            server_confirmed=record.review_state == "accepted",
+        )
 
 
 @dataclass
@@ -218,9 +246,9 @@ def product_from_report(jpeg: bytes, report: Report, advisory: Collection[str], 
 class StorePhotoSink:
     """Commits the accepted photo to the durable store and returns the subject's receipt."""
 
-    def __init__(self, store: PhotoStore, store_dir: Path) -> None:
+    def __init__(self, store: PhotoStore, store_dir: Path | None = None) -> None:
+        # `store_dir` is no longer needed (the store names its files); kept for existing callers.
         self._store = store
-        self._photos = Path(store_dir).resolve() / PHOTOS_DIR
 
     def commit(self, binding: Any, product: Product) -> dict[str, Any]:
         if product.jpeg is None:
@@ -237,7 +265,7 @@ class StorePhotoSink:
         return {
             "session": record.session_code,
             "capture_code": record.masked_capture_code,
-            "photo": str(self._photos / f"{record.sha256}.jpg"),
+            "photo": str(self._store.photo_path(record.sha256)),
             "sha256": record.sha256,
             "verdict": product.report.get("verdict", "pass"),
             "bytes": record.size_bytes,

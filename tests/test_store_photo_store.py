@@ -104,6 +104,8 @@ def test_retention_removes_only_confirmed_old_files(tmp_path):
     old = store.commit_accepted("s1", "c1", "10403", make_jpeg(7), REPORT).sha256
     unsent = store.commit_accepted("s1", "c2", "10403", make_jpeg(8), REPORT).sha256
     store.mark_uploaded(old, when=1000.0)
+    assert store.purge_expired(now=5000.0) == 0  # received but not yet reviewed: kept
+    store.record_review(old, "accepted", None, 1000.0)
     assert store.purge_expired(now=1050.0) == 0
     assert store.purge_expired(now=1200.0) == 1
     assert store.get(old).file_purged
@@ -130,12 +132,12 @@ def test_migration_backs_up_first_and_refuses_newer_schema(tmp_path):
     db = tmp_path / "store" / DB_NAME
     conn = sqlite3.connect(db, isolation_level=None)
     backup = migrate(conn, db, (*MIGRATIONS, "ALTER TABLE photos ADD COLUMN note TEXT;"))
-    assert backup is not None and backup.name.startswith("store.db.bak-v1-")
+    assert backup is not None and backup.name.startswith(f"store.db.bak-v{len(MIGRATIONS)}-")
     assert sqlite3.connect(backup).execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 1
-    assert schema_version(conn) == 2
+    assert schema_version(conn) == len(MIGRATIONS) + 1
     with pytest.raises(StoreError, match="failed"):
         migrate(conn, db, (*MIGRATIONS, "", "ALTER TABLE nowhere ADD COLUMN x;"))
-    assert schema_version(conn) == 2
+    assert schema_version(conn) == len(MIGRATIONS) + 1
     conn.close()
     with pytest.raises(StoreError, match="newer than this software"):
         open_store(tmp_path)

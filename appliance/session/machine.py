@@ -375,11 +375,18 @@ class SessionMachine:
     def _masked_identity(self) -> dict[str, str] | None:
         if self._binding is None:
             return None
-        return {
+        identity = {
             "capture_code": mask_code(self._binding.capture_code),
             "name": mask_name(self._binding.name),
             "id_number": mask_id_number(self._binding.id_number),
         }
+        # A binding may know of an earlier photo of this student (the store said so): the screen
+        # then asks "already captured - retake?" before the subject confirms.
+        prior = getattr(self._binding, "prior_capture", None)
+        if prior is not None:
+            identity["already_captured_at"] = str(prior.captured_at)
+            identity["prior_confirmed"] = "yes" if prior.server_confirmed else "no"
+        return identity
 
     def _product_payload(self, product: Product) -> dict[str, Any]:
         return {

@@ -3,11 +3,18 @@
 A booth can be stolen or its SD card pulled; with a key in the device settings the card alone
 reveals neither faces nor names. The `cryptography` library is used rather than hand-written
 crypto. Without a key, PlainCipher stores bytes as they are (an explicit choice in settings).
+
+Sealed text is randomised (a fresh nonce each time), so it cannot be searched; `lookup_key` gives
+the deterministic, keyed digest that finding an earlier photo of the same student needs. With a
+key it is an HMAC under a key derived from the encryption key, so the card alone cannot be used to
+test guessed student numbers against it.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +26,7 @@ from appliance.store.errors import StoreError
 
 _NONCE_BYTES = 12
 _TEXT_PREFIX = "enc1:"
+_LOOKUP_LABEL = b"appliance.store capture-code lookup v1"
 
 
 class FieldCipher(Protocol):
@@ -28,6 +36,7 @@ class FieldCipher(Protocol):
     def open(self, data: bytes) -> bytes: ...
     def seal_text(self, text: str) -> str: ...
     def open_text(self, text: str) -> str: ...
+    def lookup_key(self, text: str) -> str: ...
 
 
 class PlainCipher:
@@ -47,6 +56,9 @@ class PlainCipher:
             raise StoreError("store: a field is encrypted but no store.encryption_key_file is set")
         return text
 
+    def lookup_key(self, text: str) -> str:
+        return hmac.new(_LOOKUP_LABEL, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
 
 class AesGcmCipher:
     encrypted = True
@@ -55,6 +67,7 @@ class AesGcmCipher:
         if len(key) != 32:
             raise StoreError("store: the encryption key must be 32 bytes (64 hex digits)")
         self._aead = AESGCM(key)
+        self._lookup = hmac.new(key, _LOOKUP_LABEL, hashlib.sha256).digest()
 
     @classmethod
     def from_key_file(cls, path: Path) -> AesGcmCipher:
@@ -85,6 +98,9 @@ class AesGcmCipher:
         if not text.startswith(_TEXT_PREFIX):
             return text  # written before encryption was switched on
         return self.open(base64.b64decode(text[len(_TEXT_PREFIX):])).decode("utf-8")
+
+    def lookup_key(self, text: str) -> str:
+        return hmac.new(self._lookup, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def cipher_from_key_file(path: Path | None) -> FieldCipher:

@@ -5,6 +5,10 @@ committed with synchronous=FULL, the sha256 of the JPEG makes a second commit of
 no-op, and the queue state lives in the same database so uploads resume after a restart. Other
 writes (upload receipts, review results) use synchronous=NORMAL: losing one on power loss only
 repeats an idempotent upload.
+
+A retake files a second photo under the same capture code. Both stay: the newest one supersedes
+the older for the subject and the operator, and either file is only removed by the retention
+rule: after the server's final review of that photo and the retention period, never before.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from appliance.store.config import StoreSettings
 from appliance.store.disk_guard import FULL_MESSAGE, DiskGuard
 from appliance.store.durable_files import TEMP_SUFFIX, atomic_write, fsync_dir, is_disk_full
 from appliance.store.errors import StorageFullError, StoreError
-from appliance.store.records import PhotoRecord, QueueSummary, UploadItem
+from appliance.store.records import CaptureLinks, PhotoRecord, QueueSummary, UploadItem
 from appliance.store.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,7 @@ class PhotoStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"store: cannot open {self._dir / DB_NAME}: {exc}") from None
         self._remove_orphan_files()
+        self._fill_capture_keys()
 
     @classmethod
     def from_settings(cls, settings: StoreSettings, clock: Callable[[], float] = time.time) -> PhotoStore:
@@ -137,12 +142,12 @@ class PhotoStore:
             )
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO photos(sha256, session_code, school_code, capture_code, personal,"
-                " file_name, size_bytes, encrypted, captured_at, accepted_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " file_name, size_bytes, encrypted, captured_at, accepted_at, capture_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     sha, session_code, school_code, self._cipher.seal_text(capture_code), personal_text,
                     file_name, len(jpeg_bytes), int(self._cipher.encrypted),
-                    now if captured_at is None else captured_at, now,
+                    now if captured_at is None else captured_at, now, self._cipher.lookup_key(capture_code),
                 ),
             )
             if cursor.rowcount == 1:
@@ -199,20 +204,65 @@ class PhotoStore:
             rows = self._conn.execute(_RECORD_SQL + " ORDER BY p.id DESC LIMIT ?", (limit,)).fetchall()
         return [self._record(row) for row in rows]
 
+    def latest_for_capture(self, capture_code: str) -> PhotoRecord | None:
+        """The newest photo filed under this capture code (or 'student:<number>'), if any."""
+        key = self._cipher.lookup_key(capture_code)
+        with self._lock:
+            row = self._conn.execute(
+                _RECORD_SQL + " WHERE p.capture_key = ? ORDER BY p.id DESC LIMIT 1", (key,)
+            ).fetchone()
+        return None if row is None else self._record(row)
+
+    def capture_links(self, sha256s: list[str]) -> dict[str, CaptureLinks]:
+        """For each photo: is it a retake of an earlier one, and has a later one superseded it."""
+        rows = self._rows_for(
+            "SELECT p.sha256,"
+            " EXISTS(SELECT 1 FROM photos o WHERE o.capture_key = p.capture_key AND o.id < p.id),"
+            " EXISTS(SELECT 1 FROM photos n WHERE n.capture_key = p.capture_key AND n.id > p.id)"
+            " FROM photos p",
+            sha256s,
+        )
+        return {sha: CaptureLinks(bool(retake), bool(superseded)) for sha, retake, superseded in rows}
+
+    def reports(self, sha256s: list[str]) -> dict[str, dict[str, Any]]:
+        """The check reports stored with these photos (as committed), by sha256."""
+        rows = self._rows_for(
+            "SELECT p.sha256, r.report_json FROM photos p JOIN check_reports r ON r.photo_id = p.id", sha256s
+        )
+        return {sha: json.loads(text) for sha, text in rows}
+
+    def _rows_for(self, select: str, sha256s: list[str]) -> list[tuple[Any, ...]]:
+        """`select` (over photos p) limited to the given photos; one query for a whole page."""
+        if not sha256s:
+            return []
+        marks = ", ".join("?" * len(sha256s))
+        with self._lock:
+            return self._conn.execute(f"{select} WHERE p.sha256 IN ({marks})", list(sha256s)).fetchall()
+
+    def photo_path(self, sha256: str) -> Path:
+        """The absolute path of the committed file, whatever its naming (`.jpg`, `.jpg.enc`)."""
+        return self._photos.resolve() / self._file_row(sha256)[0]
+
     def read_photo(self, sha256: str) -> bytes:
+        file_name, purged = self._file_row(sha256)
+        if purged:
+            raise StoreError(f"store: photo {sha256[:12]} is not held locally")
+        try:
+            data = self._cipher.open((self._photos / file_name).read_bytes())
+        except FileNotFoundError:
+            raise StoreError(f"store: photo file {file_name} is missing") from None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise StoreError(f"store: photo file {file_name} is damaged (sha256 differs)")
+        return data
+
+    def _file_row(self, sha256: str) -> tuple[str, bool]:
         with self._lock:
             row = self._conn.execute(
                 "SELECT file_name, file_purged_at FROM photos WHERE sha256 = ?", (sha256,)
             ).fetchone()
-        if row is None or row[1] is not None:
+        if row is None:
             raise StoreError(f"store: photo {sha256[:12]} is not held locally")
-        try:
-            data = self._cipher.open((self._photos / row[0]).read_bytes())
-        except FileNotFoundError:
-            raise StoreError(f"store: photo file {row[0]} is missing") from None
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise StoreError(f"store: photo file {row[0]} is damaged (sha256 differs)")
-        return data
+        return row[0], row[1] is not None
 
     def queue_summary(self) -> QueueSummary:
         with self._lock:
@@ -294,23 +344,47 @@ class PhotoStore:
             raise StoreError(f"store: unknown review state {state!r}")
         self._set_queue(sha256, "review_state = ?, review_reason = ?, reviewed_at = ?", (state, reason, when))
 
-    def _set_queue(self, sha256: str, assignments: str, values: tuple[Any, ...]) -> None:
+    def requeue_rejected(self, sha256: str) -> bool:
+        """Send a photo the server rejected (in review) or refused (on upload) again, from scratch.
+
+        For the operator, after the cause was fixed on the server's side. Returns False, changing
+        nothing, unless the photo is rejected or refused and its file is still held locally.
+        """
+        changed = self._set_queue(
+            sha256,
+            "state = 'pending', attempts = 0, next_attempt_at = 0, last_error = NULL, uploaded_at = NULL,"
+            " review_state = 'pending', review_reason = NULL, reviewed_at = NULL",
+            (),
+            only_if="(state = 'refused' OR review_state = 'rejected')"
+            " AND (SELECT file_purged_at FROM photos WHERE sha256 = ?) IS NULL",
+            only_if_values=(sha256,),
+        )
+        if changed:
+            log.info("photo %s re-queued after the server rejected it", sha256[:12])
+        return changed
+
+    def _set_queue(self, sha256: str, assignments: str, values: tuple[Any, ...], *, only_if: str = "1",
+                   only_if_values: tuple[Any, ...] = ()) -> bool:
         with self._lock, self._transaction() as conn:
-            conn.execute(
+            cursor = conn.execute(
                 f"UPDATE upload_queue SET {assignments}"
-                " WHERE photo_id = (SELECT id FROM photos WHERE sha256 = ?)",
-                (*values, sha256),
+                f" WHERE photo_id = (SELECT id FROM photos WHERE sha256 = ?) AND {only_if}",
+                (*values, sha256, *only_if_values),
             )
+        return cursor.rowcount == 1
 
     # --- housekeeping -----------------------------------------------------------------------
 
     def purge_expired(self, now: float | None = None) -> int:
-        """Delete local photo files the server confirmed more than the retention period ago."""
+        """Delete local photo files once the server has given its final review (accepted or
+        rejected) and the retention period has passed since then. A photo that was only received,
+        not yet reviewed, stays: the collection unit may still ask for it again."""
         now = self._clock() if now is None else now
         with self._lock:
             rows = self._conn.execute(
                 "SELECT p.id, p.file_name FROM photos p JOIN upload_queue q ON q.photo_id = p.id"
-                " WHERE q.state = 'uploaded' AND p.file_purged_at IS NULL AND q.uploaded_at <= ?",
+                " WHERE q.state = 'uploaded' AND q.review_state IN ('accepted', 'rejected')"
+                " AND p.file_purged_at IS NULL AND q.reviewed_at <= ?",
                 (now - self._retention_s,),
             ).fetchall()
         for photo_id, file_name in rows:
@@ -330,6 +404,19 @@ class PhotoStore:
         for entry in os.scandir(self._photos):
             if entry.name.endswith(TEMP_SUFFIX) or entry.name not in known:
                 os.unlink(entry.path)
+
+    def _fill_capture_keys(self) -> None:
+        """Photos stored before capture keys existed get theirs, so their retakes are noticed too.
+        A code that cannot be opened (its key is not configured) stays without one."""
+        with self._lock:
+            rows = self._conn.execute("SELECT id, capture_code FROM photos WHERE capture_key IS NULL").fetchall()
+        keys = []
+        for photo_id, sealed in rows:
+            with suppress(StoreError):
+                keys.append((self._cipher.lookup_key(self._cipher.open_text(sealed)), photo_id))
+        if keys:
+            with self._lock, self._transaction() as conn:
+                conn.executemany("UPDATE photos SET capture_key = ? WHERE id = ?", keys)
 
     def _record(self, row: tuple[Any, ...]) -> PhotoRecord:
         values = list(row)

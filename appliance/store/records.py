@@ -31,6 +31,14 @@ class PhotoRecord:
 
 
 @dataclass(frozen=True)
+class CaptureLinks:
+    """How a photo relates to others of the same capture code: a retake, superseded, or both."""
+
+    retake: bool
+    superseded: bool
+
+
+@dataclass(frozen=True)
 class QueueSummary:
     """Counts for the operator console; `oldest_pending_at` tells how long the network has been gone."""
 

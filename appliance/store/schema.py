@@ -56,6 +56,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX upload_queue_due ON upload_queue(state, next_attempt_at);
     CREATE INDEX photos_accepted ON photos(accepted_at);
     """,
+    # 2: a searchable digest of the capture code (the code itself may be sealed), for retakes.
+    """
+    ALTER TABLE photos ADD COLUMN capture_key TEXT;
+    CREATE INDEX photos_capture_key ON photos(capture_key, id);
+    """,
 )
 
 

@@ -20,7 +20,7 @@ class WebDeps:
     machine: Any  # SessionMachine: snapshot(), web_action(), preview(), button_pressed()
     hub: EventHub
     latest_frame: Callable[[], Any]
-    store: Any  # PhotoStore: queue_summary(), recent(), get(), read_photo(), mark_retry()
+    store: Any  # PhotoStore: queue_summary(), recent(), get(), read_photo(), mark_retry(), reports() ...
     run: CollectionRun
     accounts: OperatorAccounts
     console: ConsoleSettings
@@ -31,3 +31,4 @@ class WebDeps:
     uplink: Any | None = None
     demo: bool = False
     advisory: tuple[str, ...] = ()
+    analyzer: Any | None = None  # the engine, for the console's annotated pictures (check(bgr, product=True))

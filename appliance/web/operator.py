@@ -1,4 +1,4 @@
-"""The operator console: log-in, collection set-up, roster, queue, health and settings.
+"""The operator console: log-in, collection set-up, roster, queue, photo reports, health and settings.
 
 Everything here is behind the log-in; personal data appears only masked (appliance/privacy.py),
 and every change goes through validation before it reaches the running booth.
@@ -31,8 +31,10 @@ from flask import (
 from appliance.binding.model import SESSION_CODE
 from appliance.errors import ApplianceError
 from appliance.store.errors import StoreError
+from appliance.store.records import PhotoRecord
 from appliance.web.console_settings import EDITABLE_FIELDS, current_value, parse_form
 from appliance.web.deps import WebDeps
+from appliance.web.photo_review import PhotoNotReadable, annotated_jpeg, failed_checks
 from appliance.web.subject import SHA256
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,10 @@ def operator_blueprint() -> Blueprint:
         settings = d.console.current
         fields = [(f, current_value(settings, f.key)) for f in EDITABLE_FIELDS]
         recent = d.store.recent(30)
+        shas = [r.sha256 for r in recent]
+        reports = d.store.reports(shas)
+        checks = {sha: failed_checks(reports.get(sha)) for sha in shas}
+        identity = (d.machine.snapshot() or {}).get("identity") or {}
         sessions: dict[str, int] = {}
         for record in recent:
             sessions[record.session_code] = sessions.get(record.session_code, 0) + 1
@@ -111,6 +117,8 @@ def operator_blueprint() -> Blueprint:
             "operator.html", run=d.run, fields=fields, summary=d.store.queue_summary(), recent=recent,
             sessions=sessions, feature_codes=" ".join(settings.codes.school_feature_codes),
             uplink=uplink, demo=d.demo, state=d.machine.state, user=session.get("operator"),
+            links=d.store.capture_links(shas), checks=checks, identity=identity,
+            can_annotate=d.analyzer is not None,
         )
 
     @bp.post("/session")
@@ -174,19 +182,36 @@ def operator_blueprint() -> Blueprint:
     @login_required
     def retry(sha: str) -> Any:
         d = deps()
-        if not SHA256.match(sha):
-            abort(404)
-        record = d.store.get(sha)
-        if record is None:
-            abort(404)
+        record = known_photo(sha)
         if record.upload_state != "pending":
             flash("只能重试等待上传的照片 / Only photos waiting to upload can be retried", "error")
             return redirect(url_for("operator.dashboard")), 303
         d.store.mark_retry(sha, "retry requested by the operator", 0.0)
-        if d.uplink is not None:
-            d.uplink.notify()
-        flash(f"已安排重试 {record.masked_capture_code} / Retry scheduled", "ok")
-        return redirect(url_for("operator.dashboard")), 303
+        return upload_woken(f"已安排重试 {record.masked_capture_code} / Retry scheduled")
+
+    @bp.post("/requeue/<sha>")
+    @login_required
+    def requeue(sha: str) -> Any:
+        record = known_photo(sha)
+        if not deps().store.requeue_rejected(sha):
+            flash("只能重新排队被服务器拒绝且仍在本机的照片 / Only photos the server rejected, still held"
+                  " here, can be queued again", "error")
+            return redirect(url_for("operator.dashboard")), 303
+        log.info("operator %s re-queued photo %s (%s)", session.get("operator"), sha[:12],
+                 record.masked_capture_code)
+        return upload_woken(f"已重新排队 {record.masked_capture_code} / Queued for upload again")
+
+    @bp.get("/photo/<sha>/annotated.jpg")
+    @login_required
+    def annotated(sha: str) -> Response:
+        d = deps()
+        if not SHA256.match(sha) or d.analyzer is None:
+            abort(404)
+        try:
+            data = annotated_jpeg(d.analyzer, d.store.read_photo(sha))
+        except (StoreError, PhotoNotReadable):
+            abort(404)
+        return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
 
     @bp.get("/photo/<sha>.jpg")
     @login_required
@@ -218,6 +243,25 @@ def operator_blueprint() -> Blueprint:
                         headers={"Content-Disposition": "attachment; filename=queue.csv"})
 
     return bp
+
+
+def known_photo(sha: str) -> PhotoRecord:
+    """The stored photo a console URL names; 404 for anything else (no probing with odd names)."""
+    if not SHA256.match(sha):
+        abort(404)
+    record = deps().store.get(sha)
+    if record is None:
+        abort(404)
+    return record
+
+
+def upload_woken(message: str) -> Any:
+    """After a queue change: wake the uplink so it does not wait out its back-off, and say so."""
+    uplink = deps().uplink
+    if uplink is not None:
+        uplink.notify()
+    flash(message, "ok")
+    return redirect(url_for("operator.dashboard")), 303
 
 
 def render_dashboard_error() -> Any:

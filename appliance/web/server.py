@@ -162,6 +162,7 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
         button=button if hasattr(button, "press") else None,
         ring=ring if hasattr(ring, "snapshot") else None,
         uplink=parts.get("uplink"), demo=demo, advisory=tuple(sorted(getattr(parts.get("guide"), "advisory", ()))),
+        analyzer=analyzer,
     )
     return WebServer(create_app(deps), settings.web.host, settings.web.port, hub, deps.ring)
 

@@ -57,7 +57,23 @@
       line.textContent = k + ": " + v;
       box.appendChild(line);
     });
+    if (identity.already_captured_at) {
+      const prior = document.createElement("div");
+      prior.className = "prior";
+      prior.textContent = "已于 " + identity.already_captured_at + " 采集过" +
+        (identity.prior_confirmed === "yes" ? "（已通过审核）" : "（尚未确认）") +
+        "，新照片将替代原照片，原照片保留至服务器确认 / Already captured at " + identity.already_captured_at +
+        (identity.prior_confirmed === "yes" ? " (confirmed)" : " (not yet confirmed)") +
+        ": the new photo supersedes it; the old one is kept until the server confirms";
+      box.appendChild(prior);
+    }
     box.classList.remove("hidden");
+  }
+
+  function retakeQuestion(identity) {
+    if (state === "confirming" && identity && identity.already_captured_at) {
+      setMessage("此采集码已拍过照片，要重拍吗？", "Already captured - retake?", "warn");
+    }
   }
 
   function startCountdown(seconds) {
@@ -107,7 +123,7 @@
     }
     if (state !== "done") $("receipt").classList.add("hidden");
     if (state === "done" && payload && payload.receipt) showReceipt(payload.receipt);
-    if (payload && payload.identity) showIdentity(payload.identity);
+    if (payload && payload.identity) { showIdentity(payload.identity); retakeQuestion(payload.identity); }
     else if (!["confirming", "guiding", "reviewing"].includes(state)) showIdentity(null);
     showSteps();
     showButtons();

@@ -1,0 +1,157 @@
+"""The booth in one process: guidance latency, scripted-session time, and memory over many sessions.
+
+1. Guidance latency: a demo frame in, the guidance message out, through the booth's own EngineGuide
+   and engine (before the booth starts, so nothing else competes for the engine).
+2. Session time: the demo booth (build_booth(demo=True, serve=False)) driven like `run --demo --once`
+   by a ScriptedSubject, session after session in the same process; start to receipt, percentiles.
+3. Memory: RSS sampled every 10 sessions; growth per session is the least-squares slope from the
+   10th session on (the first sessions fill caches and allocator arenas once). A booth runs for days:
+   the slope must be ~0, not merely small.
+
+    .venv/bin/python scripts/bench_booth.py [--sessions 100] [--frames 100] [--trace] [--json]
+
+`--trace` also snapshots Python allocations (tracemalloc) at the 10th and the last session and prints
+the lines whose allocations grew most: where to look when the slope is not ~0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import logging
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from appliance.app import build_booth
+from appliance.booth import ScriptedSubject, demo_overrides
+from appliance.capture.camera.demo import DemoSource
+from appliance.settings import Settings, load_settings
+
+WARM_UP_FRAMES = 5
+SAMPLE_EVERY = 10
+SESSION_TIMEOUT_S = 120.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def rss_mb() -> float:
+    gc.collect()
+    return psutil.Process().memory_info().rss / (1024 * 1024)
+
+
+def guidance_latency_ms(guide: Any, settings: Settings, frames: int) -> list[float]:
+    """Frame in -> guidance out on the demo's own frames, at the demo's guidance size."""
+    camera = settings.capture.camera
+    source = DemoSource(camera.lores_size, 15.0)
+    source.open()
+    times = []
+    for index in range(frames + WARM_UP_FRAMES):
+        frame = source.read(False)[0]
+        started = time.perf_counter()
+        guidance = guide.evaluate(frame)
+        elapsed = (time.perf_counter() - started) * 1000
+        if not guidance.message_en:
+            raise RuntimeError("guidance came back without a message")
+        if index >= WARM_UP_FRAMES:
+            times.append(elapsed)
+    return times
+
+
+def one_session(booth: Any) -> float:
+    """Start to receipt of one scripted demo session; the subject is dropped afterwards."""
+    machine, bus = booth.parts["machine"], booth.parts["bus"]
+    subject = ScriptedSubject(machine)
+    unsubscribe = bus.subscribe(subject.on_event)
+    try:
+        started = time.perf_counter()
+        receipt = subject.run(SESSION_TIMEOUT_S)
+        elapsed = time.perf_counter() - started
+    finally:
+        unsubscribe()
+    if receipt.get("verdict") != "pass":
+        raise RuntimeError(f"scripted session did not pass: {receipt.get('verdict')}")
+    return elapsed
+
+
+def growth_kb_per_session(samples: list[tuple[int, float]]) -> float:
+    """Least-squares slope of RSS over session count, from the first sample at SAMPLE_EVERY on."""
+    steady = [(n, mb) for n, mb in samples if n >= SAMPLE_EVERY]
+    if len(steady) < 2:
+        return float("nan")
+    counts, values = np.array(steady).T
+    return float(np.polyfit(counts, values, 1)[0] * 1024)
+
+
+def print_trace_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, sessions: int) -> None:
+    print(f"python allocations that grew most between session {SAMPLE_EVERY} and {sessions}:")
+    for stat in after.compare_to(before, "lineno")[:12]:
+        print(f"  {stat.size_diff / 1024:+9.1f} KB  {stat.count_diff:+7d} blocks  {stat.traceback}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=100)
+    parser.add_argument("--frames", type=int, default=100, help="frames for the guidance latency")
+    parser.add_argument("--trace", action="store_true", help="tracemalloc: where Python memory grew")
+    parser.add_argument("--json", action="store_true", help="last line: the results as one JSON object")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="bench-booth-") as folder:
+        settings = load_settings(None, demo_overrides(folder))
+        booth = build_booth(settings, demo=True, serve=False)
+        latency = guidance_latency_ms(booth.parts["guide"], settings, args.frames)
+        print(f"guidance latency (EngineGuide + engine, demo frames {settings.capture.camera.lores_size}), "
+              f"{len(latency)} frames: p50 {percentile(latency, 50):.1f} ms, p95 {percentile(latency, 95):.1f} ms")
+        booth.start()
+        try:
+            start_mb = rss_mb()
+            samples: list[tuple[int, float]] = [(0, start_mb)]
+            durations: list[float] = []
+            before: tracemalloc.Snapshot | None = None
+            if args.trace:
+                tracemalloc.start(8)
+            for count in range(1, args.sessions + 1):
+                durations.append(one_session(booth))
+                if count % SAMPLE_EVERY == 0 or count == args.sessions:
+                    samples.append((count, rss_mb()))
+                    print(f"  after {count:4d} sessions: RSS {samples[-1][1]:7.1f} MB, "
+                          f"session p50 so far {percentile(durations, 50):.2f} s", flush=True)
+                    if args.trace and count == SAMPLE_EVERY:
+                        before = tracemalloc.take_snapshot()
+            after_trace = tracemalloc.take_snapshot() if args.trace else None
+        finally:
+            booth.stop()
+    growth = growth_kb_per_session(samples)
+    print(f"scripted demo session (in-process, start to receipt), {len(durations)} sessions: "
+          f"p50 {percentile(durations, 50):.2f} s, p95 {percentile(durations, 95):.2f} s")
+    print(f"RSS: {start_mb:.1f} MB at start, {samples[-1][1]:.1f} MB after {samples[-1][0]} sessions, "
+          f"growth {growth:+.1f} KB/session (slope from session {SAMPLE_EVERY} on)")
+    if before is not None and after_trace is not None:
+        print_trace_growth(before, after_trace, args.sessions)
+    if args.json:
+        print(json.dumps({
+            "guidance_ms_p50": round(percentile(latency, 50), 2),
+            "guidance_ms_p95": round(percentile(latency, 95), 2),
+            "session_s_p50": round(percentile(durations, 50), 3),
+            "session_s_p95": round(percentile(durations, 95), 3),
+            "rss_mb_start": round(start_mb, 1),
+            "rss_mb_after_100": round(samples[-1][1], 1),
+            "rss_growth_kb_per_session": round(growth, 1),
+        }))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
