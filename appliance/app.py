@@ -27,6 +27,7 @@ from appliance.capture.leds import build_ring
 from appliance.capture.ring_animator import build_ring_animator
 from appliance.inference.engine import Analyzer
 from appliance.inference.runtime import ModelStore
+from appliance.paths import resolve_path
 from appliance.session.driver import SessionDriver, SharedCamera
 from appliance.session.events import EventBus
 from appliance.session.listeners import EventLogger
@@ -42,12 +43,6 @@ from appliance.uplink.worker import uplink_from_settings
 if TYPE_CHECKING:
     from appliance.web.server import WebServer
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def resolve_path(path: Path) -> Path:
-    """Relative paths in the settings are relative to the project folder, not the caller's cwd."""
-    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 def build_models(settings: Settings) -> ModelStore:

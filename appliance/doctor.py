@@ -17,6 +17,7 @@ from typing import Any
 
 from appliance.errors import ApplianceError
 from appliance.inference.manifest import load_manifest, verify_model
+from appliance.paths import resolve_path
 from appliance.settings import Settings
 from appliance.store.photo_store import DB_NAME
 from appliance.system import probes
@@ -78,7 +79,7 @@ def check_settings(inputs: DoctorInputs) -> CheckResult:
 
 
 def check_models(inputs: DoctorInputs) -> CheckResult:
-    models_dir = inputs.settings.runtime.models_dir
+    models_dir = resolve_path(inputs.settings.runtime.models_dir)
     try:
         manifest = load_manifest(models_dir)
         for entry in manifest.models:
@@ -111,7 +112,7 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 def check_disk(inputs: DoctorInputs) -> CheckResult:
-    data_dir = Path(inputs.settings.device.data_dir)
+    data_dir = resolve_path(inputs.settings.device.data_dir)
     where = _existing_ancestor(data_dir)
     usage = inputs.disk_usage(where)
     free_mb = usage.free / 1e6
@@ -235,7 +236,7 @@ def inputs_from_settings(loaded: LoadedSettings, demo: bool = False, **overrides
         "settings_source": str(loaded.source),
         "settings_problem": loaded.problem,
         "camera_probe": probes.camera_probe_for(kind, camera.source, camera.camera_num),
-        "database_path": Path(settings.store.dir) / DB_NAME,
+        "database_path": resolve_path(settings.store.dir) / DB_NAME,
         "server_url": settings.uplink.server_url,
         "server_ca_file": settings.uplink.ca_file,
     }

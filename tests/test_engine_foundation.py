@@ -101,3 +101,18 @@ def test_directory_and_missing_file(tmp_path):
         load_image(tmp_path)
     with pytest.raises(ImageError, match="not found"):
         load_image(tmp_path / "nope.jpg")
+
+
+def test_relative_paths_follow_the_checkout_or_the_working_folder(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    import appliance.paths as paths
+
+    assert paths.resolve_path(Path("models")) == ROOT / "models"  # a source checkout
+    monkeypatch.setenv("APPLIANCE_HOME", str(tmp_path))
+    assert paths.resolve_path(Path("models")) == tmp_path / "models"
+    monkeypatch.delenv("APPLIANCE_HOME")
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path / "site-packages")  # an installed release
+    monkeypatch.chdir(tmp_path)
+    assert paths.resolve_path(Path("models")) == tmp_path / "models"
+    assert paths.resolve_path(tmp_path / "abs") == tmp_path / "abs"

@@ -56,7 +56,7 @@ def run_settings(args: argparse.Namespace) -> Settings:
 
 def console_changes(data_dir: Path) -> dict[str, Any]:
     """The operator console's recorded changes, so they survive a restart (validated with the rest)."""
-    from appliance.app import resolve_path
+    from appliance.paths import resolve_path
 
     path = resolve_path(data_dir) / CONSOLE_SETTINGS_FILE
     if not path.exists():
