@@ -140,7 +140,7 @@ def build_booth(
     button = build_button(settings, pin_factory)
     ring = build_ring(settings, pin_factory)
     animator = build_ring_animator(settings, ring, settings.session.countdown_s)
-    guide.lighting_listeners.append(lambda luma, _balance: animator.lighting_measured(luma, None))
+    guide.lighting_listeners.append(animator.lighting_measured)
     bus.subscribe(lambda event: animator.state_changed(event.target) if event.kind == "transition" else None)
     button.add_listener(lambda event: machine.button_pressed() if event is ButtonEvent.PRESS
                         else machine.button_long_pressed())

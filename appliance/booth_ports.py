@@ -24,6 +24,7 @@ from appliance.binding.model import Binding as CodeBinding
 from appliance.binding.model import PriorCapture
 from appliance.binding.roster import Roster
 from appliance.capture.qr import Engine, scan_qr
+from appliance.inference.checks.lighting import lighting_measures
 from appliance.inference.engine import Analyzer, Report
 from appliance.privacy import mask_code
 from appliance.produce.encode import encode_in_window
@@ -84,8 +85,16 @@ class EngineGuide:
 
     def _report_lighting(self, report: Report) -> None:
         """Feed the LED ring's closed loop with the face's exposure and left/right balance."""
-        values = {c.id: c.value for c in report.checks}
-        luma, balance = values.get("light_exposure"), values.get("light_balance")
+        if not self.lighting_listeners:
+            return
+        analysis = report.analysis.for_checks
+        measures = lighting_measures(analysis) if analysis.mesh is not None else {}
+        luma = measures.get("mean")
+        balance = None
+        if measures:
+            # signed, image coordinates: > 0 when the image's right half of the face is brighter
+            left, right = measures["left"], measures["right"]
+            balance = (right - left) / max(right + left, 1.0)
         for listener in self.lighting_listeners:
             try:
                 listener(luma, balance)
