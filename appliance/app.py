@@ -22,6 +22,7 @@ from appliance.booth_ports import (
     StorePriorCaptures,
 )
 from appliance.capture.button import ButtonEvent, build_button
+from appliance.capture.camera.base import CameraHealth, CameraStatus
 from appliance.capture.camera.factory import build_camera
 from appliance.capture.leds import build_ring
 from appliance.capture.ring_animator import build_ring_animator
@@ -37,6 +38,7 @@ from appliance.session.ports import MonotonicClock
 from appliance.settings import Settings
 from appliance.store.photo_store import PhotoStore
 from appliance.system.notify import SystemdNotifier, watchdog_interval
+from appliance.system.store_recovery import recover_store
 from appliance.system.watchdog import WatchdogFeeder
 from appliance.uplink.worker import uplink_from_settings
 
@@ -59,6 +61,7 @@ def build_analyzer(settings: Settings, models: ModelStore | None = None) -> Anal
 
 def build_store(settings: Settings) -> PhotoStore:
     store_settings = settings.store.model_copy(update={"dir": resolve_path(settings.store.dir)})
+    recover_store(store_settings.dir)  # before the store's orphan sweep could drop accepted photos
     return PhotoStore.from_settings(store_settings)
 
 
@@ -136,7 +139,11 @@ def build_booth(
         sink=StorePhotoSink(store), bus=bus,
     )
     bus.subscribe(EventLogger())
-    driver = SessionDriver(machine, frames, MonotonicClock(), settings.session)
+    notifier = SystemdNotifier.from_environment()
+    watchdog = WatchdogFeeder(notifier, watchdog_interval(), settings.system.heartbeat_timeout_s)
+    driver = SessionDriver(machine, frames, MonotonicClock(), settings.session,
+                           heartbeat=watchdog.heartbeat("session").beat)
+    camera.add_status_listener(lambda status: forward_camera_health(status, driver))
     button = build_button(settings, pin_factory)
     ring = build_ring(settings, pin_factory)
     animator = build_ring_animator(settings, ring, settings.session.countdown_s)
@@ -152,6 +159,7 @@ def build_booth(
         "producer": producer,
     }
     services = [
+        Service("analysis engine", analyzer.warm_up, lambda: None),
         Service("store", lambda: None, store.close),
         Service("camera", camera.start, camera.stop),
         Service("LED ring", animator.start, lambda: (animator.stop(), ring.close())),
@@ -160,8 +168,6 @@ def build_booth(
     if uplink is not None:
         services.append(Service("uplink", uplink.start, uplink.stop))
     services.append(Service("session", driver.start, driver.stop))
-    notifier = SystemdNotifier.from_environment()
-    watchdog = WatchdogFeeder(notifier, watchdog_interval(), settings.system.heartbeat_timeout_s)
     services.append(Service("watchdog", watchdog.start, watchdog.stop))
     booth = Booth(services, parts, notifier=notifier, watchdog=watchdog)
     if serve:
@@ -171,6 +177,14 @@ def build_booth(
         services.append(Service("web screen", web.start, web.stop))
         booth.ready_url = (settings.web.host, web.port_hint)
     return booth
+
+
+def forward_camera_health(status: CameraStatus, driver: SessionDriver) -> None:
+    """A lost camera ends the attempt and the screen says so; the camera reopens itself."""
+    if status.health is CameraHealth.REOPENING:
+        driver.camera_health_changed(status.last_error or "camera reopening")
+    elif status.health is CameraHealth.OK:
+        driver.camera_health_changed(None)
 
 
 def build_web(settings: Settings, parts: dict[str, Any], *, demo: bool, data_dir: Path,

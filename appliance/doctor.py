@@ -24,6 +24,7 @@ from appliance.system import probes
 from appliance.system.database_recovery import check_integrity
 from appliance.system.probes import ProbeError
 from appliance.system.settings_recovery import LoadedSettings
+from appliance.system.store_recovery import find_preserved
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,11 @@ def check_database(inputs: DoctorInputs) -> CheckResult:
     if inputs.database_path is None:
         return CheckResult("database", True, "no store configured")
     report = check_integrity(inputs.database_path)
+    # Photos rescued from an earlier damaged database are not uploaded by anyone: a person must act.
+    preserved = find_preserved(inputs.database_path.parent)
+    if preserved:
+        kept = "; ".join(p.summary for p in preserved)
+        return CheckResult("database", False, f"{report.detail}; not uploaded: {kept}")
     return CheckResult("database", report.ok, report.detail)
 
 

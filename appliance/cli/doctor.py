@@ -11,9 +11,7 @@ import argparse
 import json
 
 from appliance.doctor import format_line, inputs_from_settings, run_checks
-from appliance.errors import SettingsError
-from appliance.settings import Settings
-from appliance.system.settings_recovery import LoadedSettings, load_settings_with_recovery
+from appliance.system.settings_recovery import inspect_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,17 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _inspect_settings(args: argparse.Namespace) -> LoadedSettings:
-    if args.settings is None:
-        return LoadedSettings(Settings(), "built-in defaults (no --settings file)")
-    try:
-        return load_settings_with_recovery(args.settings, remember=False)
-    except SettingsError as exc:
-        return LoadedSettings(Settings(), "built-in defaults", str(exc))
-
-
 def run(args: argparse.Namespace) -> int:
-    results = run_checks(inputs_from_settings(_inspect_settings(args), demo=args.demo))
+    results = run_checks(inputs_from_settings(inspect_settings(args.settings), demo=args.demo))
     for result in results:
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)

@@ -20,6 +20,8 @@ from typing import Any
 from appliance.booth import ScriptedSubject, demo_overrides
 from appliance.errors import ApplianceError
 from appliance.settings import Settings, load_settings, merge_dicts
+from appliance.system.journal_logging import configure_journal_logging
+from appliance.system.settings_recovery import load_settings_with_recovery
 from appliance.web.console_settings import CONSOLE_SETTINGS_FILE
 
 DEMO_OPERATOR = "operator"
@@ -51,7 +53,9 @@ def run_settings(args: argparse.Namespace) -> Settings:
         web["port"] = args.port
     if web:
         overrides = merge_dicts(overrides, {"web": web})
-    return load_settings(args.settings, overrides)
+    # A broken file falls back to its last-good copy (logged); a valid one becomes the last-good.
+    source = load_settings_with_recovery(args.settings).source if args.settings is not None else None
+    return load_settings(source, overrides)
 
 
 def console_changes(data_dir: Path) -> dict[str, Any]:
@@ -73,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.once and not args.demo:
         raise ApplianceError("run: --once needs --demo (a scripted subject exists only in the demo)")
-    logging.basicConfig(level=logging.WARNING if args.once else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_journal_logging(logging.WARNING if args.once else logging.INFO)
     settings = run_settings(args)
     serve = not args.once or args.port is not None
     password = secrets.token_urlsafe(12) if args.demo else None

@@ -116,6 +116,17 @@ class Analyzer:
         self._lock = threading.RLock()
         self._track = _LiveTrack()
 
+    def warm_up(self) -> None:
+        """Run every model once, so the first subject does not wait for the runtime's lazy set-up
+        (XNNPACK prepares its kernels on the first invoke); the booth reports ready after this."""
+        with self._lock:
+            blank = np.zeros((480, 640, 3), np.uint8)
+            blank[120:360, 220:420] = 128
+            self.analyze(blank, live=False)
+            for model in (self.mesh.model, self.iris.model):
+                model.run(np.zeros(model.input_shapes[0], np.float32))
+            self._track.reset()
+
     def reset_tracking(self) -> None:
         """Forget the live track (a new subject, or the camera was reopened)."""
         with self._lock:

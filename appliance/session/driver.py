@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -40,6 +40,8 @@ class SessionInputs(Protocol):
     def tick(self, now: float | None = None) -> None: ...
 
     def camera_lost(self, reason: str) -> None: ...
+
+    def camera_restored(self) -> None: ...
 
 
 def _image(frame: Any) -> np.ndarray:
@@ -78,7 +80,12 @@ class DriverStats:
 
 class SessionDriver:
     def __init__(
-        self, machine: SessionInputs, camera: Camera, clock: Clock, settings: SessionSettings
+        self,
+        machine: SessionInputs,
+        camera: Camera,
+        clock: Clock,
+        settings: SessionSettings,
+        heartbeat: Callable[[], None] | None = None,
     ) -> None:
         self._machine = machine
         self._camera = camera
@@ -89,6 +96,9 @@ class SessionDriver:
         self._slot_lock = threading.Lock()
         self._slot: np.ndarray | None = None
         self._threads: list[threading.Thread] = []
+        # Beaten once per analyser iteration: a hung analysis stops it, and so the systemd watchdog.
+        self._heartbeat = heartbeat
+        self._camera_news: list[str | None] = []
         self.stats = DriverStats()
 
     @property
@@ -116,6 +126,25 @@ class SessionDriver:
         if not stopped:
             log.warning("session driver did not stop within %.1f s", timeout)
         return stopped
+
+    def camera_health_changed(self, lost_reason: str | None) -> None:
+        """The camera's own health report (a reason when lost, None when delivering again).
+
+        It arrives on the camera's thread, which must not wait for the machine (the machine may be
+        waiting for that very camera's burst), so the analyser hands it over in order.
+        """
+        with self._slot_lock:
+            self._camera_news.append(lost_reason)
+        self._slot_ready.set()
+
+    def _deliver_camera_news(self) -> None:
+        with self._slot_lock:
+            news, self._camera_news = self._camera_news, []
+        for lost_reason in news:
+            if lost_reason is None:
+                self._machine.camera_restored()
+            else:
+                self._machine.camera_lost(lost_reason)
 
     def _grab_loop(self) -> None:
         interval = 1.0 / self._settings.max_fps
@@ -148,6 +177,8 @@ class SessionDriver:
 
     def _analyse_loop(self) -> None:
         while not self._stop.is_set():
+            if self._heartbeat is not None:
+                self._heartbeat()
             self._slot_ready.wait(self._settings.tick_interval_s)
             with self._slot_lock:
                 frame, self._slot = self._slot, None
@@ -155,6 +186,7 @@ class SessionDriver:
             if self._stop.is_set():
                 return
             try:
+                self._deliver_camera_news()
                 if frame is not None:
                     self.stats.analysed += 1
                     self._machine.frame(frame)

@@ -83,6 +83,9 @@ class SessionMachine:
         self._run_id = ""
         self._entered_at = clock.now()
         self._last_notice: tuple[str, str] | None = None
+        # Why the camera is unavailable (None while it delivers); kept across sessions so every
+        # screen the subject sees during an outage says so, not only the one it began on.
+        self._camera_problem: str | None = None
         self._discard()
 
     # -- inputs -------------------------------------------------------------------------------
@@ -108,6 +111,10 @@ class SessionMachine:
     def camera_lost(self, reason: str) -> None:
         """The camera failed; an attempt in progress cannot be finished and is abandoned."""
         self._handle(self._on_camera_lost, reason)
+
+    def camera_restored(self) -> None:
+        """The camera delivers frames again (after it reopened)."""
+        self._handle(self._on_camera_restored)
 
     # -- what the screen asks -----------------------------------------------------------------
 
@@ -161,6 +168,8 @@ class SessionMachine:
             self._streak = 0
             self._last_guidance = None
         self._publish(TRANSITION, event, source, target, payload)
+        if self._camera_problem is not None:
+            self._camera_notice()
 
     def _publish(self, kind: str, event: str, source: str, target: str, payload: dict[str, Any]) -> None:
         self._seq += 1
@@ -322,12 +331,22 @@ class SessionMachine:
             self._go("recovered")
 
     def _on_camera_lost(self, reason: str) -> None:
-        self._notice(
-            "camera_lost", "摄像头暂时不可用，正在重新连接", "The camera is unavailable; reconnecting",
-            reason=reason,
-        )
+        self._camera_problem = reason
+        self._camera_notice()
         if self.state not in _NOT_RUNNING:
             raise SessionFault(f"camera lost: {reason}")
+
+    def _camera_notice(self) -> None:
+        self._notice(
+            "camera_lost", "摄像头暂时不可用，正在重新连接", "The camera is unavailable; reconnecting",
+            reason=self._camera_problem,
+        )
+
+    def _on_camera_restored(self) -> None:
+        if self._camera_problem is None:
+            return
+        self._camera_problem = None
+        self._notice("camera_restored", "摄像头已恢复", "The camera is working again")
 
     # -- actions --------------------------------------------------------------------------------
 

@@ -100,3 +100,14 @@ def load_settings_with_recovery(
     if remember:
         _remember_last_good(settings_path, resolve_last_good_path(settings_path, last_good_path))
     return LoadedSettings(settings, settings_path)
+
+
+def inspect_settings(settings_path: Path | None) -> LoadedSettings:
+    """What a start would use now, never writing anything: for the doctor and the console, which
+    must report a broken file instead of failing on it (defaults stand in when nothing loads)."""
+    if settings_path is None:
+        return LoadedSettings(Settings(), Path("built-in defaults (no --settings file)"))
+    try:
+        return load_settings_with_recovery(settings_path, remember=False)
+    except SettingsError as exc:
+        return LoadedSettings(Settings(), Path("built-in defaults"), str(exc))

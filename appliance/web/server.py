@@ -20,7 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from appliance.binding.roster import import_roster
 from appliance.booth_ports import QrCodeReader
 from appliance.settings import Settings
-from appliance.system.settings_recovery import LoadedSettings
+from appliance.system.settings_recovery import LoadedSettings, inspect_settings
 from appliance.web.console_settings import ConsoleSettings
 from appliance.web.deps import WebDeps
 from appliance.web.live import EventHub
@@ -148,7 +148,10 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
     console.on_change(apply)
 
     def health() -> list[Any]:
-        loaded = LoadedSettings(console.current, settings_file or Path("(built-in defaults)"))
+        # The settings in force, but the file's own state: a broken file stays reported while the
+        # booth runs on its last-good copy.
+        inspected = inspect_settings(settings_file)
+        loaded = LoadedSettings(console.current, inspected.source, inspected.problem)
         return run_checks(inputs_from_settings(loaded, demo=demo))
 
     hub = EventHub()
