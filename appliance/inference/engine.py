@@ -3,9 +3,10 @@
 Live guidance and the final verdict use the same engine and the same checks. `live=True` trades
 what a steady booth video allows: the face is tracked from the previous frame's mesh (detection
 runs again every few frames, or as soon as the track is lost, as MediaPipe's own pipeline does),
-only one mesh pass is made, the person mask is refreshed every other frame, and the appearance
-checks (clothes, background, hat, glasses, hair, the medium) every third; pose, eyes, mouth,
-framing, light and sharpness are measured on every frame.
+only one mesh pass is made, the eyelid/iris model runs every other frame (the eyes in between
+follow the mesh), the person mask is refreshed every third frame, and so are the appearance checks
+(clothes, background, hat, glasses, hair, the medium); pose, mouth, framing, light and sharpness
+are measured on every frame.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from appliance.inference.checks.registry import ALL_CHECKS, SLOW_CHECKS
 from appliance.inference.config import ChecksSettings
 from appliance.inference.detection import Detection, FaceDetector
 from appliance.inference.geometry import Roi
-from appliance.inference.landmarks import FaceMesh, FaceMeshModel, IrisModel, roi_from_mesh
+from appliance.inference.landmarks import EyeDetail, FaceMesh, FaceMeshModel, IrisModel, mesh_eye_centres, roi_from_mesh
 from appliance.inference.runtime import ModelStore
 from appliance.inference.segmentation import PersonSegmenter
 
@@ -48,7 +49,8 @@ WORK_MAX_SIDE = 1600
 # Live tracking: a full detection at least this often (frames), so a second face walking into
 # view is counted within a fraction of a second; the person mask is refreshed every MASK_EVERY.
 REDETECT_EVERY = 6
-MASK_EVERY = 2
+MASK_EVERY = 3
+IRIS_EVERY = 2
 SLOW_CHECKS_EVERY = 3
 # Mesh indices standing in for the detector's keypoints when a face is tracked, not detected.
 _TRACK_KEYPOINTS = ((33, 133), (362, 263), (1,), (13, 14), (234,), (454,))
@@ -65,10 +67,14 @@ class _LiveTrack:
     since_mask: int = 0
     slow_results: dict[CheckFn, list[CheckResult]] = field(default_factory=dict)
     since_slow: int = 0
+    eyes: tuple[EyeDetail, EyeDetail] | None = None
+    eyes_anchor: np.ndarray | None = None  # the mesh's eye centres when `eyes` was measured
+    since_eyes: int = 0
 
     def reset(self) -> None:
         self.roi, self.others, self.since_detect, self.mask, self.since_mask = None, [], 0, None, 0
         self.slow_results, self.since_slow = {}, 0
+        self.eyes, self.eyes_anchor, self.since_eyes = None, None, 0
 
 
 def keypoint_disagreement(det: Detection, mesh: FaceMesh) -> float:
@@ -153,6 +159,21 @@ class Analyzer:
         track.roi = roi_from_mesh(mesh.points) if mesh is not None else None
         return faces, mesh
 
+    def _live_eyes(self, rgb: np.ndarray, mesh: FaceMesh, tracked: bool) -> tuple[EyeDetail, EyeDetail]:
+        """Eyelids and irises every IRIS_EVERY frames while the face is tracked; in between, the
+        last ones moved with the mesh's eye centres (a blink still shows within two frames)."""
+        track = self._track
+        anchor = mesh_eye_centres(mesh)
+        if tracked and track.eyes is not None and track.eyes_anchor is not None and track.since_eyes + 1 < IRIS_EVERY:
+            track.since_eyes += 1
+            shift = anchor - track.eyes_anchor
+            return tuple(  # type: ignore[return-value]
+                EyeDetail(contour=eye.contour + shift[i], iris=eye.iris + shift[i])
+                for i, eye in enumerate(track.eyes)
+            )
+        track.eyes, track.eyes_anchor, track.since_eyes = self.iris.run(rgb, mesh), anchor, 0
+        return track.eyes
+
     def _live_mask(self, rgb: np.ndarray) -> np.ndarray:
         track = self._track
         if track.mask is None or track.mask.shape != rgb.shape[:2] or track.since_mask + 1 >= MASK_EVERY:
@@ -227,7 +248,10 @@ class Analyzer:
             analysis.mesh = mesh if live else self.mesh.run(rgb, roi_from_mesh(mesh.points))
             timings["landmarks"] = (time.perf_counter() - start) * 1000
             start = time.perf_counter()
-            analysis.eyes = self.iris.run(rgb, analysis.mesh)
+            if live:
+                analysis.eyes = self._live_eyes(rgb, analysis.mesh, tracked=self._track.since_detect > 0)
+            else:
+                analysis.eyes = self.iris.run(rgb, analysis.mesh)
             timings["iris"] = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
         analysis.person_mask = self._live_mask(rgb) if live else self.segmenter.run(rgb)

@@ -53,6 +53,13 @@ class EyeDetail:
         return float(np.mean(np.linalg.norm(self.iris[1:] - self.iris[0], axis=1)))
 
 
+def mesh_eye_centres(mesh: FaceMesh) -> np.ndarray:
+    """(2, 2): the mesh's subject-right and subject-left eye-corner midpoints, image px."""
+    pts = mesh.points[:, :2]
+    return np.array([pts[[RIGHT_EYE_OUTER, RIGHT_EYE_INNER]].mean(axis=0),
+                     pts[[LEFT_EYE_OUTER, LEFT_EYE_INNER]].mean(axis=0)])
+
+
 def roi_from_detection(det: Detection, scale: float = 1.5) -> Roi:
     centre = det.centre
     size = max(det.width, det.height) * scale
