@@ -3,10 +3,10 @@
 Live guidance and the final verdict use the same engine and the same checks. `live=True` trades
 what a steady booth video allows: the face is tracked from the previous frame's mesh (detection
 runs again every few frames, or as soon as the track is lost, as MediaPipe's own pipeline does),
-only one mesh pass is made, the eyelid/iris model runs every other frame (the eyes in between
-follow the mesh), the person mask is refreshed every third frame, and so are the appearance checks
-(clothes, background, hat, glasses, hair, the medium); pose, mouth, framing, light and sharpness
-are measured on every frame.
+only one mesh pass is made, and the periodic heavy steps take turns, one per frame: the
+eyelid/iris model every other frame (the eyes in between follow the mesh), the person mask and the
+appearance checks (clothes, background, hat, glasses, hair, the medium) every fourth. Pose, mouth,
+framing, light and sharpness are measured on every frame.
 """
 
 from __future__ import annotations
@@ -47,11 +47,11 @@ ROTATED_MIN_SCORE = 0.85
 # still spans several hundred pixels even there, more than any model input or check needs.
 WORK_MAX_SIDE = 1600
 # Live tracking: a full detection at least this often (frames), so a second face walking into
-# view is counted within a fraction of a second; the person mask is refreshed every MASK_EVERY.
+# view is counted within a fraction of a second.
 REDETECT_EVERY = 6
-MASK_EVERY = 3
-IRIS_EVERY = 2
-SLOW_CHECKS_EVERY = 3
+# The periodic heavy steps of a tracked frame take turns, one per frame, so frame latencies stay
+# even: the eyelid/iris model every other frame, the person mask and the slow checks every fourth.
+HEAVY_ROTATION = ("iris", "mask", "iris", "slow")
 # Mesh indices standing in for the detector's keypoints when a face is tracked, not detected.
 _TRACK_KEYPOINTS = ((33, 133), (362, 263), (1,), (13, 14), (234,), (454,))
 
@@ -64,17 +64,19 @@ class _LiveTrack:
     others: list[Detection] = field(default_factory=list)
     since_detect: int = 0
     mask: np.ndarray | None = None
-    since_mask: int = 0
     slow_results: dict[CheckFn, list[CheckResult]] = field(default_factory=dict)
-    since_slow: int = 0
     eyes: tuple[EyeDetail, EyeDetail] | None = None
     eyes_anchor: np.ndarray | None = None  # the mesh's eye centres when `eyes` was measured
-    since_eyes: int = 0
+    frame: int = 0
+    detected: bool = False  # this frame ran the detector (it then skips the rotation's step)
+
+    @property
+    def slot(self) -> str:
+        return "" if self.detected else HEAVY_ROTATION[self.frame % len(HEAVY_ROTATION)]
 
     def reset(self) -> None:
-        self.roi, self.others, self.since_detect, self.mask, self.since_mask = None, [], 0, None, 0
-        self.slow_results, self.since_slow = {}, 0
-        self.eyes, self.eyes_anchor, self.since_eyes = None, None, 0
+        self.roi, self.others, self.since_detect, self.mask = None, [], 0, None
+        self.slow_results, self.eyes, self.eyes_anchor, self.frame, self.detected = {}, None, None, 0, False
 
 
 def keypoint_disagreement(det: Detection, mesh: FaceMesh) -> float:
@@ -152,6 +154,8 @@ class Analyzer:
     def _live_faces(self, rgb: np.ndarray) -> tuple[list[Detection], FaceMesh | None]:
         faces, mesh = self._tracked_face(rgb)
         track = self._track
+        track.frame += 1
+        track.detected = mesh is None
         if mesh is None:
             faces, mesh = self._verified_faces(rgb, live=True)
             track.since_detect = 0
@@ -159,27 +163,26 @@ class Analyzer:
         track.roi = roi_from_mesh(mesh.points) if mesh is not None else None
         return faces, mesh
 
-    def _live_eyes(self, rgb: np.ndarray, mesh: FaceMesh, tracked: bool) -> tuple[EyeDetail, EyeDetail]:
-        """Eyelids and irises every IRIS_EVERY frames while the face is tracked; in between, the
-        last ones moved with the mesh's eye centres (a blink still shows within two frames)."""
+    def _live_eyes(self, rgb: np.ndarray, mesh: FaceMesh) -> tuple[EyeDetail, EyeDetail]:
+        """Eyelids and irises on their turn in the rotation (and right after a detection); in
+        between, the last ones moved with the mesh's eye centres, so a blink shows within two
+        frames."""
         track = self._track
         anchor = mesh_eye_centres(mesh)
-        if tracked and track.eyes is not None and track.eyes_anchor is not None and track.since_eyes + 1 < IRIS_EVERY:
-            track.since_eyes += 1
+        fresh = track.detected or track.slot == "iris" or track.eyes is None or track.eyes_anchor is None
+        if not fresh:
             shift = anchor - track.eyes_anchor
             return tuple(  # type: ignore[return-value]
                 EyeDetail(contour=eye.contour + shift[i], iris=eye.iris + shift[i])
                 for i, eye in enumerate(track.eyes)
             )
-        track.eyes, track.eyes_anchor, track.since_eyes = self.iris.run(rgb, mesh), anchor, 0
+        track.eyes, track.eyes_anchor = self.iris.run(rgb, mesh), anchor
         return track.eyes
 
     def _live_mask(self, rgb: np.ndarray) -> np.ndarray:
         track = self._track
-        if track.mask is None or track.mask.shape != rgb.shape[:2] or track.since_mask + 1 >= MASK_EVERY:
-            track.mask, track.since_mask = self.segmenter.run(rgb), 0
-        else:
-            track.since_mask += 1
+        if track.mask is None or track.mask.shape != rgb.shape[:2] or track.slot == "mask":
+            track.mask = self.segmenter.run(rgb)
         return track.mask
 
     def _verified_faces(self, rgb: np.ndarray, live: bool) -> tuple[list[Detection], FaceMesh | None]:
@@ -249,7 +252,7 @@ class Analyzer:
             timings["landmarks"] = (time.perf_counter() - start) * 1000
             start = time.perf_counter()
             if live:
-                analysis.eyes = self._live_eyes(rgb, analysis.mesh, tracked=self._track.since_detect > 0)
+                analysis.eyes = self._live_eyes(rgb, analysis.mesh)
             else:
                 analysis.eyes = self.iris.run(rgb, analysis.mesh)
             timings["iris"] = (time.perf_counter() - start) * 1000
@@ -265,7 +268,7 @@ class Analyzer:
         results: list[CheckResult] = []
         view = analysis.for_checks
         track = self._track
-        refresh_slow = not analysis.live or track.since_slow + 1 >= SLOW_CHECKS_EVERY or settings is not None
+        refresh_slow = not analysis.live or settings is not None or track.slot == "slow"
         for check in self.checks:
             if analysis.live and check in SLOW_CHECKS:
                 if refresh_slow or check not in track.slow_results:
@@ -273,8 +276,6 @@ class Analyzer:
                 results.extend(track.slow_results[check])
                 continue
             results.extend(check(view, settings or self.settings))
-        if analysis.live:
-            track.since_slow = 0 if refresh_slow else track.since_slow + 1
         analysis.timings["checks"] = (time.perf_counter() - start) * 1000
         return results
 
