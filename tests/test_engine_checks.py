@@ -146,3 +146,31 @@ def test_blur_effect_matches_scikit_image_reference():
     for size in ((40, 52), (120, 90)):
         image = cv2.GaussianBlur(rng.random(size).astype(np.float32), (0, 0), 1.5)
         assert abs(blur_effect(image) - reference(image)) < 1e-3
+
+
+def test_live_path_reports_every_check_and_refreshes_slow_ones_within_a_rotation(analyzer, good):
+    """The live path spreads its periodic work over frames; a change in a slowly-refreshed check
+    (the background here) must still show within one rotation of the heavy steps."""
+    from appliance.inference.engine import HEAVY_ROTATION
+
+    frame = cv2.resize(good, (int(good.shape[1] * 480 / good.shape[0]), 480))
+    side = (640 - frame.shape[1]) // 2
+    canvas = cv2.copyMakeBorder(frame, 0, 0, side, 640 - frame.shape[1] - side, cv2.BORDER_REPLICATE)
+    analyzer.reset_tracking()
+    ids_first = None
+    for _ in range(len(HEAVY_ROTATION)):
+        report = analyzer.check(canvas, live=True)
+        ids = [c.id for c in report.checks]
+        ids_first = ids_first or ids
+        assert ids == ids_first  # every frame reports the same, complete set of checks
+    background = next(c for c in report.checks if c.id == "background_clutter")
+    assert background.passed
+    mask = report.analysis.person_mask < 0.2
+    noisy = canvas.copy()
+    noisy[mask] = np.random.default_rng(5).integers(0, 255, size=(int(mask.sum()), 3), dtype=np.uint8)
+    seen = []
+    for _ in range(2 * len(HEAVY_ROTATION) + 1):
+        report = analyzer.check(noisy, live=True)
+        seen.append(next(c for c in report.checks if c.id == "background_clutter").passed)
+    assert not seen[-1], seen
+    analyzer.reset_tracking()

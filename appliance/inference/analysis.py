@@ -62,10 +62,10 @@ class Analysis:
 
     @cached_property
     def overview(self) -> tuple[np.ndarray, np.ndarray | None, float]:
-        """(bgr, person mask, factor) reduced to ~400 px: enough for background and clothing
+        """(bgr, person mask, factor) reduced to ~320 px: enough for background and clothing
         statistics, which do not need a still's full resolution."""
         height, width = self.bgr.shape[:2]
-        factor = min(1.0, 400.0 / max(height, width))
+        factor = min(1.0, 320.0 / max(height, width))
         if factor >= 1.0:
             return self.bgr, self.person_mask, 1.0
         size = (max(1, round(width * factor)), max(1, round(height * factor)))

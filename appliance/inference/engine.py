@@ -4,9 +4,10 @@ Live guidance and the final verdict use the same engine and the same checks. `li
 what a steady booth video allows: the face is tracked from the previous frame's mesh (detection
 runs again every few frames, or as soon as the track is lost, as MediaPipe's own pipeline does),
 only one mesh pass is made, and the periodic heavy steps take turns, one per frame: the
-eyelid/iris model every other frame (the eyes in between follow the mesh), the person mask and the
-appearance checks (clothes, background, hat, glasses, hair, the medium) every fourth. Pose, mouth,
-framing, light and sharpness are measured on every frame.
+eyelid/iris model every other frame (the eyes in between follow the mesh); the person mask and
+three groups of slow checks (glasses and hair; the medium in front of the camera; hat, background
+and clothes) each every eighth. Pose, mouth, framing, light and sharpness are measured on every
+frame.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckFn, CheckResult
-from appliance.inference.checks.registry import ALL_CHECKS, SLOW_CHECKS
+from appliance.inference.checks.registry import ALL_CHECKS, SLOW_CHECK_GROUPS, SLOW_CHECKS
 from appliance.inference.config import ChecksSettings
 from appliance.inference.detection import Detection, FaceDetector
 from appliance.inference.geometry import Roi
@@ -50,8 +51,10 @@ WORK_MAX_SIDE = 1600
 # view is counted within a fraction of a second.
 REDETECT_EVERY = 6
 # The periodic heavy steps of a tracked frame take turns, one per frame, so frame latencies stay
-# even: the eyelid/iris model every other frame, the person mask and the slow checks every fourth.
-HEAVY_ROTATION = ("iris", "mask", "iris", "slow")
+# even: the eyelid/iris model every other frame; the person mask and each group of slow checks
+# every eighth (about twice a second at 15 fps).
+HEAVY_ROTATION = ("iris", "mask", "iris", "face", "iris", "medium", "iris", "scene")
+_GROUP_OF = {check: name for name, group in SLOW_CHECK_GROUPS.items() for check in group}
 # Mesh indices standing in for the detector's keypoints when a face is tracked, not detected.
 _TRACK_KEYPOINTS = ((33, 133), (362, 263), (1,), (13, 14), (234,), (454,))
 
@@ -268,10 +271,10 @@ class Analyzer:
         results: list[CheckResult] = []
         view = analysis.for_checks
         track = self._track
-        refresh_slow = not analysis.live or settings is not None or track.slot == "slow"
+        refresh_all = not analysis.live or settings is not None
         for check in self.checks:
             if analysis.live and check in SLOW_CHECKS:
-                if refresh_slow or check not in track.slow_results:
+                if refresh_all or track.slot == _GROUP_OF[check] or check not in track.slow_results:
                     track.slow_results[check] = check(view, settings or self.settings)
                 results.extend(track.slow_results[check])
                 continue

@@ -16,7 +16,7 @@ from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
 # Long straight edges survive reduction well; the search runs on a copy this size (longest side).
-EDGE_SEARCH_SIDE = 360.0
+EDGE_SEARCH_SIDE = 320.0
 
 
 def frame_edges(analysis: Analysis) -> float:

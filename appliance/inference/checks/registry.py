@@ -35,11 +35,14 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
     check_liveness,
 )
 
-# Appearance that changes over seconds, not frames (clothes, background, a hat, glasses, hair, the
-# medium in front of the camera): live guidance refreshes these every few frames.
-SLOW_CHECKS: frozenset[CheckFn] = frozenset({
-    check_glasses, check_headwear, check_occlusion, check_background, check_clothing, check_liveness,
-})
+# Appearance that changes over seconds, not frames: live guidance refreshes these in groups of
+# about equal cost, each on its own turn, so no frame carries all of them.
+SLOW_CHECK_GROUPS: dict[str, frozenset[CheckFn]] = {
+    "face": frozenset({check_glasses, check_occlusion}),
+    "medium": frozenset({check_liveness}),
+    "scene": frozenset({check_headwear, check_background, check_clothing}),
+}
+SLOW_CHECKS: frozenset[CheckFn] = frozenset().union(*SLOW_CHECK_GROUPS.values())
 
 FAMILIES = (
     "face_count", "geometry", "pose", "eyes", "mouth", "glasses", "headwear", "occlusion",
