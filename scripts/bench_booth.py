@@ -85,14 +85,14 @@ def one_session(booth: Any) -> float:
     return elapsed
 
 
-def growth_kb_per_session(samples: list[tuple[int, float]]) -> float:
+def growth_kb_per_session(samples: list[tuple[int, float]]) -> float | None:
     """Least-squares slope of RSS over session count in the second half of the run: the allocator
     grows and returns arenas in steps of tens of MB early on, which a fit from the start would read
     as growth; a leak keeps rising in the second half too."""
     last = samples[-1][0]
     steady = [(n, mb) for n, mb in samples if n >= max(SAMPLE_EVERY, last // 2)]
     if len(steady) < 2:
-        return float("nan")
+        return None  # too short a run to tell (use --sessions 40 or more)
     counts, values = np.array(steady).T
     return float(np.polyfit(counts, values, 1)[0] * 1024)
 
@@ -139,8 +139,9 @@ def main() -> int:
     growth = growth_kb_per_session(samples)
     print(f"scripted demo session (in-process, start to receipt), {len(durations)} sessions: "
           f"p50 {percentile(durations, 50):.2f} s, p95 {percentile(durations, 95):.2f} s")
+    slope = "too few samples" if growth is None else f"{growth:+.1f} KB/session"
     print(f"RSS: {start_mb:.1f} MB at start, {samples[-1][1]:.1f} MB after {samples[-1][0]} sessions, "
-          f"growth {growth:+.1f} KB/session (slope over the second half of the run)")
+          f"growth {slope} (slope over the second half of the run)")
     if before is not None and after_trace is not None:
         print_trace_growth(before, after_trace, args.sessions)
     if args.json:
@@ -151,7 +152,7 @@ def main() -> int:
             "session_s_p95": round(percentile(durations, 95), 3),
             "rss_mb_start": round(start_mb, 1),
             "rss_mb_after_100": round(samples[-1][1], 1),
-            "rss_growth_kb_per_session": round(growth, 1),
+            "rss_growth_kb_per_session": None if growth is None else round(growth, 1),
         }))
     return 0
 
