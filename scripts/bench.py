@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from peer_client import letterbox, run_peer  # noqa: E402
+
 from appliance.app import build_analyzer  # noqa: E402
 from appliance.imageio import load_image  # noqa: E402
 from appliance.settings import load_settings  # noqa: E402
@@ -39,18 +41,9 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def letterbox_frame(bgr: np.ndarray, width: int = 640, height: int = 480) -> np.ndarray:
-    scale = min(width / bgr.shape[1], height / bgr.shape[0])
-    resized = cv2.resize(bgr, (round(bgr.shape[1] * scale), round(bgr.shape[0] * scale)), interpolation=cv2.INTER_AREA)
-    canvas = np.zeros((height, width, 3), np.uint8)
-    y0, x0 = (height - resized.shape[0]) // 2, (width - resized.shape[1]) // 2
-    canvas[y0:y0 + resized.shape[0], x0:x0 + resized.shape[1]] = resized
-    return canvas
-
-
 def make_still(bgr: np.ndarray, path: Path) -> Path:
     """A 12 MP (4000x3000) JPEG with the photo enlarged into its middle, as a camera still."""
-    frame = letterbox_frame(bgr, 4000, 3000)
+    frame = letterbox(bgr, 4000, 3000)
     cv2.imwrite(str(path), frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
     return path
 
@@ -77,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(overrides={"runtime": {"threads": args.threads}})
     analyzer = build_analyzer(settings)
     images = [load_image(p).bgr for p in photos]
-    frames = [letterbox_frame(im) for im in images for _ in range(args.hold)]
+    frames = [letterbox(im) for im in images for _ in range(args.hold)]
 
     for frame in frames[:3]:
         analyzer.check(frame, live=True)
@@ -124,8 +117,6 @@ def main(argv: list[str] | None = None) -> int:
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
     if args.peer_python:
-        from peer_client import run_peer
-
         rgb = np.stack([cv2.cvtColor(f, cv2.COLOR_BGR2RGB) for f in frames])
         peer = run_peer(args.peer_python, rgb, repeat=args.repeat, single_core=True)
         ratio = peer["p50"] / live_p50

@@ -110,17 +110,23 @@ def run_peer(peer_python: str, frames: np.ndarray, repeat: int = 3, single_core:
         raise PeerBenchmarkError(f"{exc}; stderr tail:\n{_stderr_tail(completed.stderr)}") from exc
 
 
-def letterbox_rgb(bgr: np.ndarray, width: int = FRAME_WIDTH, height: int = FRAME_HEIGHT) -> np.ndarray:
-    """Scale a photo to fit the camera frame whole and pad black, so no face is cropped away."""
-    source_h, source_w = bgr.shape[:2]
+def letterbox(image: np.ndarray, width: int = FRAME_WIDTH, height: int = FRAME_HEIGHT) -> np.ndarray:
+    """Scale a photo to fit the frame whole and pad black, so no face is cropped away (channel
+    order kept)."""
+    source_h, source_w = image.shape[:2]
     scale = min(width / source_w, height / source_h)
     new_w, new_h = max(1, round(source_w * scale)), max(1, round(source_h * scale))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(bgr, (new_w, new_h), interpolation=interpolation)
+    resized = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
     canvas = np.zeros((height, width, 3), dtype=np.uint8)
     top, left = (height - new_h) // 2, (width - new_w) // 2
-    canvas[top : top + new_h, left : left + new_w] = cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
+    canvas[top : top + new_h, left : left + new_w] = resized
     return canvas
+
+
+def letterbox_rgb(bgr: np.ndarray, width: int = FRAME_WIDTH, height: int = FRAME_HEIGHT) -> np.ndarray:
+    """The letterboxed frame in RGB, the order MediaPipe takes."""
+    return cv2.cvtColor(letterbox(bgr, width, height), cv2.COLOR_BGR2RGB)
 
 
 def letterbox_frames(paths: Sequence[Path], count: int) -> np.ndarray:

@@ -14,7 +14,8 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.detection import Detection
-from appliance.inference.landmarks import EyeDetail, FaceMesh
+from appliance.inference.geometry import polygon_mask
+from appliance.inference.landmarks import EyeDetail, FaceMesh, mesh_eye_centres
 
 
 @dataclass
@@ -55,10 +56,6 @@ class Analysis:
         return Analysis(bgr=bgr, grayscale=self.grayscale, live=self.live, faces=faces, mesh=mesh, eyes=eyes,
                         person_mask=mask, rotation=self.rotation, timings=self.timings, product=self.product,
                         pixel_scale=self.pixel_scale / factor)
-
-    @cached_property
-    def lab(self) -> np.ndarray:
-        return cv2.cvtColor(self.bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
 
     @cached_property
     def overview(self) -> tuple[np.ndarray, np.ndarray | None, float]:
@@ -107,15 +104,9 @@ class Analysis:
         """(subject's right, left) eye centres in image px: iris centres where available."""
         if self.eyes is not None:
             return self.eyes[0].iris[0].copy(), self.eyes[1].iris[0].copy()
-        p = self.pts[:, :2]
-        right = p[[lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER]].mean(axis=0)
-        left = p[[lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER]].mean(axis=0)
+        assert self.mesh is not None
+        right, left = mesh_eye_centres(self.mesh)
         return right, left
-
-    @cached_property
-    def inter_eye(self) -> float:
-        right, left = self.eye_centres
-        return float(np.linalg.norm(left - right))
 
     @cached_property
     def eye_to_chin(self) -> float:
@@ -134,9 +125,7 @@ class Analysis:
         return self.pts[list(lm.FACE_OVAL), :2].astype(np.int32)
 
     def region_mask(self, polygon: np.ndarray) -> np.ndarray:
-        mask = np.zeros(self.bgr.shape[:2], dtype=np.uint8)
-        cv2.fillPoly(mask, [polygon.astype(np.int32)], 255)
-        return mask
+        return polygon_mask(self.bgr.shape, polygon)
 
     @cached_property
     def skin_mask(self) -> np.ndarray:

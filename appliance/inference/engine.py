@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import cv2
 import numpy as np
@@ -105,9 +104,6 @@ class Report:
     @property
     def failed(self) -> list[CheckResult]:
         return [c for c in self.checks if not c.passed]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "checks": [c.to_dict() for c in self.checks]}
 
 
 class Analyzer:

@@ -48,17 +48,11 @@ class Roi:
         return result
 
 
-def letterbox(image: np.ndarray, out_size: int) -> tuple[np.ndarray, float, float, float]:
-    """Scale the whole image into a square, padding the short side; returns (img, scale, dx, dy)."""
-    height, width = image.shape[:2]
-    scale = out_size / max(height, width)
-    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(image, (new_w, new_h), interpolation=interp)
-    canvas = np.zeros((out_size, out_size, 3), dtype=image.dtype)
-    dx, dy = (out_size - new_w) / 2, (out_size - new_h) / 2
-    canvas[int(dy) : int(dy) + new_h, int(dx) : int(dx) + new_w] = resized
-    return canvas, scale, float(int(dx)), float(int(dy))
+def polygon_mask(shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:
+    """A uint8 mask (255 inside) of the polygon, the size of an image of `shape`."""
+    mask = np.zeros(shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 255)
+    return mask
 
 
 def angle_of(p_from: np.ndarray, p_to: np.ndarray) -> float:

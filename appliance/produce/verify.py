@@ -96,11 +96,9 @@ def verify_product(analyzer: Analyzer, encoded: Encoded, spec: PhotoSpec, backgr
     checks_settings: ChecksSettings = analyzer.settings.model_copy(
         update={"background": analyzer.settings.background.model_copy(update={"color": background})})
     analysis = analyzer.analyze(bgr, product=True)
-    results: list[CheckResult] = []
     native_size = (spec.width, spec.height) == (OUT_W, OUT_H)
-    for check in analyzer.checks:
-        found = check(analysis, checks_settings)
-        results.extend(r for r in found if native_size or r.family != "geometry")
+    results: list[CheckResult] = [r for r in analyzer.evaluate(analysis, checks_settings)
+                                  if native_size or r.family != "geometry"]
     geo = product_geometry(analysis)
     if geo is not None:
         results.extend(geometry_results(geo, spec, settings.min_shoulder_fill))

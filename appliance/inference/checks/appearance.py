@@ -88,9 +88,3 @@ def within_person(region: np.ndarray, analysis: Analysis, threshold: float) -> n
         window = region[y:y + h, x:x + w]
         window[analysis.person_mask[y:y + h, x:x + w] <= threshold] = 0
     return region
-
-
-def polygon_mask(shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:
-    mask = np.zeros(shape[:2], np.uint8)
-    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 255)
-    return mask

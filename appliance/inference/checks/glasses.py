@@ -10,7 +10,7 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.appearance import box_mask, polygon_mask, skin_model
+from appliance.inference.checks.appearance import box_mask, skin_model
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
@@ -29,7 +29,7 @@ def _lens_regions(analysis: Analysis) -> list[tuple[np.ndarray, np.ndarray]]:
         centre = (a + b) / 2
         ellipse = np.array([[centre[0] + 0.75 * width * np.cos(t), centre[1] + 0.5 * width * np.sin(t)]
                             for t in np.linspace(0, 2 * np.pi, 24, endpoint=False)])
-        regions.append((band, polygon_mask(analysis.bgr.shape, ellipse)))
+        regions.append((band, analysis.region_mask(ellipse)))
     return regions
 
 

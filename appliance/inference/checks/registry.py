@@ -43,8 +43,3 @@ SLOW_CHECK_GROUPS: dict[str, frozenset[CheckFn]] = {
     "scene": frozenset({check_headwear, check_background, check_clothing}),
 }
 SLOW_CHECKS: frozenset[CheckFn] = frozenset().union(*SLOW_CHECK_GROUPS.values())
-
-FAMILIES = (
-    "face_count", "geometry", "pose", "eyes", "mouth", "glasses", "headwear", "occlusion",
-    "lighting", "sharpness", "background", "clothing", "liveness",
-)
