@@ -71,7 +71,9 @@ class MouthSettings(_Section):
 
 
 class HeadwearSettings(_Section):
-    max_cover_score: float = Field(0.15, ge=0.05, le=1.0)
+    # Share of the crown that is coloured material unlike skin and hair. Hair and scalp read up to
+    # ~0.24 (colour casts, reddish hair); caps and hats 0.5-0.9.
+    max_cover_score: float = Field(0.3, ge=0.05, le=1.0)
 
 
 class GlassesSettings(_Section):

@@ -1,9 +1,16 @@
 """Head coverings: the crown above the forehead should be hair (or scalp), not a hat.
 
-Within the person's silhouette above the forehead, material whose colour is neither hair-dark
-nor the subject's skin, and far more saturated than either, is taken for a covering. Religious
-wear that leaves the whole face visible is allowed by the rules; an operator can raise the limit
-for such a subject.
+Within the person's silhouette above the forehead, material that looks neither like the subject's
+skin nor like hair, and is clearly coloured, is taken for a covering. Religious wear that leaves
+the whole face visible is allowed by the rules; an operator can raise the limit for such a subject.
+
+Two facts shape the colour test:
+- "Clearly coloured" has a fixed floor. A floor relative to the skin alone (skin chroma + 12)
+  asked far more of a cap on a subject with brown or olive skin, whose skin is itself colourful,
+  and missed a shaded red cap on such a subject.
+- Hair is yellower than the skin it grows above (blonde, brown, auburn) and only moderately
+  coloured; such pixels are hair, not a covering. The hue is taken relative to the subject's skin,
+  so a camera's colour cast moves both together.
 """
 
 from __future__ import annotations
@@ -16,8 +23,26 @@ from appliance.inference.checks.appearance import box_mask, skin_model, within_p
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
+# Chroma (OpenCV 8-bit Lab, about CIE C*) above which crown material counts as coloured: the
+# lower of this floor and the skin's own chroma plus SKIN_CHROMA_MARGIN.
+COLOURED_CHROMA = 22.0
+SKIN_CHROMA_MARGIN = 12.0
+# Hair hues: from this many degrees yellower than the skin up to HAIR_HUE_MAX, at most this chroma.
+HAIR_HUE_MIN, HAIR_HUE_MAX = 5.0, 80.0
+HAIR_MAX_CHROMA = 40.0
+
+
+def hue_from_skin(ab: np.ndarray, skin_ab: np.ndarray) -> np.ndarray:
+    """Hue of each a*b* pair minus the skin's, in degrees within (-180, 180]; positive is yellower."""
+    hue = np.degrees(np.arctan2(ab[:, 1], ab[:, 0]))
+    skin_hue = float(np.degrees(np.arctan2(skin_ab[1], skin_ab[0])))
+    return (hue - skin_hue + 180.0) % 360.0 - 180.0
+
 
 def cover_score(analysis: Analysis) -> float:
+    """Share of the crown that is coloured material unlike both skin and hair."""
+    if analysis.grayscale:
+        return 0.0
     p = analysis.pts[:, :2]
     skin = skin_model(analysis)
     unit = analysis.eye_to_chin
@@ -28,11 +53,13 @@ def cover_score(analysis: Analysis) -> float:
     lab = skin.pixels(region)
     if len(lab) < 20:
         return 0.0
-    if analysis.grayscale:
-        return 0.0
-    chroma = np.linalg.norm(lab[:, 1:] - 128.0, axis=1)
-    skin_chroma = float(np.linalg.norm(skin.reference[1:] - 128.0))
-    foreign = (chroma > skin_chroma + 12) & ~skin.skin_like(lab)
+    ab = lab[:, 1:] - 128.0
+    skin_ab = skin.reference[1:] - 128.0
+    chroma = np.linalg.norm(ab, axis=1)
+    coloured = chroma > min(COLOURED_CHROMA, float(np.linalg.norm(skin_ab)) + SKIN_CHROMA_MARGIN)
+    hue = hue_from_skin(ab, skin_ab)
+    hair_like = (hue >= HAIR_HUE_MIN) & (hue <= HAIR_HUE_MAX) & (chroma <= HAIR_MAX_CHROMA)
+    foreign = coloured & ~hair_like & ~skin.skin_like(lab)
     return float(np.mean(foreign))
 
 

@@ -1,0 +1,76 @@
+"""Headwear on controlled variants of a photo that passes: the same head given a cap of several
+colours (shaded, as a real brim shades it), on light and on brown skin, and given dyed hair instead.
+A covering must fail whatever its colour and the skin tone; hair of any natural shade must pass."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from appliance.imageio import load_image
+from appliance.inference import landmarks as lm
+
+
+@pytest.fixture(scope="module")
+def good(faces_dir):
+    return load_image(faces_dir / "a_good_frontal" / "dpf_img10.jpg").bgr
+
+
+def crown_mask(analyzer, bgr: np.ndarray) -> np.ndarray:
+    """Where a cap sits: the silhouette above the top of the forehead, across the face's width."""
+    analysis = analyzer.analyze(bgr)
+    pts = analysis.pts[:, :2]
+    top = int(pts[lm.FOREHEAD, 1] + 0.05 * analysis.eye_to_chin)
+    x0, x1 = int(pts[lm.FACE_RIGHT_EDGE, 0]), int(pts[lm.FACE_LEFT_EDGE, 0])
+    mask = np.zeros(bgr.shape[:2], bool)
+    mask[:top, x0:x1] = True
+    return mask & (analysis.person_mask > 0.5)
+
+
+def with_cap(bgr: np.ndarray, mask: np.ndarray, colour_bgr: tuple[int, int, int]) -> np.ndarray:
+    """The crown painted in one fabric colour, darkening towards the brim as real caps do."""
+    out = bgr.astype(np.float32)
+    ys = np.nonzero(mask)[0]
+    shade = np.clip(1.0 - 0.5 * (np.arange(bgr.shape[0]) - ys.min()) / max(np.ptp(ys), 1), 0.5, 1.0)
+    painted = np.array(colour_bgr, np.float32)[None, None, :] * shade[:, None, None]
+    out[mask] = np.broadcast_to(painted, out.shape)[mask]
+    return out.astype(np.uint8)
+
+
+def with_brown_skin(bgr: np.ndarray) -> np.ndarray:
+    """Every colour made darker and warmer, so the face's skin reads as a brown skin tone."""
+    lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
+    lab[..., 0] *= 0.62
+    lab[..., 1] = 128 + (lab[..., 1] - 128) * 1.3 + 4
+    lab[..., 2] = 128 + (lab[..., 2] - 128) * 1.3 + 8
+    return cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
+
+
+def headwear(analyzer, bgr: np.ndarray):
+    return next(c for c in analyzer.check(bgr).checks if c.id == "no_headwear")
+
+
+@pytest.mark.parametrize("colour", [(40, 40, 170), (150, 60, 20), (40, 130, 40), (140, 40, 120)],
+                         ids=["red", "navy", "green", "purple"])
+@pytest.mark.parametrize("skin", ["as_photographed", "brown"])
+def test_a_coloured_cap_fails_on_any_skin_tone(analyzer, good, colour, skin):
+    base = with_brown_skin(good) if skin == "brown" else good
+    assert headwear(analyzer, base).passed
+    capped = with_cap(base, crown_mask(analyzer, base), colour)
+    check = headwear(analyzer, capped)
+    assert not check.passed, check.value
+
+
+@pytest.mark.parametrize("hair_lab", [(150, 136, 158), (110, 138, 152), (200, 130, 160)],
+                         ids=["light_brown", "auburn_brown", "blonde"])
+def test_natural_hair_colours_are_not_a_covering(analyzer, good, hair_lab):
+    """The hair recoloured, its texture kept: only its lightness and hue change."""
+    mask = crown_mask(analyzer, good)
+    lab = cv2.cvtColor(good, cv2.COLOR_BGR2LAB).astype(np.float32)
+    texture = lab[..., 0] - cv2.GaussianBlur(lab[..., 0], (0, 0), 3)
+    lab[mask, 0] = hair_lab[0] + texture[mask]
+    lab[mask, 1], lab[mask, 2] = hair_lab[1], hair_lab[2]
+    dyed = cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2BGR)
+    check = headwear(analyzer, dyed)
+    assert check.passed, check.value
