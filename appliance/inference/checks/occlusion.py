@@ -1,8 +1,9 @@
 """Hair off the eyebrows and both ears visible.
 
-The band above the eyebrows and the areas beside the cheeks should look like the subject's skin;
-where hair (or anything else) covers them they do not. A clearly turned head hides one ear by
-itself, which the pose check reports, so ears are judged on the better-exposed side then.
+The band above the eyebrows should look like the subject's skin, and the areas beside the cheeks
+at ear height like that side's cheek (an ear) or like no person at all (background beside short
+hair); where hair (or anything else) covers them they do not. The worse ear decides. Hair close
+to the skin's own colour (light blonde, auburn) is not told from an ear this way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import SkinModel, box_mask, skin_model, within_person
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
+
+# How far (relative lightness, Lab chroma distance) a pixel beside the cheek may be from that
+# cheek's skin and still be taken for the ear.
+EAR_LUMA_TOLERANCE = 0.35
+EAR_CHROMA_TOLERANCE = 20.0
 
 
 def brow_cover(analysis: Analysis, skin: SkinModel) -> float:
@@ -29,23 +35,35 @@ def brow_cover(analysis: Analysis, skin: SkinModel) -> float:
     return float(1.0 - np.mean(skin.skin_like(lab)))
 
 
-def ear_visibility(analysis: Analysis, skin: SkinModel) -> tuple[float, float]:
-    """Share of skin-like, person pixels beside each cheek at ear height (image-left, image-right)."""
+def ear_cover(analysis: Analysis, skin: SkinModel) -> tuple[float, float]:
+    """Per side (image-left, image-right): share of the area beside the cheek at ear height that is
+    the person but unlike that cheek's own skin, i.e. hair (or a scarf) over the ear.
+
+    The comparison is with the adjacent cheek, not the whole face, because an ear shares its
+    side's light: on a side-lit face the ear in shade matches the shaded cheek. Background beside a
+    short-haired head is not the person and does not count as cover.
+    """
     p = analysis.pts[:, :2]
     width = analysis.face_width
     eye_y = float(np.mean([c[1] for c in analysis.eye_centres]))
     nose_y = float(p[lm.NOSE_TIP, 1])
-    scores = []
-    for edge, direction in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
+    covers = []
+    for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
         x = float(p[edge, 0])
-        region = box_mask(analysis.bgr.shape, x + direction * 0.02 * width, eye_y,
-                          x + direction * 0.16 * width, nose_y)
-        region = within_person(region, analysis, 0.3)
-        lab = skin.pixels(region)
-        total = max(int(np.count_nonzero(box_mask(analysis.bgr.shape, x + direction * 0.02 * width, eye_y,
-                                                    x + direction * 0.16 * width, nose_y))), 1)
-        scores.append(float(np.count_nonzero(skin.skin_like(lab, 0.5, 25.0))) / total if len(lab) else 0.0)
-    return scores[0], scores[1]
+        beside = box_mask(analysis.bgr.shape, x + outward * 0.02 * width, eye_y, x + outward * 0.18 * width, nose_y)
+        area = max(int(np.count_nonzero(beside)), 1)
+        cheek = box_mask(analysis.bgr.shape, x - outward * 0.04 * width, eye_y, x - outward * 0.16 * width, nose_y)
+        cheek_lab = skin.pixels(cheek & analysis.skin_mask)
+        reference = np.median(cheek_lab, axis=0) if len(cheek_lab) >= 10 else skin.reference
+        lab = skin.pixels(within_person(beside, analysis, 0.5))
+        if not len(lab):
+            covers.append(0.0)
+            continue
+        unlike = np.abs(lab[:, 0] - reference[0]) > EAR_LUMA_TOLERANCE * max(float(reference[0]), 1.0)
+        if not analysis.grayscale:
+            unlike |= np.linalg.norm(lab[:, 1:] - reference[1:], axis=1) > EAR_CHROMA_TOLERANCE
+        covers.append(float(np.count_nonzero(unlike)) / area)
+    return covers[0], covers[1]
 
 
 def check_occlusion(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
@@ -59,8 +77,7 @@ def check_occlusion(analysis: Analysis, settings: ChecksSettings) -> list[CheckR
                "请把刘海拨开，露出眉毛和额头", "Move your hair off the eyebrows and forehead"),
     ]
     if cfg.check_ears:
-        ears = min(ear_visibility(analysis, skin))
-        results.append(result("ears_visible", "occlusion", ears, cfg.min_ear_visibility,
-                              ears >= cfg.min_ear_visibility,
+        cover = max(ear_cover(analysis, skin))
+        results.append(result("ears_visible", "occlusion", cover, cfg.max_ear_cover, cover <= cfg.max_ear_cover,
                               "请把头发拢到耳后，露出双耳", "Tuck your hair behind your ears so both ears show"))
     return results
