@@ -79,6 +79,14 @@ def box_mask(shape: tuple[int, ...], x0: float, y0: float, x1: float, y1: float)
     return mask
 
 
+def limit_to(region: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`region` restricted to `mask`, touching only the region's box (in place)."""
+    x, y, w, h = cv2.boundingRect(region)
+    if w and h:
+        region[y:y + h, x:x + w] &= mask[y:y + h, x:x + w]
+    return region
+
+
 def within_person(region: np.ndarray, analysis: Analysis, threshold: float) -> np.ndarray:
     """`region` restricted to where the person mask exceeds `threshold`, touching only its box."""
     if analysis.person_mask is None:

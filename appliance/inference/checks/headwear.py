@@ -30,6 +30,8 @@ SKIN_CHROMA_MARGIN = 12.0
 # Hair hues: from this many degrees yellower than the skin up to HAIR_HUE_MAX, at most this chroma.
 HAIR_HUE_MIN, HAIR_HUE_MAX = 5.0, 80.0
 HAIR_MAX_CHROMA = 40.0
+# The share is read from a regular sample about this many pixels across the crown.
+CROWN_SAMPLE_WIDTH = 48
 
 
 def hue_from_skin(ab: np.ndarray, skin_ab: np.ndarray) -> np.ndarray:
@@ -50,7 +52,7 @@ def cover_score(analysis: Analysis) -> float:
     x0, x1 = float(p[lm.FACE_RIGHT_EDGE, 0]), float(p[lm.FACE_LEFT_EDGE, 0])
     region = box_mask(analysis.bgr.shape, x0, top - 0.7 * unit, x1, top + 0.05 * unit)
     region = within_person(region, analysis, 0.6)
-    lab = skin.pixels(region)
+    lab = skin.pixels(region, sample_width=CROWN_SAMPLE_WIDTH)
     if len(lab) < 20:
         return 0.0
     ab = lab[:, 1:] - 128.0

@@ -12,7 +12,7 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.appearance import SkinModel, box_mask, skin_model, within_person
+from appliance.inference.checks.appearance import SkinModel, box_mask, limit_to, skin_model, within_person
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
@@ -20,6 +20,10 @@ from appliance.inference.config import ChecksSettings
 # cheek's skin and still be taken for the ear.
 EAR_LUMA_TOLERANCE = 0.35
 EAR_CHROMA_TOLERANCE = 20.0
+# Shares and medians of these small areas are read from a regular sample about this many pixels
+# across: a still's ear area holds thousands of pixels that add time but not information.
+EAR_SAMPLE_WIDTH = 24
+BAND_SAMPLE_WIDTH = 64
 
 
 def brow_cover(analysis: Analysis, skin: SkinModel) -> float:
@@ -29,7 +33,7 @@ def brow_cover(analysis: Analysis, skin: SkinModel) -> float:
     top = float(brows[:, 1].min())
     unit = analysis.eye_to_chin
     band = box_mask(analysis.bgr.shape, brows[:, 0].min(), top - 0.22 * unit, brows[:, 0].max(), top - 0.02 * unit)
-    lab = skin.pixels(band)
+    lab = skin.pixels(band, sample_width=BAND_SAMPLE_WIDTH)
     if len(lab) < 10:
         return 0.0
     return float(1.0 - np.mean(skin.skin_like(lab)))
@@ -52,17 +56,19 @@ def ear_cover(analysis: Analysis, skin: SkinModel) -> tuple[float, float]:
         x = float(p[edge, 0])
         beside = box_mask(analysis.bgr.shape, x + outward * 0.02 * width, eye_y, x + outward * 0.18 * width, nose_y)
         area = max(int(np.count_nonzero(beside)), 1)
+        person = within_person(beside, analysis, 0.5)
+        person_share = np.count_nonzero(person) / area
         cheek = box_mask(analysis.bgr.shape, x - outward * 0.04 * width, eye_y, x - outward * 0.16 * width, nose_y)
-        cheek_lab = skin.pixels(cheek & analysis.skin_mask)
+        cheek_lab = skin.pixels(limit_to(cheek, analysis.skin_mask), sample_width=EAR_SAMPLE_WIDTH)
         reference = np.median(cheek_lab, axis=0) if len(cheek_lab) >= 10 else skin.reference
-        lab = skin.pixels(within_person(beside, analysis, 0.5))
+        lab = skin.pixels(person, sample_width=EAR_SAMPLE_WIDTH)
         if not len(lab):
             covers.append(0.0)
             continue
         unlike = np.abs(lab[:, 0] - reference[0]) > EAR_LUMA_TOLERANCE * max(float(reference[0]), 1.0)
         if not analysis.grayscale:
             unlike |= np.linalg.norm(lab[:, 1:] - reference[1:], axis=1) > EAR_CHROMA_TOLERANCE
-        covers.append(float(np.count_nonzero(unlike)) / area)
+        covers.append(float(np.mean(unlike)) * person_share)
     return covers[0], covers[1]
 
 
