@@ -89,17 +89,18 @@ def test_blank_image_reports_no_face_and_darkness(analyzer):
     assert {"face_count", "frame_exposure"} <= ids
 
 
-@pytest.mark.parametrize(("folder", "family"), [
-    ("b_eyes_closed", "eyes"), ("c_mouth_open_teeth", "mouth"), ("f_head_pose", "pose"),
-    ("g_lighting", "lighting"), ("i_multi_face", "face_count"),
+@pytest.mark.parametrize(("folder", "family", "share"), [
+    ("b_eyes_closed", "eyes", 0.85), ("c_mouth_open_teeth", "mouth", 0.85), ("f_head_pose", "pose", 0.85),
+    ("g_lighting", "lighting", 0.85), ("i_multi_face", "face_count", 0.85),
+    ("d_hat", "headwear", 0.8), ("h_blur_lowres", "sharpness", 0.9), ("k_hair_covering", "occlusion", 0.8),
 ])
-def test_defect_folders_are_mostly_caught(analyzer, faces_dir, folder, family):
+def test_defect_folders_are_mostly_caught(analyzer, faces_dir, folder, family, share):
     paths = sorted(p for p in (faces_dir / folder).iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
     caught = 0
     for path in paths:
         image = load_image(path)
         caught += family in families_failed(analyzer.check(image.bgr, grayscale=image.grayscale))
-    assert caught / len(paths) >= 0.85, f"{folder}: {caught}/{len(paths)} caught"
+    assert caught / len(paths) >= share, f"{folder}: {caught}/{len(paths)} caught"
 
 
 def test_small_and_grayscale_photos_never_crash(analyzer, faces_dir):

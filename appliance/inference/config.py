@@ -105,6 +105,10 @@ class LightingSettings(_Section):
 class SharpnessSettings(_Section):
     # Crete-Roffet blur effect of the face at a fixed scale: 0 = sharp, 1 = fully blurred.
     max_blur: float = Field(0.6, ge=0.05, le=1.0)
+    # Fine detail of the face at a 100 px width: finest structure against coarse edges. Sharp
+    # faces read >= 0.13, faces enlarged from 40-50 px a median 0.08-0.125
+    # (scripts/sharpness_study.py).
+    min_detail: float = Field(0.1, ge=0.0, le=1.0)
     # Below this cheek-to-cheek width the face carries too little detail to judge or to print.
     min_face_width_px: int = Field(80, ge=16, le=600)
 

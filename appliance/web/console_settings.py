@@ -42,6 +42,7 @@ EDITABLE_FIELDS = (
     EditableField("checks.lighting.min_face_luma", "面部最低亮度", "min face brightness"),
     EditableField("checks.lighting.max_face_luma", "面部最高亮度", "max face brightness"),
     EditableField("checks.sharpness.max_blur", "最大模糊度", "max blur"),
+    EditableField("checks.sharpness.min_detail", "最小面部细节", "min fine detail"),
 )
 _BY_KEY = {f.key: f for f in EDITABLE_FIELDS}
 

@@ -16,7 +16,7 @@ from appliance.inference.checks.liveness import check_liveness
 from appliance.inference.checks.mouth import check_mouth
 from appliance.inference.checks.occlusion import check_occlusion
 from appliance.inference.checks.pose import check_pose
-from appliance.inference.checks.sharpness import check_sharpness
+from appliance.inference.checks.sharpness import check_fine_detail, check_sharpness
 
 ALL_CHECKS: tuple[CheckFn, ...] = (
     check_face_count,
@@ -30,6 +30,7 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
     check_occlusion,
     check_lighting,
     check_sharpness,
+    check_fine_detail,
     check_background,
     check_clothing,
     check_liveness,
@@ -40,6 +41,6 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
 SLOW_CHECK_GROUPS: dict[str, frozenset[CheckFn]] = {
     "face": frozenset({check_glasses, check_occlusion}),
     "medium": frozenset({check_liveness}),
-    "scene": frozenset({check_headwear, check_background, check_clothing}),
+    "scene": frozenset({check_headwear, check_background, check_clothing, check_fine_detail}),
 }
 SLOW_CHECKS: frozenset[CheckFn] = frozenset().union(*SLOW_CHECK_GROUPS.values())
