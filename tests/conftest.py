@@ -23,3 +23,20 @@ def analyzer():
     from appliance.settings import load_settings
 
     return build_analyzer(load_settings())
+
+
+@pytest.fixture(scope="session")
+def face_photo(faces_dir):
+    """Loads a photo of ../shared/faces by its path there, as BGR pixels."""
+    from appliance.imageio import load_image
+
+    def load(relative: str):
+        return load_image(faces_dir / relative).bgr
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def plain_portrait(face_photo):
+    """A sharp, frontal, neutral portrait on a plain background with both ears showing."""
+    return face_photo("a_good_frontal/dpf_img29.jpg")

@@ -8,13 +8,13 @@ import cv2
 import numpy as np
 import pytest
 
-from appliance.imageio import load_image
 from appliance.inference import landmarks as lm
+from tests.engine_helpers import check_result
 
 
 @pytest.fixture(scope="module")
-def good(faces_dir):
-    return load_image(faces_dir / "a_good_frontal" / "dpf_img10.jpg").bgr
+def good(face_photo):
+    return face_photo("a_good_frontal/dpf_img10.jpg")
 
 
 def crown_mask(analyzer, bgr: np.ndarray) -> np.ndarray:
@@ -48,7 +48,7 @@ def with_brown_skin(bgr: np.ndarray) -> np.ndarray:
 
 
 def headwear(analyzer, bgr: np.ndarray):
-    return next(c for c in analyzer.check(bgr).checks if c.id == "no_headwear")
+    return check_result(analyzer, bgr, "no_headwear")
 
 
 @pytest.mark.parametrize("colour", [(40, 40, 170), (150, 60, 20), (40, 130, 40), (140, 40, 120)],
