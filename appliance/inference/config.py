@@ -79,6 +79,9 @@ class HeadwearSettings(_Section):
 class GlassesSettings(_Section):
     max_tint: float = Field(0.7, ge=0.05, le=1.0)
     max_reflection_fraction: float = Field(0.06, ge=0.0, le=1.0)
+    # Share of a lens, outside the eye opening, under thin bright traces (a ring light's arc).
+    # Photos without glare read up to ~0.14 (a frame's shine); a 2 px ring-light arc 0.23 or more.
+    max_glare_share: float = Field(0.18, ge=0.0, le=1.0)
 
 
 class OcclusionSettings(_Section):

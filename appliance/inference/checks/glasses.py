@@ -1,11 +1,17 @@
 """Glasses: tinted lenses and lens reflections (clear glasses without glare pass).
 
-A tinted lens darkens or colours the skin just under the eye that a clear lens leaves alone; a
-reflection is a patch of near-white pixels over the eye that the skin around it does not have.
+A tinted lens darkens or colours the skin just under the eye that a clear lens leaves alone. A
+reflection shows in two ways:
+- a patch of near-white pixels over the eye that the skin around it does not have;
+- thin bright traces on the lens around the eye (a ring light's arc, a window's edge): pixels well
+  above their neighbourhood's median, brighter than the skin and, in colour, nearly grey. The eye
+  opening itself is left out, because every eye in front of a ring light shows the ring in its
+  iris and the white of the eye is bright by nature.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from appliance.inference import landmarks as lm
@@ -14,9 +20,16 @@ from appliance.inference.checks.appearance import box_mask, skin_model
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
+_ELLIPSE_ANGLES = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+_ELLIPSE_UNIT = np.stack([0.75 * np.cos(_ELLIPSE_ANGLES), 0.5 * np.sin(_ELLIPSE_ANGLES)], axis=1)
+
 
 def _lens_regions(analysis: Analysis) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per eye: (the band under the lower lid, the whole lens area) as masks."""
+    """Per eye: (the band under the lower lid, the whole lens area) as masks; made once per
+    analysis, since both the tint and the two reflection measures read them."""
+    cached = analysis.__dict__.get("_lens_regions")
+    if cached is not None:
+        return cached
     p = analysis.pts[:, :2]
     regions = []
     for outer, inner, lower in ((lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, lm.RIGHT_EYE_LOWER),
@@ -26,10 +39,9 @@ def _lens_regions(analysis: Analysis) -> list[tuple[np.ndarray, np.ndarray]]:
         low_y = float(np.max(p[list(lower), 1]))
         x0, x1 = min(a[0], b[0]) + 0.15 * width, max(a[0], b[0]) - 0.15 * width
         band = box_mask(analysis.bgr.shape, x0, low_y + 0.12 * width, x1, low_y + 0.4 * width)
-        centre = (a + b) / 2
-        ellipse = np.array([[centre[0] + 0.75 * width * np.cos(t), centre[1] + 0.5 * width * np.sin(t)]
-                            for t in np.linspace(0, 2 * np.pi, 24, endpoint=False)])
+        ellipse = (a + b) / 2 + width * _ELLIPSE_UNIT
         regions.append((band, analysis.region_mask(ellipse)))
+    analysis.__dict__["_lens_regions"] = regions
     return regions
 
 
@@ -53,15 +65,60 @@ def lens_measures(analysis: Analysis) -> tuple[float, float]:
     return max(tints), max(glares)
 
 
+# Glare traces: contrast over the local median (8-bit luma), the median's window (eye widths), and
+# how bright (x skin luma) and how grey (x skin chroma, at least GLARE_MIN_CHROMA) a trace must be.
+GLARE_CONTRAST = 30
+GLARE_WINDOW = 0.35
+GLARE_MIN_BRIGHTNESS = 1.1
+GLARE_MAX_CHROMA, GLARE_MIN_CHROMA = 0.6, 6.0
+
+
+def glare_traces(analysis: Analysis) -> float:
+    """Share of each lens, outside the eye opening, covered by thin bright traces; the worse eye."""
+    p = analysis.pts[:, :2]
+    skin = skin_model(analysis)
+    shares = []
+    eyes = ((lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, lm.RIGHT_EYE_RING),
+            (lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, lm.LEFT_EYE_RING))
+    for (outer, inner, ring), (_, lens) in zip(eyes, _lens_regions(analysis), strict=True):
+        x, y, w, h = cv2.boundingRect(lens)
+        if w < 8 or h < 8:
+            continue
+        width = float(np.linalg.norm(p[outer] - p[inner]))
+        luma = analysis.luma[y:y + h, x:x + w]
+        opening = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(opening, [np.round(p[list(ring)] - (x, y)).astype(np.int32)], 255)
+        margin = max(3, int(0.15 * width) | 1)
+        opening = cv2.dilate(opening, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (margin, margin)))
+        area = (lens[y:y + h, x:x + w] > 0) & (opening == 0)
+        if np.count_nonzero(area) < 20:
+            continue
+        window = max(3, int(GLARE_WINDOW * width) | 1)
+        contrast = luma.astype(np.int16) - cv2.medianBlur(luma, window).astype(np.int16)
+        trace = (contrast >= GLARE_CONTRAST) & (luma >= GLARE_MIN_BRIGHTNESS * skin.reference[0]) & area
+        if not analysis.grayscale:
+            lab = cv2.cvtColor(np.ascontiguousarray(analysis.bgr[y:y + h, x:x + w]), cv2.COLOR_BGR2LAB)
+            ab = lab[..., 1:].astype(np.int32) - 128
+            skin_chroma = float(np.linalg.norm(skin.reference[1:] - 128.0))
+            limit = max(GLARE_MAX_CHROMA * skin_chroma, GLARE_MIN_CHROMA)
+            trace &= (ab[..., 0] ** 2 + ab[..., 1] ** 2) <= limit * limit
+        shares.append(np.count_nonzero(trace) / np.count_nonzero(area))
+    return float(max(shares, default=0.0))
+
+
 def check_glasses(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
     cfg = settings.glasses
     tint, glare = lens_measures(analysis)
+    traces = glare_traces(analysis)
     return [
         result("glasses_tint", "glasses", tint, cfg.max_tint, tint <= cfg.max_tint,
                "请摘下墨镜或有色眼镜", "Take off sunglasses or tinted glasses"),
         result("glasses_reflection", "glasses", glare, cfg.max_reflection_fraction,
                glare <= cfg.max_reflection_fraction,
                "镜片反光，请稍微低头或摘下眼镜", "Reflection on the glasses: tilt them slightly or take them off"),
+        result("glasses_glare", "glasses", traces, cfg.max_glare_share, traces <= cfg.max_glare_share,
+               "镜片上有反光，请稍微低头或调整眼镜角度",
+               "Light reflects on the glasses: lower your chin a little or tilt the glasses"),
     ]
