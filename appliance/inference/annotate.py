@@ -1,17 +1,44 @@
-"""A picture of why: landmarks, face boxes, the crop guides and the failed checks drawn on the photo."""
+"""A picture of why: landmarks, face boxes, the crop guides and the failed checks drawn on the photo,
+with the area each failed appearance check judged outlined in red."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from appliance.inference.analysis import Analysis
 from appliance.inference.checks.geometry import OUT_H, OUT_W, target_crop
+from appliance.inference.checks.glasses import lens_box, lens_geometry
+from appliance.inference.checks.headwear import crown_box
+from appliance.inference.checks.occlusion import brow_band_box, ear_boxes
+from appliance.inference.checks.sharpness import face_box
 from appliance.inference.engine import Report
 
 GREEN, RED, YELLOW, CYAN = (60, 200, 60), (40, 40, 230), (0, 220, 255), (220, 200, 0)
+
+
+Box = tuple[float, float, float, float]
+
+
+def _lens_boxes(analysis: Analysis) -> list[Box]:
+    return [lens_box(centre, width) for centre, width in lens_geometry(analysis)]
+
+
+# The area a failed check judged, by check id, in the analysis' image pixels.
+JUDGED_AREAS: dict[str, Callable[[Analysis], list[Box]]] = {
+    "no_headwear": lambda a: [crown_box(a)],
+    "hair_over_brows": lambda a: [brow_band_box(a)],
+    "ears_visible": lambda a: [beside for beside, _ in ear_boxes(a)],
+    "glasses_tint": _lens_boxes,
+    "glasses_reflection": _lens_boxes,
+    "glasses_glare": _lens_boxes,
+    "sharpness": lambda a: [tuple(float(v) for v in face_box(a))],
+    "fine_detail": lambda a: [tuple(float(v) for v in face_box(a))],
+}
 
 
 def draw_annotation(report: Report) -> np.ndarray:
@@ -47,6 +74,11 @@ def draw_annotation(report: Report) -> np.ndarray:
             width_y = int(y0 + 300 / OUT_H * h)
             cv2.line(canvas, (cx - half, width_y), (cx + half, width_y), CYAN, thick)
     failed = [c for c in report.checks if not c.passed]
+    if analysis.mesh is not None:
+        for check in failed:
+            for x0, y0, x1, y1 in JUDGED_AREAS.get(check.id, lambda _a: [])(analysis):
+                cv2.rectangle(canvas, (int(x0 * scale), int(y0 * scale)), (int(x1 * scale), int(y1 * scale)), RED,
+                              thick)
     header = 22 * (len(failed) + 1) + 8
     panel = np.full((header, canvas.shape[1], 3), 32, np.uint8)
     verdict = f"verdict: {report.verdict.upper()}"

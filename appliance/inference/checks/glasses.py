@@ -20,8 +20,23 @@ from appliance.inference.checks.appearance import box_mask, skin_model
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
+EYES = ((lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, lm.RIGHT_EYE_LOWER),
+        (lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, lm.LEFT_EYE_LOWER))
+# A lens is taken as an ellipse around the eye: 0.75 and 0.5 eye widths from the eye's centre.
 _ELLIPSE_ANGLES = np.linspace(0, 2 * np.pi, 24, endpoint=False)
 _ELLIPSE_UNIT = np.stack([0.75 * np.cos(_ELLIPSE_ANGLES), 0.5 * np.sin(_ELLIPSE_ANGLES)], axis=1)
+
+
+def lens_geometry(analysis: Analysis) -> list[tuple[np.ndarray, float]]:
+    """Per eye: (centre, eye width) in image pixels."""
+    p = analysis.pts[:, :2]
+    return [((p[outer] + p[inner]) / 2, float(np.linalg.norm(p[inner] - p[outer]))) for outer, inner, _ in EYES]
+
+
+def lens_box(centre: np.ndarray, width: float) -> tuple[float, float, float, float]:
+    half = np.abs(_ELLIPSE_UNIT).max(axis=0) * width
+    (x0, y0), (x1, y1) = centre - half, centre + half
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def _lens_regions(analysis: Analysis) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -32,15 +47,12 @@ def _lens_regions(analysis: Analysis) -> list[tuple[np.ndarray, np.ndarray]]:
         return cached
     p = analysis.pts[:, :2]
     regions = []
-    for outer, inner, lower in ((lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, lm.RIGHT_EYE_LOWER),
-                                (lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, lm.LEFT_EYE_LOWER)):
+    for (outer, inner, lower), (centre, width) in zip(EYES, lens_geometry(analysis), strict=True):
         a, b = p[outer], p[inner]
-        width = float(np.linalg.norm(b - a))
         low_y = float(np.max(p[list(lower), 1]))
         x0, x1 = min(a[0], b[0]) + 0.15 * width, max(a[0], b[0]) - 0.15 * width
         band = box_mask(analysis.bgr.shape, x0, low_y + 0.12 * width, x1, low_y + 0.4 * width)
-        ellipse = (a + b) / 2 + width * _ELLIPSE_UNIT
-        regions.append((band, analysis.region_mask(ellipse)))
+        regions.append((band, analysis.region_mask(centre + width * _ELLIPSE_UNIT)))
     analysis.__dict__["_lens_regions"] = regions
     return regions
 
@@ -78,13 +90,11 @@ def glare_traces(analysis: Analysis) -> float:
     p = analysis.pts[:, :2]
     skin = skin_model(analysis)
     shares = []
-    eyes = ((lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, lm.RIGHT_EYE_RING),
-            (lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, lm.LEFT_EYE_RING))
-    for (outer, inner, ring), (_, lens) in zip(eyes, _lens_regions(analysis), strict=True):
+    rings = (lm.RIGHT_EYE_RING, lm.LEFT_EYE_RING)
+    for ring, (_, width), (_, lens) in zip(rings, lens_geometry(analysis), _lens_regions(analysis), strict=True):
         x, y, w, h = cv2.boundingRect(lens)
         if w < 8 or h < 8:
             continue
-        width = float(np.linalg.norm(p[outer] - p[inner]))
         luma = analysis.luma[y:y + h, x:x + w]
         opening = np.zeros((h, w), np.uint8)
         cv2.fillPoly(opening, [np.round(p[list(ring)] - (x, y)).astype(np.int32)], 255)

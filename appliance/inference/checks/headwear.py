@@ -41,17 +41,20 @@ def hue_from_skin(ab: np.ndarray, skin_ab: np.ndarray) -> np.ndarray:
     return (hue - skin_hue + 180.0) % 360.0 - 180.0
 
 
+def crown_box(analysis: Analysis) -> tuple[float, float, float, float]:
+    """Where a covering would sit: above the top of the forehead, across the face (x0, y0, x1, y1)."""
+    p = analysis.pts[:, :2]
+    unit = analysis.eye_to_chin
+    top = float(p[lm.FOREHEAD, 1])
+    return float(p[lm.FACE_RIGHT_EDGE, 0]), top - 0.7 * unit, float(p[lm.FACE_LEFT_EDGE, 0]), top + 0.05 * unit
+
+
 def cover_score(analysis: Analysis) -> float:
     """Share of the crown that is coloured material unlike both skin and hair."""
     if analysis.grayscale:
         return 0.0
-    p = analysis.pts[:, :2]
     skin = skin_model(analysis)
-    unit = analysis.eye_to_chin
-    top = float(p[lm.FOREHEAD, 1])
-    x0, x1 = float(p[lm.FACE_RIGHT_EDGE, 0]), float(p[lm.FACE_LEFT_EDGE, 0])
-    region = box_mask(analysis.bgr.shape, x0, top - 0.7 * unit, x1, top + 0.05 * unit)
-    region = within_person(region, analysis, 0.6)
+    region = within_person(box_mask(analysis.bgr.shape, *crown_box(analysis)), analysis, 0.6)
     lab = skin.pixels(region, sample_width=CROWN_SAMPLE_WIDTH)
     if len(lab) < 20:
         return 0.0

@@ -26,14 +26,34 @@ EAR_SAMPLE_WIDTH = 24
 BAND_SAMPLE_WIDTH = 64
 
 
-def brow_cover(analysis: Analysis, skin: SkinModel) -> float:
-    """Share of the forehead band just above the brows that is not skin."""
-    p = analysis.pts[:, :2]
-    brows = p[list(lm.RIGHT_BROW) + list(lm.LEFT_BROW)]
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels
+
+
+def brow_band_box(analysis: Analysis) -> Box:
+    """The forehead band just above the brows."""
+    brows = analysis.pts[list(lm.RIGHT_BROW) + list(lm.LEFT_BROW), :2]
     top = float(brows[:, 1].min())
     unit = analysis.eye_to_chin
-    band = box_mask(analysis.bgr.shape, brows[:, 0].min(), top - 0.22 * unit, brows[:, 0].max(), top - 0.02 * unit)
-    lab = skin.pixels(band, sample_width=BAND_SAMPLE_WIDTH)
+    return float(brows[:, 0].min()), top - 0.22 * unit, float(brows[:, 0].max()), top - 0.02 * unit
+
+
+def ear_boxes(analysis: Analysis) -> list[tuple[Box, Box]]:
+    """Per side (image-left, image-right): (the area beside the cheek at ear height, that cheek)."""
+    p = analysis.pts[:, :2]
+    width = analysis.face_width
+    eye_y = float(np.mean([c[1] for c in analysis.eye_centres]))
+    nose_y = float(p[lm.NOSE_TIP, 1])
+    boxes = []
+    for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
+        x = float(p[edge, 0])
+        boxes.append(((x + outward * 0.02 * width, eye_y, x + outward * 0.18 * width, nose_y),
+                      (x - outward * 0.04 * width, eye_y, x - outward * 0.16 * width, nose_y)))
+    return boxes
+
+
+def brow_cover(analysis: Analysis, skin: SkinModel) -> float:
+    """Share of the forehead band just above the brows that is not skin."""
+    lab = skin.pixels(box_mask(analysis.bgr.shape, *brow_band_box(analysis)), sample_width=BAND_SAMPLE_WIDTH)
     if len(lab) < 10:
         return 0.0
     return float(1.0 - np.mean(skin.skin_like(lab)))
@@ -47,18 +67,13 @@ def ear_cover(analysis: Analysis, skin: SkinModel) -> tuple[float, float]:
     side's light: on a side-lit face the ear in shade matches the shaded cheek. Background beside a
     short-haired head is not the person and does not count as cover.
     """
-    p = analysis.pts[:, :2]
-    width = analysis.face_width
-    eye_y = float(np.mean([c[1] for c in analysis.eye_centres]))
-    nose_y = float(p[lm.NOSE_TIP, 1])
     covers = []
-    for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
-        x = float(p[edge, 0])
-        beside = box_mask(analysis.bgr.shape, x + outward * 0.02 * width, eye_y, x + outward * 0.18 * width, nose_y)
+    for beside_box, cheek_box in ear_boxes(analysis):
+        beside = box_mask(analysis.bgr.shape, *beside_box)
         area = max(int(np.count_nonzero(beside)), 1)
         person = within_person(beside, analysis, 0.5)
         person_share = np.count_nonzero(person) / area
-        cheek = box_mask(analysis.bgr.shape, x - outward * 0.04 * width, eye_y, x - outward * 0.16 * width, nose_y)
+        cheek = box_mask(analysis.bgr.shape, *cheek_box)
         cheek_lab = skin.pixels(limit_to(cheek, analysis.skin_mask), sample_width=EAR_SAMPLE_WIDTH)
         reference = np.median(cheek_lab, axis=0) if len(cheek_lab) >= 10 else skin.reference
         lab = skin.pixels(person, sample_width=EAR_SAMPLE_WIDTH)
