@@ -25,8 +25,7 @@ sys.path.insert(0, str(ROOT))
 from appliance.app import build_analyzer  # noqa: E402
 from appliance.errors import ImageError  # noqa: E402
 from appliance.imageio import load_image  # noqa: E402
-from appliance.inference.checks.sharpness import DETAIL_WIDTH, face_box, fine_detail  # noqa: E402
-from appliance.inference.geometry import polygon_mask  # noqa: E402
+from appliance.inference.checks.sharpness import DETAIL_WIDTH, detail_within, face_box  # noqa: E402
 from appliance.settings import load_settings  # noqa: E402
 
 SKIP_FOLDERS = {"h_blur_lowres", "j_spoof_recapture"}  # already blurred or not live
@@ -79,11 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         x0, y0, x1, y1 = face_box(analysis)
         crop = analysis.luma[y0:y1, x0:x1]
-        oval = polygon_mask(crop.shape, analysis.face_polygon - np.array([x0, y0], np.int32))
+        outline = (analysis.face_polygon - np.array([x0, y0])) * (DETAIL_WIDTH / analysis.face_width)
         for name, variant in variants(crop, analysis.face_width).items():
-            mask = cv2.resize(oval, (variant.shape[1], variant.shape[0]), interpolation=cv2.INTER_NEAREST)
-            mask = cv2.erode(mask, np.ones((3, 3), np.uint8))
-            table.setdefault(name, []).append(fine_detail(variant, mask))
+            table.setdefault(name, []).append(detail_within(variant, outline))
     print(file=sys.stderr)
     if not table:
         print("sharpness_study: no face large enough", file=sys.stderr)

@@ -6,8 +6,10 @@ live guidance and the final verdict measure the same things the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -16,6 +18,8 @@ from appliance.inference import landmarks as lm
 from appliance.inference.detection import Detection
 from appliance.inference.geometry import polygon_mask
 from appliance.inference.landmarks import EyeDetail, FaceMesh, mesh_eye_centres
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,6 +38,14 @@ class Analysis:
     # sizes in the source's pixels.
     pixel_scale: float = 1.0
     work: Analysis | None = None  # the reduced copy the checks read, when `bgr` is large
+    _memos: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: str, make: Callable[[], T]) -> T:
+        """A value a check module derives from this analysis, made on first use: several checks
+        (and the LED ring's brightness loop) read the same skin statistics, masks and crops."""
+        if key not in self._memos:
+            self._memos[key] = make()
+        return self._memos[key]  # type: ignore[return-value]
 
     @property
     def for_checks(self) -> Analysis:

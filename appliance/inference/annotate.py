@@ -28,6 +28,11 @@ def _lens_boxes(analysis: Analysis) -> list[Box]:
     return [lens_box(centre, width) for centre, width in lens_geometry(analysis)]
 
 
+def _face_boxes(analysis: Analysis) -> list[Box]:
+    x0, y0, x1, y1 = face_box(analysis)
+    return [(float(x0), float(y0), float(x1), float(y1))]
+
+
 # The area a failed check judged, by check id, in the analysis' image pixels.
 JUDGED_AREAS: dict[str, Callable[[Analysis], list[Box]]] = {
     "no_headwear": lambda a: [crown_box(a)],
@@ -36,8 +41,8 @@ JUDGED_AREAS: dict[str, Callable[[Analysis], list[Box]]] = {
     "glasses_tint": _lens_boxes,
     "glasses_reflection": _lens_boxes,
     "glasses_glare": _lens_boxes,
-    "sharpness": lambda a: [tuple(float(v) for v in face_box(a))],
-    "fine_detail": lambda a: [tuple(float(v) for v in face_box(a))],
+    "sharpness": _face_boxes,
+    "fine_detail": _face_boxes,
 }
 
 

@@ -33,6 +33,11 @@ class SkinModel:
             return np.array([128.0, 128.0, 128.0])
         return np.median(skin, axis=0)
 
+    @cached_property
+    def chroma(self) -> float:
+        """How coloured the skin is: the a*b* distance of its reference from grey."""
+        return float(np.linalg.norm(self.reference[1:] - 128.0))
+
     def pixels(self, mask: np.ndarray, sample_width: int | None = None) -> np.ndarray:
         """Lab values under a mask; only the mask's bounding box is read, not the whole image.
         With `sample_width`, a regular sample about that many pixels across (for statistics of
@@ -64,10 +69,7 @@ class SkinModel:
 
 def skin_model(analysis: Analysis) -> SkinModel:
     """The analysis' one skin model, so the skin reference is measured once per image."""
-    cached = analysis.__dict__.get("_skin_model")
-    if cached is None:
-        cached = analysis.__dict__["_skin_model"] = SkinModel(analysis)
-    return cached
+    return analysis.memo("skin_model", lambda: SkinModel(analysis))
 
 
 def box_mask(shape: tuple[int, ...], x0: float, y0: float, x1: float, y1: float) -> np.ndarray:

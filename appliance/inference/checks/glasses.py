@@ -23,8 +23,9 @@ from appliance.inference.config import ChecksSettings
 EYES = ((lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, lm.RIGHT_EYE_LOWER),
         (lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, lm.LEFT_EYE_LOWER))
 # A lens is taken as an ellipse around the eye: 0.75 and 0.5 eye widths from the eye's centre.
+LENS_HALF_AXES = np.array([0.75, 0.5])
 _ELLIPSE_ANGLES = np.linspace(0, 2 * np.pi, 24, endpoint=False)
-_ELLIPSE_UNIT = np.stack([0.75 * np.cos(_ELLIPSE_ANGLES), 0.5 * np.sin(_ELLIPSE_ANGLES)], axis=1)
+_ELLIPSE_UNIT = LENS_HALF_AXES * np.stack([np.cos(_ELLIPSE_ANGLES), np.sin(_ELLIPSE_ANGLES)], axis=1)
 
 
 def lens_geometry(analysis: Analysis) -> list[tuple[np.ndarray, float]]:
@@ -34,17 +35,17 @@ def lens_geometry(analysis: Analysis) -> list[tuple[np.ndarray, float]]:
 
 
 def lens_box(centre: np.ndarray, width: float) -> tuple[float, float, float, float]:
-    half = np.abs(_ELLIPSE_UNIT).max(axis=0) * width
-    (x0, y0), (x1, y1) = centre - half, centre + half
+    (x0, y0), (x1, y1) = centre - LENS_HALF_AXES * width, centre + LENS_HALF_AXES * width
     return float(x0), float(y0), float(x1), float(y1)
 
 
 def _lens_regions(analysis: Analysis) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per eye: (the band under the lower lid, the whole lens area) as masks; made once per
     analysis, since both the tint and the two reflection measures read them."""
-    cached = analysis.__dict__.get("_lens_regions")
-    if cached is not None:
-        return cached
+    return analysis.memo("lens_regions", lambda: _make_lens_regions(analysis))
+
+
+def _make_lens_regions(analysis: Analysis) -> list[tuple[np.ndarray, np.ndarray]]:
     p = analysis.pts[:, :2]
     regions = []
     for (outer, inner, lower), (centre, width) in zip(EYES, lens_geometry(analysis), strict=True):
@@ -53,7 +54,6 @@ def _lens_regions(analysis: Analysis) -> list[tuple[np.ndarray, np.ndarray]]:
         x0, x1 = min(a[0], b[0]) + 0.15 * width, max(a[0], b[0]) - 0.15 * width
         band = box_mask(analysis.bgr.shape, x0, low_y + 0.12 * width, x1, low_y + 0.4 * width)
         regions.append((band, analysis.region_mask(centre + width * _ELLIPSE_UNIT)))
-    analysis.__dict__["_lens_regions"] = regions
     return regions
 
 
@@ -89,6 +89,7 @@ def glare_traces(analysis: Analysis) -> float:
     """Share of each lens, outside the eye opening, covered by thin bright traces; the worse eye."""
     p = analysis.pts[:, :2]
     skin = skin_model(analysis)
+    grey_limit = max(GLARE_MAX_CHROMA * skin.chroma, GLARE_MIN_CHROMA)
     shares = []
     rings = (lm.RIGHT_EYE_RING, lm.LEFT_EYE_RING)
     for ring, (_, width), (_, lens) in zip(rings, lens_geometry(analysis), _lens_regions(analysis), strict=True):
@@ -109,9 +110,7 @@ def glare_traces(analysis: Analysis) -> float:
         if not analysis.grayscale:
             lab = cv2.cvtColor(np.ascontiguousarray(analysis.bgr[y:y + h, x:x + w]), cv2.COLOR_BGR2LAB)
             ab = lab[..., 1:].astype(np.int32) - 128
-            skin_chroma = float(np.linalg.norm(skin.reference[1:] - 128.0))
-            limit = max(GLARE_MAX_CHROMA * skin_chroma, GLARE_MIN_CHROMA)
-            trace &= (ab[..., 0] ** 2 + ab[..., 1] ** 2) <= limit * limit
+            trace &= (ab[..., 0] ** 2 + ab[..., 1] ** 2) <= grey_limit * grey_limit
         shares.append(np.count_nonzero(trace) / np.count_nonzero(area))
     return float(max(shares, default=0.0))
 

@@ -61,7 +61,7 @@ def cover_score(analysis: Analysis) -> float:
     ab = lab[:, 1:] - 128.0
     skin_ab = skin.reference[1:] - 128.0
     chroma = np.linalg.norm(ab, axis=1)
-    coloured = chroma > min(COLOURED_CHROMA, float(np.linalg.norm(skin_ab)) + SKIN_CHROMA_MARGIN)
+    coloured = chroma > min(COLOURED_CHROMA, skin.chroma + SKIN_CHROMA_MARGIN)
     hue = hue_from_skin(ab, skin_ab)
     hair_like = (hue >= HAIR_HUE_MIN) & (hue <= HAIR_HUE_MAX) & (chroma <= HAIR_MAX_CHROMA)
     foreign = coloured & ~hair_like & ~skin.skin_like(lab)

@@ -36,10 +36,7 @@ def skin_halves(analysis: Analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 def lighting_measures(analysis: Analysis) -> dict[str, float]:
     """Face exposure and the two halves' medians; measured once per analysis (the check and the
     LED ring's brightness loop both read it)."""
-    cached = analysis.__dict__.get("_lighting")
-    if cached is None:
-        cached = analysis.__dict__["_lighting"] = _measure_lighting(analysis)
-    return cached
+    return analysis.memo("lighting", lambda: _measure_lighting(analysis))
 
 
 def _measure_lighting(analysis: Analysis) -> dict[str, float]:

@@ -18,6 +18,8 @@ A face too small to judge is reported as too low a resolution.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
@@ -66,27 +68,34 @@ def face_box(analysis: Analysis) -> tuple[int, int, int, int]:
     return max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
 
 
-def judged_face(analysis: Analysis) -> tuple[np.ndarray, float] | None:
-    """The face's luma box at JUDGE_WIDTH or smaller (never enlarged), with its scale; made once
-    per analysis, since both measures start from it on every live frame."""
-    cached = analysis.__dict__.get("_judged_face")
-    if cached is None:
-        x0, y0, x1, y1 = face_box(analysis)
-        crop = analysis.luma[y0:y1, x0:x1]
-        if crop.size < 64:
-            return None
-        scale = min(1.0, JUDGE_WIDTH / max(analysis.face_width, 1.0))
-        if scale < 1.0:
-            crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        cached = analysis.__dict__["_judged_face"] = (crop.astype(np.float32), scale)
-    return cached
+class JudgedFace(NamedTuple):
+    crop: np.ndarray  # float32 luma of the face box, at JUDGE_WIDTH or smaller
+    scale: float  # crop pixels per image pixel
+    origin: tuple[int, int]  # the face box's top-left corner in the image
+
+
+def judged_face(analysis: Analysis) -> JudgedFace | None:
+    """The face's luma box at JUDGE_WIDTH or smaller (never enlarged); made once per analysis,
+    since both measures start from it."""
+    return analysis.memo("judged_face", lambda: _make_judged_face(analysis))
+
+
+def _make_judged_face(analysis: Analysis) -> JudgedFace | None:
+    x0, y0, x1, y1 = face_box(analysis)
+    crop = analysis.luma[y0:y1, x0:x1]
+    if crop.size < 64:
+        return None
+    scale = min(1.0, JUDGE_WIDTH / max(analysis.face_width, 1.0))
+    if scale < 1.0:
+        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return JudgedFace(crop.astype(np.float32), scale, (x0, y0))
 
 
 def face_blur(analysis: Analysis) -> float:
     judged = judged_face(analysis)
     if judged is None:
         return 1.0
-    return float(blur_effect(judged[0] / 255.0))
+    return float(blur_effect(judged.crop / 255.0))
 
 
 def fine_detail(gray: np.ndarray, mask: np.ndarray) -> float:
@@ -108,18 +117,23 @@ def upper_quartile(values: np.ndarray) -> float:
     return float(np.partition(values, rank)[rank])
 
 
+def detail_within(crop: np.ndarray, outline: np.ndarray) -> float:
+    """Fine detail of `crop` inside the face outline (in the crop's pixels), kept off the outline
+    itself: the face's edge against the background is not the face's own detail."""
+    oval = cv2.erode(polygon_mask(crop.shape, outline), np.ones((3, 3), np.uint8))
+    return fine_detail(crop, oval)
+
+
 def face_detail(analysis: Analysis) -> float:
     judged = judged_face(analysis)
     if judged is None:
         return 0.0
-    crop, scale = judged
-    further = min(1.0, DETAIL_WIDTH / max(analysis.face_width * scale, 1.0))
+    crop = judged.crop
+    further = min(1.0, DETAIL_WIDTH / max(analysis.face_width * judged.scale, 1.0))
     if further < 1.0:
         crop = cv2.resize(crop, None, fx=further, fy=further, interpolation=cv2.INTER_AREA)
-    x0, y0, _, _ = face_box(analysis)
-    outline = (analysis.face_polygon - np.array([x0, y0])) * (scale * further)
-    oval = cv2.erode(polygon_mask(crop.shape, outline), np.ones((3, 3), np.uint8))  # off the outline
-    return fine_detail(crop, oval)
+    outline = (analysis.face_polygon - np.array(judged.origin)) * (judged.scale * further)
+    return detail_within(crop, outline)
 
 
 def check_sharpness(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
