@@ -69,7 +69,8 @@ def scan_one(path: str, scanner: str, decoders: list) -> dict[str, Any]:
     try:
         image = load_image(path).bgr
     except ImageError as exc:
-        record["error"] = f"无法读取图片 / cannot read the image: {exc}"
+        zh, _, en = str(exc).partition(" / ")
+        record["error"] = f"无法读取图片：{zh} / cannot read the image: {en or zh}"
         return record
     found = scan_qr(image, scanner)  # type: ignore[arg-type]
     if not found:
