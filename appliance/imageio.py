@@ -6,6 +6,7 @@ JPEGs, odd PNGs). A huge file must not exhaust memory, and a bad one must not st
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,11 +58,14 @@ def _header_size(data: bytes, max_pixels: int) -> tuple[int, int] | None:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 return probe.size
-    except Image.DecompressionBombError:
+    except Image.DecompressionBombError as exc:
+        # PIL's own limit (twice MAX_IMAGE_PIXELS) struck first; its message carries the pixel count.
+        declared = re.search(r"\((\d+) pixels\)", str(exc))
+        megapixels = int(declared.group(1)) / 1e6 if declared else Image.MAX_IMAGE_PIXELS * 2 / 1e6
         limit = max_pixels / 1e6
         raise ImageError(
-            f"图片太大：超过 {Image.MAX_IMAGE_PIXELS * 2 / 1e6:.0f} 百万像素（上限 {limit:.0f}）"
-            f" / image too large: over {Image.MAX_IMAGE_PIXELS * 2 / 1e6:.0f} megapixels (limit {limit:.0f})"
+            f"图片太大：{megapixels:.0f} 百万像素（上限 {limit:.0f} 百万像素）"
+            f" / image too large: {megapixels:.0f} megapixels (limit {limit:.0f} megapixels)"
         ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error):
         return None
