@@ -14,7 +14,9 @@ from session_fakes import make_booth
 from uplink_fixtures import make_jpeg
 
 from appliance.binding.model import Binding, CodeFields
+from appliance.booth import ScriptedSubject
 from appliance.booth_ports import BoundStudent, StorePhotoSink
+from appliance.errors import ApplianceError
 from appliance.session.ports import Product
 from appliance.store.disk_guard import FULL_MESSAGE, READ_ONLY_MESSAGE, DiskGuard
 from appliance.store.photo_store import PHOTOS_DIR, SESSION_PHOTO_BYTES, PhotoStore
@@ -122,3 +124,13 @@ def test_the_console_says_storage_full(tmp_path) -> None:
     client.post("/operator/login", data={"username": "operator", "password": PASSWORD, "csrf_token": token})
     page = client.get("/operator").get_data(as_text=True)
     assert "存储空间已满" in page and "Storage full" in page
+
+
+def test_the_demo_once_run_says_storage_full_instead_of_waiting_out_its_timeout(tmp_path) -> None:
+    store = open_store(tmp_path, Disk(0))
+    booth = make_booth(sink=StorePhotoSink(store))
+    subject = ScriptedSubject(booth.machine)
+    booth.bus.subscribe(subject.on_event)
+    with pytest.raises(ApplianceError, match="Storage full"):
+        subject.run(timeout_s=30)
+    store.close()
