@@ -22,7 +22,7 @@ import numpy as np
 
 from appliance.binding.phone_photo import PhoneShot, render_phone_photo
 from appliance.errors import ApplianceError
-from appliance.session.events import TRANSITION, SessionEvent
+from appliance.session.events import NOTICE, TRANSITION, SessionEvent
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,8 @@ class ScriptedSubject:
         self.transitions: list[str] = []
 
     def on_event(self, event: SessionEvent) -> None:
+        if event.kind == NOTICE and event.event == "storage_unavailable":  # the session did not start
+            self._actions.put(("fail", event.payload.get("message_en", "storage unavailable")))
         if event.kind != TRANSITION:
             return
         self.transitions.append(f"{event.source}->{event.target}")

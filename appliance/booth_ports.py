@@ -31,6 +31,7 @@ from appliance.produce.encode import encode_in_window
 from appliance.produce.photo import produce_photo
 from appliance.session.ports import CodeRejected, Guidance, Product
 from appliance.settings import Settings
+from appliance.store.errors import PhotoConflictError
 from appliance.store.photo_store import PhotoStore
 
 log = logging.getLogger(__name__)
@@ -238,6 +239,12 @@ class StandardProducer:
         return product_from_report(jpeg, result.report, self._advisory, producer="standard")
 
 
+def _binding_of(student: Any) -> tuple[str, str, str]:
+    """(session code, capture key, school code): what the store files a photo under."""
+    code_binding: CodeBinding = student.binding
+    return code_binding.session_code, code_binding.key, code_binding.fields.school_code
+
+
 def product_from_report(jpeg: bytes, report: Report, advisory: Collection[str], producer: str) -> Product:
     failed = first_failure(report.checks, advisory)
     summary = {
@@ -253,7 +260,8 @@ def product_from_report(jpeg: bytes, report: Report, advisory: Collection[str], 
 
 
 class StorePhotoSink:
-    """Commits the accepted photo to the durable store and returns the subject's receipt."""
+    """Commits the accepted photo to the durable store and returns the subject's receipt; says
+    beforehand when the store cannot take a photo at all, or cannot take this one for this subject."""
 
     def __init__(self, store: PhotoStore, store_dir: Path | None = None) -> None:
         # `store_dir` is no longer needed (the store names its files); kept for existing callers.
@@ -262,14 +270,12 @@ class StorePhotoSink:
     def commit(self, binding: Any, product: Product) -> dict[str, Any]:
         if product.jpeg is None:
             raise ValueError("an accepted product has no JPEG")
-        code_binding: CodeBinding = binding.binding
-        fields = code_binding.fields
+        fields = binding.binding.fields
         personal = {
             "name": fields.name, "id_number": fields.id_number, "student_number": fields.student_number,
         }
         record = self._store.commit_accepted(
-            code_binding.session_code, code_binding.key, fields.school_code, product.jpeg, product.report,
-            personal=personal,
+            *_binding_of(binding), product.jpeg, product.report, personal=personal,
         )
         return {
             "session": record.session_code,
@@ -279,3 +285,16 @@ class StorePhotoSink:
             "verdict": product.report.get("verdict", "pass"),
             "bytes": record.size_bytes,
         }
+
+    def refusal(self, binding: Any, product: Product) -> tuple[str, str] | None:
+        if product.jpeg is None:
+            return None
+        try:
+            self._store.check_binding(product.jpeg, *_binding_of(binding))
+        except PhotoConflictError as exc:
+            return split_message(str(exc))
+        return None
+
+    def unavailable(self) -> tuple[str, str] | None:
+        problem = self._store.capture_problem()
+        return None if problem is None else split_message(problem)

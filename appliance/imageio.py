@@ -6,6 +6,8 @@ JPEGs, odd PNGs). A huge file must not exhaust memory, and a bad one must not st
 
 from __future__ import annotations
 
+import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,20 @@ import numpy as np
 
 from appliance.errors import ImageError
 
-IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")
+# The formats a photo arrives in, by signature. OpenCV would also decode others (Radiance HDR, PFM,
+# PxM, Sun raster, JPEG 2000, EXR, ...) without a size limit the booth controls: those are refused
+# before OpenCV sees them, and these are decoded only after their header has been read and sized.
+_FORMATS: tuple[tuple[str, bytes], ...] = (
+    ("JPEG", b"\xff\xd8\xff"), ("PNG", b"\x89PNG\r\n\x1a\n"), ("BMP", b"BM"),
+    ("TIFF", b"II*\x00"), ("TIFF", b"MM\x00*"),
+)
+# Formats recognised only to name them in the refusal.
+_REFUSED_FORMATS: tuple[tuple[str, bytes], ...] = (
+    ("Radiance HDR", b"#?RADIANCE"), ("Radiance HDR", b"#?RGBE"), ("GIF", b"GIF8"), ("OpenEXR", b"\x76\x2f\x31\x01"),
+    ("JPEG 2000", b"\x00\x00\x00\x0cjP  "), ("JPEG 2000", b"\xff\x4f\xff\x51"), ("Sun raster", b"\x59\xa6\x6a\x95"),
+    ("PFM", b"PF"), ("PFM", b"Pf"), *((f"PNM (P{n})", f"P{n}".encode()) for n in range(1, 8)),
+)
+SUPPORTED = "JPEG, PNG, WebP, BMP, TIFF"
 
 
 @dataclass(frozen=True)
@@ -24,16 +39,35 @@ class LoadedImage:
     path: str
 
 
-def _header_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the header without decoding pixels (None if PIL cannot tell)."""
+def sniff_format(data: bytes) -> str | None:
+    """The accepted format these bytes start with, or None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return next((name for name, signature in _FORMATS if data.startswith(signature)), None)
+
+
+def _header_size(data: bytes, max_pixels: int) -> tuple[int, int] | None:
+    """Width and height from the header without decoding pixels (None if PIL cannot read it)."""
     import io
+    import warnings
 
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            return probe.size
-    except (UnidentifiedImageError, OSError, ValueError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                return probe.size
+    except Image.DecompressionBombError as exc:
+        # PIL's own limit (twice MAX_IMAGE_PIXELS) struck first; its message carries the pixel count.
+        declared = re.search(r"\((\d+) pixels\)", str(exc))
+        megapixels = int(declared.group(1)) / 1e6 if declared else Image.MAX_IMAGE_PIXELS * 2 / 1e6
+        limit = max_pixels / 1e6
+        raise ImageError(
+            f"图片太大：{megapixels:.0f} 百万像素（上限 {limit:.0f} 百万像素）"
+            f" / image too large: {megapixels:.0f} megapixels (limit {limit:.0f} megapixels)"
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error):
         return None
 
 
@@ -48,22 +82,31 @@ def is_grayscale(bgr: np.ndarray, tolerance: int = 6) -> bool:
 
 def decode_image(data: bytes, name: str = "<bytes>", max_pixels: int = 60_000_000) -> LoadedImage:
     if not data:
-        raise ImageError("empty file")
-    size = _header_size(data)
-    if size is not None and size[0] * size[1] > max_pixels:
+        raise ImageError("空文件 / empty file")
+    kind = sniff_format(data)
+    if kind is None:
+        refused = next((n for n, signature in _REFUSED_FORMATS if data.startswith(signature)), None)
+        if refused is not None:
+            raise ImageError(f"不支持的图片格式 {refused}（请用 {SUPPORTED}）"
+                             f" / unsupported image format {refused} (use {SUPPORTED})")
+        raise ImageError(f"不是图片（支持 {SUPPORTED}） / not an image (supported: {SUPPORTED})")
+    size = _header_size(data, max_pixels)
+    if size is None:
+        raise ImageError(f"{kind} 图片数据损坏或无法识别 / image data is corrupt or in an unsupported format")
+    if size[0] * size[1] > max_pixels:
         raise ImageError(
-            f"image too large: {size[0]}x{size[1]} pixels (limit {max_pixels / 1e6:.0f} megapixels)"
+            f"图片太大：{size[0]}x{size[1]} 像素（上限 {max_pixels / 1e6:.0f} 百万像素）"
+            f" / image too large: {size[0]}x{size[1]} pixels (limit {max_pixels / 1e6:.0f} megapixels)"
         )
-    array = np.frombuffer(data, dtype=np.uint8)
-    bgr = cv2.imdecode(array, cv2.IMREAD_COLOR)
+    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if bgr is None:
-        looks_like_image = size is not None or data.startswith(IMAGE_SIGNATURES)
-        kind = "image data is corrupt or in an unsupported format" if looks_like_image else "not an image"
-        raise ImageError(kind)
+        raise ImageError(f"{kind} 图片数据损坏 / image data is corrupt or in an unsupported format")
     if bgr.shape[0] * bgr.shape[1] > max_pixels:
-        raise ImageError(f"image too large: {bgr.shape[1]}x{bgr.shape[0]} pixels")
+        raise ImageError(f"图片太大：{bgr.shape[1]}x{bgr.shape[0]} 像素"
+                         f" / image too large: {bgr.shape[1]}x{bgr.shape[0]} pixels")
     if min(bgr.shape[:2]) < 8:
-        raise ImageError(f"image too small to analyse: {bgr.shape[1]}x{bgr.shape[0]} pixels")
+        raise ImageError(f"图片太小，无法分析：{bgr.shape[1]}x{bgr.shape[0]} 像素"
+                         f" / image too small to analyse: {bgr.shape[1]}x{bgr.shape[0]} pixels")
     return LoadedImage(bgr=bgr, grayscale=is_grayscale(bgr), path=name)
 
 
@@ -71,15 +114,16 @@ def load_image(path: str | Path, max_pixels: int = 60_000_000, max_bytes: int = 
     path = Path(path)
     try:
         if path.is_dir():
-            raise ImageError("is a directory, not an image")
+            raise ImageError("这是文件夹，不是图片 / is a directory, not an image")
         size = path.stat().st_size
         if size > max_bytes:
-            raise ImageError(f"file too large: {size / 1e6:.0f} MB (limit {max_bytes / 1e6:.0f} MB)")
+            raise ImageError(f"文件太大：{size / 1e6:.0f} MB（上限 {max_bytes / 1e6:.0f} MB）"
+                             f" / file too large: {size / 1e6:.0f} MB (limit {max_bytes / 1e6:.0f} MB)")
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ImageError("file not found") from None
+        raise ImageError("找不到文件 / file not found") from None
     except PermissionError:
-        raise ImageError("permission denied") from None
+        raise ImageError("没有读取权限 / permission denied") from None
     except OSError as exc:
-        raise ImageError(f"cannot read file: {exc.strerror or exc}") from None
+        raise ImageError(f"无法读取文件 / cannot read file: {exc.strerror or exc}") from None
     return decode_image(data, str(path), max_pixels)

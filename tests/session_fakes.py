@@ -114,6 +114,12 @@ class FakeSink:
         return {"session": "26031601", "capture_code": binding.capture_code, "photo": "/data/p/1.jpg",
                 "sha256": "ab" * 32, "verdict": "pass"}
 
+    def refusal(self, binding: Any, product: Product) -> tuple[str, str] | None:
+        return None
+
+    def unavailable(self) -> tuple[str, str] | None:
+        return None
+
 
 def live_landmarks(seed: int = 3, seconds: float = 6.0) -> list[np.ndarray]:
     """A live head swaying ~2 degrees and blinking twice."""
@@ -179,10 +185,11 @@ class Booth:
 
 
 def make_booth(sequence: list[np.ndarray] | None = None, verdicts: list[bool] | None = None,
-               clock: Any = None, still_source: Any = None, **overrides: Any) -> Booth:
+               clock: Any = None, still_source: Any = None, sink: Any = None, **overrides: Any) -> Booth:
     settings = SessionSettings.model_validate(overrides)
     clock = clock or FakeClock()
-    reader, stills, producer, sink = FakeReader(), FakeStills(), FakeProducer(verdicts), FakeSink()
+    reader, stills, producer = FakeReader(), FakeStills(), FakeProducer(verdicts)
+    sink = sink or FakeSink()
     guide = FakeGuide(sequence if sequence is not None else live_landmarks())
     bus = EventBus()
     ids = iter(f"run{i}" for i in range(1, 1000))

@@ -32,7 +32,7 @@ def test_json_lines_for_good_bad_and_broken_files(tmp_path, faces_dir):
         for check in line["checks"]:
             assert set(check) == CHECK_KEYS
     assert lines[0]["verdict"] == "error" and lines[2]["verdict"] == "error"
-    assert lines[4]["error"] == "file not found"
+    assert lines[4]["error"] == "找不到文件 / file not found"
     eyes = next(c for c in lines[3]["checks"] if c["family"] == "eyes")
     assert eyes["passed"] is False
     assert result.returncode == 1

@@ -92,8 +92,8 @@ def test_below_reserve_refuses_captures_and_still_uploads(tiny_disk, tmp_path):
     with pytest.raises(StorageFullError) as refused:
         store.check_space()
     assert str(refused.value) == FULL_MESSAGE
-    assert "存储空间不足" in FULL_MESSAGE and "Storage nearly full" in FULL_MESSAGE
-    with pytest.raises(StorageFullError, match="Storage nearly full"):
+    assert "存储空间已满" in FULL_MESSAGE and "Storage full" in FULL_MESSAGE
+    with pytest.raises(StorageFullError, match="Storage full"):
         store.commit_accepted("26031601", "c8bade99b9b2ed99", "10403", make_jpeg(99, size=PHOTO_SIZE), {})
     assert store.queue_summary().total == len(photos)
     assert_intact(store, directory, photos)

@@ -59,7 +59,7 @@ def test_full_disk_refuses_new_capture_but_keeps_accepted(tmp_path):
     store = open_store(tmp_path, disk_guard=DiskGuard(tmp_path, 1000, probe=lambda _p: free["bytes"]))
     kept = store.commit_accepted("s1", "code1", "10403", make_jpeg(3), REPORT)
     free["bytes"] = 500
-    with pytest.raises(StorageFullError, match="存储空间不足"):
+    with pytest.raises(StorageFullError, match="存储空间已满"):
         store.check_space()
     with pytest.raises(StorageFullError):
         store.commit_accepted("s1", "code2", "10403", make_jpeg(4), REPORT)

@@ -4,6 +4,12 @@ Schools export from different systems: UTF-8 (with or without BOM) or GBK, Chine
 headers, ID numbers that Excel turned into floating-point numbers. Every row is checked on its own
 and a bad row is reported with its row number and a bilingual reason, so the operator can fix the
 file and import again; the good rows are usable right away. Reports show masked values only.
+
+A file that is too big in any way is refused as a whole, cheaply and with a reason: an XLSX part
+that unpacks beyond its limit (a shared strings table of hundreds of MB) before openpyxl parses
+it, rows beyond the limit counting empty ones (millions of blank rows) as soon as they are
+reached, a CSV field beyond the csv module's limit with its row number; an overlong value in an
+otherwise usable row is a bad row.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +39,15 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 REQUIRED_COLUMNS = ("student_number", "name", "id_number")
 _STUDENT_NUMBER = re.compile(r"^[0-9A-Za-z-]{4,32}$")
 _MAX_FILE_BYTES = 50_000_000
+# Uncompressed sizes of an XLSX's parts: sheets are streamed, everything else (the shared strings,
+# styles) is loaded whole by openpyxl. 20,000 students need about 1 MB of shared strings.
+_MAX_SHEET_PART_BYTES = 64_000_000
+_MAX_OTHER_PART_BYTES = 16_000_000
+# A value longer than this is no name, number or code (the longest is a major's name).
+_MAX_VALUE_CHARS = 200
+# Rows read at most, counting empty ones, per allowed row: blank rows between groups are fine,
+# a million formatted but empty rows are not worth the time it takes to skip them.
+_BLANK_ALLOWANCE = 10_000
 
 
 @dataclass(frozen=True)
@@ -126,6 +142,24 @@ def _csv_rows(data: bytes) -> tuple[Iterator[list[str]], str]:
     return csv.reader(io.StringIO(text), dialect), encoding
 
 
+def _check_xlsx_parts(path: Path) -> None:
+    """Refuse an XLSX whose parts unpack too large, from the ZIP directory, before openpyxl loads
+    them (zipfile never unpacks a member past the size its directory declares)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise RosterError("名单文件无法打开（不是有效的XLSX） / roster is not a valid XLSX file: BadZipFile") from None
+    for part in parts:
+        limit = _MAX_SHEET_PART_BYTES if part.filename.startswith("xl/worksheets/") else _MAX_OTHER_PART_BYTES
+        if part.file_size > limit:
+            raise RosterError(
+                f"名单文件中的 {part.filename} 解压后过大（{part.file_size / 1e6:.0f} MB，上限 {limit / 1e6:.0f} MB）"
+                f" / roster XLSX part {part.filename} is too large when unpacked"
+                f" ({part.file_size / 1e6:.0f} MB, limit {limit / 1e6:.0f} MB)"
+            )
+
+
 def _xlsx_rows(path: Path) -> Iterator[list[object]]:
     from openpyxl import load_workbook
 
@@ -157,6 +191,10 @@ def _column_map(header: list[str]) -> dict[str, int]:
 
 
 def _row_problem(values: dict[str, str], raw_id: object) -> str | None:
+    long = next((column for column, value in values.items() if len(value) > _MAX_VALUE_CHARS), None)
+    if long is not None:
+        return (f"{COLUMN_ALIASES[long][0]}过长（超过 {_MAX_VALUE_CHARS} 字）"
+                f" / {long} is too long (over {_MAX_VALUE_CHARS} characters)")
     if not values["student_number"]:
         return "学号为空 / student number is empty"
     if not _STUDENT_NUMBER.match(values["student_number"]):
@@ -186,6 +224,7 @@ def import_roster(path: str | Path, max_rows: int = 20_000) -> RosterImport:
             raise RosterError(f"名单文件过大 / roster file too large ({size // 1_000_000} MB)")
         data = path.read_bytes()
         if data[:4] == b"PK\x03\x04":  # a ZIP container: XLSX
+            _check_xlsx_parts(path)
             rows: Iterator[list[object]] = _xlsx_rows(path)
             encoding = "xlsx"
         else:
@@ -200,8 +239,35 @@ def import_roster(path: str | Path, max_rows: int = 20_000) -> RosterImport:
     return _import_rows(rows, encoding, max_rows)
 
 
+def _bounded(rows: Iterator[list[object]], max_rows: int) -> Iterator[tuple[int, list[object]]]:
+    """(spreadsheet row number, row), stopping with a RosterError past the row limit counting empty
+    rows, or at a row the csv module cannot read (a field over its 131,072-character limit)."""
+    limit = max_rows + _BLANK_ALLOWANCE
+    number = 1
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise RosterError(
+                f"名单第 {number} 行无法读取（字段过长或格式错误） / roster row {number} cannot be read: {exc}"
+            ) from None
+        if number > limit + 1:
+            raise RosterError(
+                f"名单超过 {limit} 行（含空行），请删除多余的空行后重新导出"
+                f" / roster has more than {limit} rows counting empty rows: delete them and export again"
+            )
+        yield number, row
+        number += 1
+
+
 def _import_rows(rows: Iterator[list[object]], encoding: str, max_rows: int) -> RosterImport:
-    header = next(rows, None)
+    numbered = _bounded(rows, max_rows)
+    try:
+        header = next(numbered)[1]
+    except StopIteration:
+        header = None
     if header is None:
         raise RosterError("名单文件为空 / roster file is empty")
     columns = _column_map([_cell_text(cell) for cell in header])
@@ -210,7 +276,7 @@ def _import_rows(rows: Iterator[list[object]], encoding: str, max_rows: int) -> 
     seen_numbers: dict[str, int] = {}
     seen_codes: dict[str, int] = {}
     rows_read = 0
-    for row_number, row in enumerate(rows, start=2):
+    for row_number, row in numbered:
         if not any(_cell_text(cell) for cell in row):
             continue
         rows_read += 1

@@ -26,6 +26,7 @@ from appliance.binding.phone_photo import PhoneShot, render_phone_photo
 from appliance.binding.reference_format import FIELD_ORDER, KEY_ID, ReferenceCodec, sample_fields
 from appliance.binding.roster import import_roster
 from appliance.capture.qr import ensure_engine_available, scan_qr
+from appliance.cli.terminal import terminal_safe
 from appliance.errors import ApplianceError, ImageError
 from appliance.imageio import load_image
 from appliance.privacy import mask_code
@@ -69,7 +70,8 @@ def scan_one(path: str, scanner: str, decoders: list) -> dict[str, Any]:
     try:
         image = load_image(path).bgr
     except ImageError as exc:
-        record["error"] = f"无法读取图片 / cannot read the image: {exc}"
+        zh, _, en = str(exc).partition(" / ")
+        record["error"] = f"无法读取图片：{zh} / cannot read the image: {en or zh}"
         return record
     found = scan_qr(image, scanner)  # type: ignore[arg-type]
     if not found:
@@ -102,9 +104,9 @@ def run_scan(args: argparse.Namespace) -> int:
             print(json.dumps(record, ensure_ascii=False), flush=True)
         elif record["ok"]:
             shown = " ".join(v for k, v in record["fields"].items() if k in ("name", "student_number"))
-            print(f"{path}: {record['format']} {record['capture_code']} {shown}".rstrip(), flush=True)
+            print(terminal_safe(f"{path}: {record['format']} {record['capture_code']} {shown}".rstrip()), flush=True)
         else:
-            print(f"{path}: {record['error']}", flush=True)
+            print(terminal_safe(f"{path}: {record['error']}"), flush=True)
     return 1 if failed else 0
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from appliance.errors import ApplianceError
 from appliance.privacy import mask_code, mask_id_number, mask_name
 from appliance.session.chart import TIMED_STATES, BoothChart
 from appliance.session.config import SessionSettings
@@ -48,6 +49,15 @@ _NOT_RUNNING = {"idle", "failsafe", "done"}
 
 class SessionFault(Exception):
     """A port broke its contract (empty burst, index out of range); handled by the failsafe."""
+
+
+def _explained(exc: Exception) -> dict[str, str]:
+    """The subject-facing reason of a failure the booth's own code worded for people ('中文 / English',
+    a full or read-only store at commit); empty for anything else, which the screen calls a generic error."""
+    if not isinstance(exc, ApplianceError):
+        return {}
+    zh, _, en = str(exc).partition(" / ")
+    return {"message_zh": zh.strip(), "message_en": (en or zh).strip()} if en else {}
 
 
 class SessionMachine:
@@ -202,7 +212,7 @@ class SessionMachine:
         try:
             self._discard()
             if self.state != "failsafe":
-                self._go("fault", error=type(exc).__name__)
+                self._go("fault", error=type(exc).__name__, **_explained(exc))
             if self._settings.timeouts.failsafe_s <= 0:
                 self._go("recovered")
         except Exception:
@@ -233,8 +243,8 @@ class SessionMachine:
                 self._stills = []
                 self._go("chosen", index=index)
             elif state == "producing":
-                assert self._chosen is not None
-                self._product = self._producer.produce(self._chosen)
+                assert self._chosen is not None and self._binding is not None
+                self._product = self._vetted(self._producer.produce(self._chosen))
                 self._chosen = None
                 self._go("produced", **self._product_payload(self._product))
             elif state == "committing":
@@ -351,6 +361,10 @@ class SessionMachine:
     # -- actions --------------------------------------------------------------------------------
 
     def _start(self) -> None:
+        problem = self._sink.unavailable()
+        if problem is not None:
+            self._notice("storage_unavailable", *problem)
+            return
         self._run_id = self._new_run_id()
         self._discard()
         self._go("start")
@@ -385,6 +399,18 @@ class SessionMachine:
         else:
             self._notice("retake_refused", "重拍次数已用完，请联系工作人员",
                          "No retakes left; please ask the staff for help")
+
+    def _vetted(self, product: Product) -> Product:
+        """A passing product the store would refuse for this subject (its bytes are already another
+        student's) is shown as failed, without its picture, so the subject retakes instead of
+        accepting a photo that cannot be theirs."""
+        if not product.ok or product.jpeg is None:
+            return product
+        assert self._binding is not None
+        refusal = self._sink.refusal(self._binding, product)
+        if refusal is None:
+            return product
+        return Product(False, None, *refusal, report={**product.report, "refusal": "photo_conflict"})
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -95,6 +95,16 @@ class PhotoSink(Protocol):
         photo path, sha256, verdict)."""
         ...
 
+    def refusal(self, binding: Binding, product: Product) -> tuple[str, str] | None:
+        """Why this product can never be stored for this binding (its bytes are already another
+        student's), as (Chinese, English); None when it can. Asked before the subject reviews it."""
+        ...
+
+    def unavailable(self) -> tuple[str, str] | None:
+        """Why no photo can be stored now (storage full, read-only), as (Chinese, English); None
+        when it can. Asked before a session starts, so nobody poses for a photo that cannot be kept."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> float:

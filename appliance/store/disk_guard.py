@@ -13,9 +13,14 @@ from pathlib import Path
 from appliance.store.errors import StorageFullError
 
 FULL_MESSAGE = (
-    "存储空间不足，暂停拍摄；已通过的照片安全，请联系管理员清理或等待上传完成。"
-    " / Storage nearly full: new captures paused; accepted photos are safe - ask the operator to free space"
+    "存储空间已满，暂停拍摄；已通过的照片安全，请联系管理员清理或等待上传完成。"
+    " / Storage full: new captures paused; accepted photos are safe - ask the operator to free space"
     " or wait for the upload."
+)
+READ_ONLY_MESSAGE = (
+    "存储为只读，无法保存照片，暂停拍摄；已通过的照片安全，请联系管理员。"
+    " / Storage is read-only: photos cannot be saved, new captures paused; accepted photos are safe -"
+    " ask the operator."
 )
 
 

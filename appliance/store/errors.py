@@ -9,3 +9,11 @@ class StoreError(ApplianceError):
 
 class StorageFullError(StoreError):
     """The disk is nearly full: new captures are refused so that accepted photos stay safe."""
+
+
+class PhotoConflictError(StoreError):
+    """The same photo bytes are already filed under another student: refused, never merged."""
+
+
+class StorageReadOnlyError(StoreError):
+    """The store's disk or database cannot be written: new captures are refused."""

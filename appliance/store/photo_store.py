@@ -2,7 +2,12 @@
 
 Nothing accepted may be lost or doubled: the photo file is written atomically before its row is
 committed with synchronous=FULL, the sha256 of the JPEG makes a second commit of the same photo a
-no-op, and the queue state lives in the same database so uploads resume after a restart. Other
+no-op, and the queue state lives in the same database so uploads resume after a restart.
+
+A photo belongs to one binding (capture code, collection run, school). The same bytes offered for
+another binding are refused, never merged: identical bytes mean the camera delivered no new
+picture (a frozen sensor, the demo's fixed portrait), so they show the first student, and answering
+with the first student's record would hand the second one a receipt for a photo that is not theirs. Other
 writes (upload receipts, review results) use synchronous=NORMAL: losing one on power loss only
 repeats an idempotent upload.
 
@@ -17,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -25,18 +31,28 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from appliance.privacy import mask_code
 from appliance.store.cipher import FieldCipher, PlainCipher, cipher_from_key_file
 from appliance.store.config import StoreSettings
-from appliance.store.disk_guard import FULL_MESSAGE, DiskGuard
+from appliance.store.disk_guard import FULL_MESSAGE, READ_ONLY_MESSAGE, DiskGuard
 from appliance.store.durable_files import TEMP_SUFFIX, atomic_write, fsync_dir, is_disk_full
-from appliance.store.errors import StorageFullError, StoreError
+from appliance.store.errors import PhotoConflictError, StorageFullError, StoreError
 from appliance.store.records import CaptureLinks, PhotoRecord, QueueSummary, UploadItem
 from appliance.store.schema import migrate
 
 log = logging.getLogger(__name__)
 
+CONFLICT_MESSAGE = (
+    "这张照片与另一位同学已保存的照片完全相同（摄像头画面可能卡住了），没有保存，请重拍。"
+    " / This photo is identical to one already stored for another student (the camera image may be"
+    " frozen); it was not stored - please retake."
+)
+
 DB_NAME = "store.db"
 PHOTOS_DIR = "photos"
+# Room asked for before a session starts: the largest photo the producer may write (with the
+# guard's factor for its temp file), so a student never poses for a photo that cannot be kept.
+SESSION_PHOTO_BYTES = 1024 * 1024
 
 _RECORD_SQL = """
     SELECT p.sha256, p.session_code, p.school_code, p.capture_code, p.size_bytes, p.captured_at,
@@ -107,6 +123,36 @@ class PhotoStore:
         """Raise StorageFullError (a one-line bilingual message) when new captures must stop."""
         self._guard.check()
 
+    def capture_problem(self, photo_bytes: int = SESSION_PHOTO_BYTES) -> str | None:
+        """Why a new photo could not be stored now (one bilingual line), or None: free space for one
+        more photo above the reserve, the photo folder and the database really writable (a card
+        remounted read-only, a wrong owner). Asked before each session starts."""
+        try:
+            self._guard.check(photo_bytes)
+        except StorageFullError as exc:
+            return str(exc)
+        probe = self._photos / f".write-probe.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, b"\0")
+            finally:
+                os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            log.error("store: the photo folder is not writable: %s", exc)
+            return FULL_MESSAGE if is_disk_full(exc) else READ_ONLY_MESSAGE
+        try:
+            with self._lock:
+                # A real write (the version header rewritten as it is): a read-only database, file
+                # or mount fails here rather than at the commit after the student posed.
+                version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+                self._conn.execute(f"PRAGMA user_version = {version}")
+        except sqlite3.Error as exc:
+            log.error("store: the database is not writable: %s", exc)
+            return FULL_MESSAGE if "full" in str(exc) else READ_ONLY_MESSAGE
+        return None
+
     def commit_accepted(
         self,
         session_code: str,
@@ -118,50 +164,72 @@ class PhotoStore:
         personal: dict[str, Any] | None = None,
         captured_at: float | None = None,
     ) -> PhotoRecord:
-        """Store an accepted photo durably and queue it; committing the same bytes again is a no-op."""
+        """Store an accepted photo durably and queue it; committing the same bytes again for the
+        same binding is a no-op, for another binding it raises PhotoConflictError."""
         if not jpeg_bytes.startswith(b"\xff\xd8"):
             raise StoreError("store: the accepted photo is not a JPEG")
         sha = hashlib.sha256(jpeg_bytes).hexdigest()
-        existing = self.get(sha)
-        if existing is not None:
-            return existing
-        self._guard.check(len(jpeg_bytes))
-        now = self._clock()
-        file_name = f"{sha}.jpg.enc" if self._cipher.encrypted else f"{sha}.jpg"
-        try:
-            atomic_write(self._photos / file_name, self._cipher.seal(jpeg_bytes))
-        except OSError as exc:
-            if is_disk_full(exc):
-                raise StorageFullError(FULL_MESSAGE) from None
-            raise
-        personal_text = None if personal is None else self._cipher.seal_text(json.dumps(personal))
-        with self._lock, self._full_sync_transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO sessions(session_code, school_code, first_seen_at) VALUES (?, ?, ?)",
-                (session_code, school_code, now),
-            )
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO photos(sha256, session_code, school_code, capture_code, personal,"
-                " file_name, size_bytes, encrypted, captured_at, accepted_at, capture_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sha, session_code, school_code, self._cipher.seal_text(capture_code), personal_text,
-                    file_name, len(jpeg_bytes), int(self._cipher.encrypted),
-                    now if captured_at is None else captured_at, now, self._cipher.lookup_key(capture_code),
-                ),
-            )
-            if cursor.rowcount == 1:
-                photo_id = cursor.lastrowid
+        binding = (session_code, capture_code, school_code)
+        # One commit at a time: the check for an existing photo and its insert must not interleave
+        # with another thread's commit of the same bytes.
+        with self._lock:
+            existing = self.get(sha)
+            if existing is not None:
+                return self._same_binding(existing, binding)
+            self._guard.check(len(jpeg_bytes))
+            now = self._clock()
+            file_name = f"{sha}.jpg.enc" if self._cipher.encrypted else f"{sha}.jpg"
+            try:
+                atomic_write(self._photos / file_name, self._cipher.seal(jpeg_bytes))
+            except OSError as exc:
+                if is_disk_full(exc):
+                    raise StorageFullError(FULL_MESSAGE) from None
+                raise
+            personal_text = None if personal is None else self._cipher.seal_text(json.dumps(personal))
+            with self._full_sync_transaction() as conn:
                 conn.execute(
-                    "INSERT INTO check_reports(photo_id, report_json) VALUES (?, ?)",
-                    (photo_id, json.dumps(report, ensure_ascii=False, sort_keys=True)),
+                    "INSERT OR IGNORE INTO sessions(session_code, school_code, first_seen_at) VALUES (?, ?, ?)",
+                    (session_code, school_code, now),
                 )
-                conn.execute("INSERT INTO upload_queue(photo_id, next_attempt_at) VALUES (?, 0)", (photo_id,))
-        record = self.get(sha)
-        assert record is not None
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO photos(sha256, session_code, school_code, capture_code, personal,"
+                    " file_name, size_bytes, encrypted, captured_at, accepted_at, capture_key)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        sha, session_code, school_code, self._cipher.seal_text(capture_code), personal_text,
+                        file_name, len(jpeg_bytes), int(self._cipher.encrypted),
+                        now if captured_at is None else captured_at, now, self._cipher.lookup_key(capture_code),
+                    ),
+                )
+                if cursor.rowcount == 1:
+                    photo_id = cursor.lastrowid
+                    conn.execute(
+                        "INSERT INTO check_reports(photo_id, report_json) VALUES (?, ?)",
+                        (photo_id, json.dumps(report, ensure_ascii=False, sort_keys=True)),
+                    )
+                    conn.execute("INSERT INTO upload_queue(photo_id, next_attempt_at) VALUES (?, 0)", (photo_id,))
+            record = self.get(sha)
+            assert record is not None
+            if cursor.rowcount != 1:  # another process sharing the database committed it first
+                return self._same_binding(record, binding)
         log.info("accepted photo %s for %s", sha[:12], record.masked_capture_code)
         for callback in self._listeners:
             callback(record)
+        return record
+
+    def check_binding(self, jpeg_bytes: bytes, session_code: str, capture_code: str, school_code: str) -> None:
+        """Raise PhotoConflictError when these bytes are already filed under another binding: asked
+        before the subject is offered the photo, so a refusal asks for a retake instead of a commit."""
+        existing = self.get(hashlib.sha256(jpeg_bytes).hexdigest())
+        if existing is not None:
+            self._same_binding(existing, (session_code, capture_code, school_code))
+
+    @staticmethod
+    def _same_binding(record: PhotoRecord, binding: tuple[str, str, str]) -> PhotoRecord:
+        if (record.session_code, record.capture_code, record.school_code) != binding:
+            log.warning("photo %s offered for %s is filed under %s: refused", record.sha256[:12],
+                        mask_code(binding[1]), record.masked_capture_code)
+            raise PhotoConflictError(CONFLICT_MESSAGE)
         return record
 
     @contextmanager

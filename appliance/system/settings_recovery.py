@@ -3,7 +3,10 @@
 An operator's edit with a typo (or a file truncated by a power cut) must not leave the booth dead
 for the day. Every successful load refreshes a last-good copy on the writable data partition; a
 failed load falls back to that copy and logs one warning naming the problem, so the booth keeps
-working and `appliance doctor` still reports the broken file.
+working and `appliance doctor` still reports the broken file. A file that cannot be read at all
+(wrong owner, a folder in its place, an I/O error) counts as broken, and a last-good copy that
+cannot be read or refreshed is skipped with a warning: neither may end the start in a traceback,
+which under systemd is a crash loop.
 """
 
 from __future__ import annotations
@@ -63,17 +66,25 @@ def resolve_last_good_path(settings_path: Path, explicit: Path | None = None) ->
 
 
 def _remember_last_good(source: Path, last_good: Path) -> None:
-    data = source.read_bytes()
     try:
-        if last_good.read_bytes() == data:
-            return
-    except FileNotFoundError:
-        pass
-    try:
+        data = source.read_bytes()
+        try:
+            if last_good.read_bytes() == data:
+                return
+        except FileNotFoundError:
+            pass
         last_good.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(last_good, data)
     except OSError as exc:
         log.warning("settings: could not keep a last-good copy at %s: %s", last_good, exc)
+
+
+def _load(path: Path) -> Settings:
+    """load_settings, with a file that exists but cannot be read as a SettingsError too."""
+    try:
+        return load_settings(path)
+    except OSError as exc:
+        raise SettingsError(f"settings: {path} cannot be read: {exc.strerror or exc}") from None
 
 
 def load_settings_with_recovery(
@@ -85,14 +96,14 @@ def load_settings_with_recovery(
     """
     settings_path = Path(settings_path)
     try:
-        settings = load_settings(settings_path)
+        settings = _load(settings_path)
     except SettingsError as exc:
         problem = str(exc)
         fallback = resolve_last_good_path(settings_path, last_good_path)
-        if not fallback.is_file():
+        if not os.path.lexists(fallback):
             raise SettingsError(f"{problem}; no last-good copy at {fallback} to fall back to") from None
         try:
-            settings = load_settings(fallback)
+            settings = _load(fallback)
         except SettingsError as again:
             raise SettingsError(f"{problem}; last-good copy is unusable too: {again}") from None
         log.warning("settings: %s is invalid (%s); using last-good copy %s", settings_path, problem, fallback)

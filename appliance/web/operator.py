@@ -118,7 +118,7 @@ def operator_blueprint() -> Blueprint:
             sessions=sessions, feature_codes=" ".join(settings.codes.school_feature_codes),
             uplink=uplink, demo=d.demo, state=d.machine.state, user=session.get("operator"),
             links=d.store.capture_links(shas), checks=checks, identity=identity,
-            can_annotate=d.analyzer is not None,
+            can_annotate=d.analyzer is not None, storage_problem=d.store.capture_problem(),
         )
 
     @bp.post("/session")

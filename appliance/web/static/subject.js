@@ -108,6 +108,7 @@
     state = target;
     const text = STATE_TEXT[state] || [state, state];
     setMessage(text[0], text[1], state === "done" ? "pass" : "");
+    if (state === "failsafe" && payload && payload.message_zh) setMessage(payload.message_zh, payload.message_en, "warn");
     $("notice").classList.add("hidden");
     $("stage").classList.remove("pass");
     $("streak").firstChild && ($("streak").firstChild.style.width = "0");
