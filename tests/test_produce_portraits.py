@@ -171,8 +171,8 @@ def test_portraits_brought_give_files_that_pass_an_outside_check(analyzer, setti
     assert not missed, f"refused on layout although the rules fit with room to spare: {missed}"
     # Many of these close crops leave too little below the eyes for crown >= 50 px and eye line
     # <= 300 px with the shirt reaching the bottom edge, and 13 have hair touching the top: those
-    # are refused, rightly. 32 of 68 is what the rest gives today; the bar may only rise.
-    assert len(passed) >= 32, f"{len(passed)}/{len(portraits)} passed; refused: {refused}"
+    # are refused, rightly. 33 of 68 is what the rest gives today; the bar may only rise.
+    assert len(passed) >= 33, f"{len(passed)}/{len(portraits)} passed; refused: {refused}"
     for code in refused.values():
         assert code in ("edge_top", "shoulders_cut", "no_shoulders", "verification"), refused
 
@@ -234,3 +234,19 @@ def test_a_file_is_refused_in_words_for_a_file(analyzer, settings):
     assert "step back" not in as_file.reason_en
     at_booth = produce_photo(analyzer, short, settings)
     assert at_booth.code == as_file.code and "step back" in at_booth.reason_en
+
+
+def test_cli_words_a_refusal_for_a_file_unless_told_it_is_the_camera(analyzer, tmp_path, capsys):
+    from appliance.cli import main
+
+    source = cv2.imread(str(cfd_portraits()[0]))
+    chin_y = int(analyzer.analyze(source).pts[152, 1])
+    short = tmp_path / "short.jpg"
+    cv2.imwrite(str(short), source[: chin_y + 30])
+    capsys.readouterr()
+    assert main(["produce", str(short), str(tmp_path / "a.jpg")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "too little below the chin" in err and err.index("照片") < err.index("photo")
+    assert main(["produce", "--from-camera", str(short), str(tmp_path / "b.jpg")]) == 1
+    assert "step back" in capsys.readouterr().err
+    assert not (tmp_path / "a.jpg").exists() and not (tmp_path / "b.jpg").exists()

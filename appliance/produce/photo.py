@@ -11,21 +11,22 @@ refusal asks for another photo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import cv2
 import numpy as np
 
 from appliance.errors import ApplianceError
+from appliance.inference.analysis import Analysis
 from appliance.inference.config import BACKGROUND_RGB
 from appliance.inference.engine import Analyzer, Report
 from appliance.produce.composite import composite
 from appliance.produce.config import BackgroundName, PhotoSpec, ProduceSettings
 from appliance.produce.encode import encode_in_window
 from appliance.produce.matte import refine_matte
-from appliance.produce.measure import HeadMeasure, measure_head
-from appliance.produce.placement import Placement, needs_upscale, person_border, place
+from appliance.produce.measure import FOREHEAD, HeadMeasure, axes, crown_distance, measure_head
+from appliance.produce.placement import PersonBorder, Placement, needs_upscale, person_border, place
 from appliance.produce.render import warp_to_product
 from appliance.produce.verify import verify_product
 from appliance.settings import Settings
@@ -35,6 +36,8 @@ HEAD_HALF_WIDTH = 0.72
 # A face filling at least this share of the source width is close enough: too few pixels then
 # means the camera or file has too low a resolution, not that the person stands too far away.
 CLOSE_FACE_SHARE = 0.25
+# A planned crown this close (product px) to an end of its range is measured again in the product frame.
+CROWN_RECHECK = 4.0
 
 REFUSALS: dict[str, tuple[str, str]] = {
     "no_face": ("未检测到人脸，请正对相机", "No face found: face the camera"),
@@ -164,6 +167,39 @@ def outside_is_background(alpha: np.ndarray, coverage: np.ndarray) -> np.ndarray
     return np.where(coverage < 0.5, 0.0, alpha).astype(np.float32)
 
 
+def _placement(head: HeadMeasure, spec: PhotoSpec, cfg: ProduceSettings, shape: tuple[int, ...],
+               border: PersonBorder | None, residual_roll: float) -> Placement | None:
+    source_size = (shape[1], shape[0])
+    allowance = cfg.max_filled_share * spec.width * spec.height
+    found = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size, border, allowance,
+                  residual_roll)
+    if found is None:
+        # no frame keeps the whole person inside the source: place by the rules alone, and let the
+        # product's own matte say which part would be cut (head or shoulders)
+        found = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size)
+    return found
+
+
+def _crown_shift(prior: np.ndarray, analysis: Analysis, head: HeadMeasure, placement: Placement,
+                 spec: PhotoSpec) -> float | None:
+    """How far (product px, up is negative) the crown seen in the product frame lies from the plan,
+    when the plan put it so near an end of the crown range that the difference decides.
+
+    The source's mask is coarse on a large still; the product is judged on its own mask, so a
+    placement at the range's end is checked there before it is made (a booth capture, placed
+    near the targets, never is).
+    """
+    planned = placement.eye_y - placement.scale * head.eye_to_crown
+    if min(planned - spec.crown_y.low, spec.crown_y.high - planned) > CROWN_RECHECK:
+        return None
+    matrix = placement.matrix()
+    forehead = matrix[:, :2] @ analysis.pts[FOREHEAD, :2] + matrix[:, 2]
+    up, across = axes(head.roll - placement.roll)
+    distance, _ = crown_distance(prior, forehead, up, across, placement.scale * head.face_width)
+    shift = float(forehead[1] + up[1] * distance) - planned
+    return shift if abs(shift) > 0.5 else None
+
+
 def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, background: str | None = None,
                   *, preset: str | None = None, backdrop: np.ndarray | None = None,
                   kind: SourceKind = "camera") -> ProductResult:
@@ -187,22 +223,25 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
     if needs_upscale(head, spec, cfg.max_upscale, cfg.placement_margin):
         return refusal(_size_refusal(head, bgr.shape[1]), kind)
     size = (spec.width, spec.height)
-    source_size = (bgr.shape[1], bgr.shape[0])
-    allowance = cfg.max_filled_share * spec.width * spec.height
     border = None if analysis.person_mask is None else person_border(analysis.person_mask)
-    placement = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size, border, allowance)
-    if placement is None:
-        # no frame keeps the whole person inside the source: place by the rules alone, and let the
-        # product's own matte say which part would be cut (head or shoulders)
-        placement = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size)
+    residual = float(np.radians(settings.checks.pose.max_roll_deg)) / 2
+    placement = _placement(head, spec, cfg, bgr.shape, border, residual)
     if placement is None:
         return refusal("proportions", kind)
+    image, coverage = warp_to_product(bgr, placement.matrix(), size)
+    prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    shift = _crown_shift(prior, analysis, head, placement, spec)
+    if shift is not None:
+        head = replace(head, eye_to_crown=head.eye_to_crown - shift / placement.scale)
+        placement = _placement(head, spec, cfg, bgr.shape, border, residual)
+        if placement is None:
+            return refusal("proportions", kind)
+        image, coverage = warp_to_product(bgr, placement.matrix(), size)
+        prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
     matrix = placement.matrix()
-    image, coverage = warp_to_product(bgr, matrix, size)
     edge = _head_edge(head, placement, coverage)
     if edge is not None:
         return refusal(edge, kind, image=image, placement=placement)
-    prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
     face_width = placement.scale * head.face_width
     plate = None if backdrop is None else warp_to_product(backdrop, matrix, size)[0]
     alpha = refine_matte(image, prior, face_width, cfg.matte, plate)

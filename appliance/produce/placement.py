@@ -10,7 +10,10 @@ of background there, and background is replaced by the preset's colour anyway. W
 made up is the person, so where the person touches the source's border (the shoulders at the
 bottom of a head-and-shoulders portrait) the frame must not continue past that border. Placements
 are tried in tiers: the frame inside the source (nothing to fill: a booth capture), then no person
-beyond the border, then at most a sliver of it (a jacket corner after levelling).
+beyond the border, then at most a sliver of it (a jacket corner after levelling, shown as
+background). Levelling a slightly tilted head is what turns the frame's bottom corners past a tight
+source's border, so before accepting a sliver the head is levelled less (never leaving more tilt
+than `residual_roll`), which keeps the whole shirt.
 """
 
 from __future__ import annotations
@@ -97,24 +100,29 @@ def _inside(value: np.ndarray, rng: PixelRange, margin: float) -> np.ndarray:
 
 def place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float,
           source_size: tuple[int, int] | None = None, border: PersonBorder | None = None,
-          max_invented_px: float = 0.0) -> Placement | None:
+          max_invented_px: float = 0.0, residual_roll: float = 0.0) -> Placement | None:
     """The best placement of this head for this spec, or None when none keeps every rule.
 
     With `source_size` (width x height), frames inside the source are preferred. With `border`,
     a placement whose frame shows more than `max_invented_px` product px of person beyond the
     source's border is never chosen. The safety margin is dropped before giving up.
     """
+    rolls = [head.roll]
+    for share in (0.5, 0.0):
+        if abs(head.roll) * (1 - share) <= residual_roll and head.roll != 0.0:
+            rolls.append(head.roll * share)
     for tries in (margin, 0.0):
-        found = _place(head, spec, max_upscale, tries, source_size, border, max_invented_px)
+        found = _place(head, spec, max_upscale, tries, source_size, border, max_invented_px, rolls)
         if found is not None:
             return found
     return None
 
 
 def _corners_in_source(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray,
-                       source_size: tuple[int, int]) -> np.ndarray:
-    """For each (scale, eye height) of the grid: does the product frame lie inside the source?"""
-    up, across = axes(head.roll)
+                       source_size: tuple[int, int], roll: float) -> np.ndarray:
+    """For each (scale, eye height) of the grid: does the product frame, levelled by `roll`, lie
+    inside the source?"""
+    up, across = axes(roll)
     inside = np.ones(np.broadcast_shapes(scales.shape, eyes.shape), bool)
     eye_x = spec.width / 2 - scales * head.centre_offset
     for qx, qy in ((0, 0), (spec.width, 0), (0, spec.height), (spec.width, spec.height)):
@@ -126,17 +134,18 @@ def _corners_in_source(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, e
 
 
 def invented_area(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray,
-                  border: PersonBorder) -> np.ndarray:
+                  border: PersonBorder, roll: float | None = None) -> np.ndarray:
     """For each (scale, eye height): product px of person the frame would show beyond the border.
 
     From each border point of the person the frame is followed outwards (the person continues
     that way) to where the frame ends; that run times the border length the point stands for.
     An over-estimate where the person curves away beyond the border: it errs on refusing.
+    The frame is levelled by `roll` (default: the head's own).
     """
     shape = np.broadcast_shapes(scales.shape, eyes.shape)
     if len(border.points) == 0:
         return np.zeros(shape)
-    up, across = axes(head.roll)
+    up, across = axes(head.roll if roll is None else roll)
     rel = border.points - head.eye_mid[None, :]
     # levelled frame coordinates (source px) of each point and normal, then product px per grid cell
     along = rel @ across
@@ -158,7 +167,7 @@ def invented_area(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: 
 
 def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float,
            source_size: tuple[int, int] | None, border: PersonBorder | None,
-           max_invented_px: float) -> Placement | None:
+           max_invented_px: float, rolls: list[float]) -> Placement | None:
     fw_low, fw_high = _shrunk(spec.face_width, margin)
     scale_high = min(fw_high / head.face_width, max_upscale)
     scale_low = fw_low / head.face_width
@@ -175,26 +184,32 @@ def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float
         length = np.broadcast_to(scales * (head.eye_to_crown + head.eye_to_chin), crown.shape)
         ok &= _inside(length, spec.head_length, margin)
         cost = cost + _cost(length, spec.head_length)
-    tiers: list[np.ndarray] = []
-    if source_size is not None:
-        tiers.append(ok & _corners_in_source(head, spec, scales, eyes, source_size))
+    # (applied roll, allowed cells) in order of preference: full levelling first
+    tiers: list[tuple[float, np.ndarray]] = []
+    invented: dict[float, np.ndarray] = {}
+    for roll in rolls:
+        if source_size is not None:
+            tiers.append((roll, ok & _corners_in_source(head, spec, scales, eyes, source_size, roll)))
+        if border is not None:
+            invented[roll] = invented_area(head, spec, scales, eyes, border, roll)
+            tiers.append((roll, ok & (invented[roll] <= 0.0)))
     if border is None:
-        tiers.append(ok)
+        tiers.append((rolls[0], ok))
     else:
-        invented = invented_area(head, spec, scales, eyes, border)
         # the estimate follows the coarse source mask; the product's matte is judged against the
         # full allowance afterwards, so the search keeps some of it in hand
-        tiers += [ok & (invented <= 0.0), ok & (invented <= ALLOWANCE_IN_HAND * max_invented_px)]
-    chosen = next((tier for tier in tiers if tier.any()), None)
+        tiers.append((rolls[0], ok & (invented[rolls[0]] <= ALLOWANCE_IN_HAND * max_invented_px)))
+    chosen = next(((roll, cells) for roll, cells in tiers if cells.any()), None)
     if chosen is None:
         return None
-    i, j = np.unravel_index(int(np.argmin(np.where(chosen, cost, np.inf))), cost.shape)
+    roll, cells = chosen
+    i, j = np.unravel_index(int(np.argmin(np.where(cells, cost, np.inf))), cost.shape)
     scale = float(scales[i, 0])
     return Placement(
         scale=scale,
         eye_x=spec.width / 2 - scale * head.centre_offset,
         eye_y=float(eyes[0, j]),
-        roll=head.roll,
+        roll=roll,
         eye_mid=(float(head.eye_mid[0]), float(head.eye_mid[1])),
     )
 
