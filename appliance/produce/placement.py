@@ -18,6 +18,7 @@ than `residual_roll`), which keeps the whole shirt.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,6 +152,16 @@ def invented_area(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: 
     along = rel @ across
     down = -(rel @ up)
     n_across, n_down = border.normals @ across, -(border.normals @ up)
+    # product positions are affine in scale and eye height, so their extremes over the grid lie at
+    # its corners: points outside every frame (a booth capture's shirt far below) are dropped first
+    corner_s = np.array([scales.min(), scales.max()])[:, None]
+    corner_x = spec.width / 2 - corner_s * head.centre_offset + corner_s * along
+    corner_y = np.concatenate([e + corner_s * down for e in (eyes.min(), eyes.max())])
+    near = ((corner_x.min(axis=0) < spec.width) & (corner_x.max(axis=0) > 0)
+            & (corner_y.min(axis=0) < spec.height) & (corner_y.max(axis=0) > 0))
+    if not near.any():
+        return np.zeros(shape)
+    along, down, n_across, n_down = along[near], down[near], n_across[near], n_down[near]
     s = scales[..., None]
     qx = spec.width / 2 - s * head.centre_offset + s * along
     qy = eyes[..., None] + s * down
@@ -163,6 +174,30 @@ def invented_area(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: 
     run = np.where(inside, np.minimum(run_x, run_y), 0.0)
     run = np.where(run > BORDER_SLACK, run, 0.0)
     return (run * s * border.step).sum(axis=-1).reshape(shape)
+
+
+def _tiers(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray, ok: np.ndarray,
+           source_size: tuple[int, int] | None, border: PersonBorder | None, max_invented_px: float,
+           rolls: list[float]) -> Iterator[tuple[float, np.ndarray]]:
+    """(applied roll, allowed grid cells) in order of preference, full levelling first; made one at
+    a time, since the first that allows a cell ends the search (a booth capture: the first)."""
+    invented: dict[float, np.ndarray] = {}
+    for roll in rolls:
+        if source_size is not None:
+            yield roll, ok & _corners_in_source(head, spec, scales, eyes, source_size, roll)
+        if border is not None:
+            invented[roll] = invented_area(head, spec, scales, eyes, border, roll)
+            yield roll, ok & (invented[roll] <= 0.0)
+    if border is None:
+        yield rolls[0], ok
+    else:
+        # the estimate follows the coarse source mask; the product's matte is judged against the
+        # full allowance afterwards, so the search keeps some of it in hand
+        yield rolls[0], ok & (invented[rolls[0]] <= ALLOWANCE_IN_HAND * max_invented_px)
+
+
+def _first_allowed(tiers: Iterator[tuple[float, np.ndarray]]) -> tuple[float, np.ndarray] | None:
+    return next(((roll, cells) for roll, cells in tiers if cells.any()), None)
 
 
 def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float,
@@ -184,22 +219,7 @@ def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float
         length = np.broadcast_to(scales * (head.eye_to_crown + head.eye_to_chin), crown.shape)
         ok &= _inside(length, spec.head_length, margin)
         cost = cost + _cost(length, spec.head_length)
-    # (applied roll, allowed cells) in order of preference: full levelling first
-    tiers: list[tuple[float, np.ndarray]] = []
-    invented: dict[float, np.ndarray] = {}
-    for roll in rolls:
-        if source_size is not None:
-            tiers.append((roll, ok & _corners_in_source(head, spec, scales, eyes, source_size, roll)))
-        if border is not None:
-            invented[roll] = invented_area(head, spec, scales, eyes, border, roll)
-            tiers.append((roll, ok & (invented[roll] <= 0.0)))
-    if border is None:
-        tiers.append((rolls[0], ok))
-    else:
-        # the estimate follows the coarse source mask; the product's matte is judged against the
-        # full allowance afterwards, so the search keeps some of it in hand
-        tiers.append((rolls[0], ok & (invented[rolls[0]] <= ALLOWANCE_IN_HAND * max_invented_px)))
-    chosen = next(((roll, cells) for roll, cells in tiers if cells.any()), None)
+    chosen = _first_allowed(_tiers(head, spec, scales, eyes, ok, source_size, border, max_invented_px, rolls))
     if chosen is None:
         return None
     roll, cells = chosen
