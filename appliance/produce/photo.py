@@ -170,9 +170,7 @@ def outside_is_background(alpha: np.ndarray, coverage: np.ndarray) -> np.ndarray
 def _placement(head: HeadMeasure, spec: PhotoSpec, cfg: ProduceSettings, shape: tuple[int, ...],
                border: PersonBorder | None, residual_roll: float) -> Placement | None:
     source_size = (shape[1], shape[0])
-    allowance = cfg.max_filled_share * spec.width * spec.height
-    found = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size, border, allowance,
-                  residual_roll)
+    found = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size, border, residual_roll)
     if found is None:
         # no frame keeps the whole person inside the source: place by the rules alone, and let the
         # product's own matte say which part would be cut (head or shoulders)

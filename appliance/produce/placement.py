@@ -10,10 +10,10 @@ of background there, and background is replaced by the preset's colour anyway. W
 made up is the person, so where the person touches the source's border (the shoulders at the
 bottom of a head-and-shoulders portrait) the frame must not continue past that border. Placements
 are tried in tiers: the frame inside the source (nothing to fill: a booth capture), then no person
-beyond the border, then at most a sliver of it (a jacket corner after levelling, shown as
-background). Levelling a slightly tilted head is what turns the frame's bottom corners past a tight
-source's border, so before accepting a sliver the head is levelled less (never leaving more tilt
-than `residual_roll`), which keeps the whole shirt.
+beyond the border; a frame that would need even a sliver of shirt beyond it (a gap of background
+under the shirt, or a made-up strip of it) is not chosen. Levelling a slightly tilted head is what
+turns the frame's bottom corners past a tight source's border, so the head is then levelled less
+(never leaving more tilt than `residual_roll`), which keeps the whole shirt.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ GRID = 61
 BORDER_SAMPLES = 128
 PERSON = 0.5
 # Product px the person may seem to continue past the border without counting (rounding, matte blur).
-BORDER_SLACK = 1.5
-ALLOWANCE_IN_HAND = 0.7
+BORDER_SLACK = 0.5
 
 
 @dataclass(frozen=True)
@@ -101,19 +100,19 @@ def _inside(value: np.ndarray, rng: PixelRange, margin: float) -> np.ndarray:
 
 def place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float,
           source_size: tuple[int, int] | None = None, border: PersonBorder | None = None,
-          max_invented_px: float = 0.0, residual_roll: float = 0.0) -> Placement | None:
+          residual_roll: float = 0.0) -> Placement | None:
     """The best placement of this head for this spec, or None when none keeps every rule.
 
     With `source_size` (width x height), frames inside the source are preferred. With `border`,
-    a placement whose frame shows more than `max_invented_px` product px of person beyond the
-    source's border is never chosen. The safety margin is dropped before giving up.
+    a placement whose frame reaches beyond the source's border where the person touches it is
+    never chosen. The safety margin is dropped before giving up.
     """
     rolls = [head.roll]
     for share in (0.5, 0.0):
         if abs(head.roll) * (1 - share) <= residual_roll and head.roll != 0.0:
             rolls.append(head.roll * share)
     for tries in (margin, 0.0):
-        found = _place(head, spec, max_upscale, tries, source_size, border, max_invented_px, rolls)
+        found = _place(head, spec, max_upscale, tries, source_size, border, rolls)
         if found is not None:
             return found
     return None
@@ -177,23 +176,17 @@ def invented_area(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: 
 
 
 def _tiers(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray, ok: np.ndarray,
-           source_size: tuple[int, int] | None, border: PersonBorder | None, max_invented_px: float,
+           source_size: tuple[int, int] | None, border: PersonBorder | None,
            rolls: list[float]) -> Iterator[tuple[float, np.ndarray]]:
     """(applied roll, allowed grid cells) in order of preference, full levelling first; made one at
     a time, since the first that allows a cell ends the search (a booth capture: the first)."""
-    invented: dict[float, np.ndarray] = {}
     for roll in rolls:
         if source_size is not None:
             yield roll, ok & _corners_in_source(head, spec, scales, eyes, source_size, roll)
         if border is not None:
-            invented[roll] = invented_area(head, spec, scales, eyes, border, roll)
-            yield roll, ok & (invented[roll] <= 0.0)
+            yield roll, ok & (invented_area(head, spec, scales, eyes, border, roll) <= 0.0)
     if border is None:
         yield rolls[0], ok
-    else:
-        # the estimate follows the coarse source mask; the product's matte is judged against the
-        # full allowance afterwards, so the search keeps some of it in hand
-        yield rolls[0], ok & (invented[rolls[0]] <= ALLOWANCE_IN_HAND * max_invented_px)
 
 
 def _first_allowed(tiers: Iterator[tuple[float, np.ndarray]]) -> tuple[float, np.ndarray] | None:
@@ -202,7 +195,7 @@ def _first_allowed(tiers: Iterator[tuple[float, np.ndarray]]) -> tuple[float, np
 
 def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float,
            source_size: tuple[int, int] | None, border: PersonBorder | None,
-           max_invented_px: float, rolls: list[float]) -> Placement | None:
+           rolls: list[float]) -> Placement | None:
     fw_low, fw_high = _shrunk(spec.face_width, margin)
     scale_high = min(fw_high / head.face_width, max_upscale)
     scale_low = fw_low / head.face_width
@@ -219,7 +212,7 @@ def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float
         length = np.broadcast_to(scales * (head.eye_to_crown + head.eye_to_chin), crown.shape)
         ok &= _inside(length, spec.head_length, margin)
         cost = cost + _cost(length, spec.head_length)
-    chosen = _first_allowed(_tiers(head, spec, scales, eyes, ok, source_size, border, max_invented_px, rolls))
+    chosen = _first_allowed(_tiers(head, spec, scales, eyes, ok, source_size, border, rolls))
     if chosen is None:
         return None
     roll, cells = chosen
