@@ -53,13 +53,6 @@ def settings():
     return load_settings()
 
 
-@pytest.fixture(scope="module")
-def analyzer(settings):
-    from appliance.app import build_analyzer
-
-    return build_analyzer(settings)
-
-
 def header_markers(data: bytes) -> dict[int, bytes]:
     """Marker -> payload of the header segments up to the start of scan."""
     assert data[:2] == b"\xff\xd8", "no SOI"
