@@ -1,17 +1,21 @@
 """Sources and their products side by side, with the crown, eye-line and face-width guides drawn.
 
-A person judges a batch at a glance: each row is the source (scaled to the row height) and the
+A person judges a batch at a glance: each tile is the source (scaled to the tile height) and the
 product with the preset's allowed bands shaded (crown, eye line), the measured crown, eye line and
-cheek-to-cheek width drawn, and the verdict or refusal written under it.
+cheek-to-cheek width drawn, and the verdict or refusal written under it. The sheet shows people's
+photos, so it is written only into out/ (git-ignored) or somewhere outside the repository.
 
-    .venv/bin/python scripts/contact_sheet.py OUT.png [IMAGES...]   (default: ../shared/faces/a_good_frontal
-                                                                       and the large c_ images)
+    .venv/bin/python scripts/contact_sheet.py OUT.png [IMAGES...]
+        default images: a few booth-like stills from ../shared/faces
+    .venv/bin/python scripts/contact_sheet.py --portraits out/cfd_sheet.png
+        the CFD studio portraits (photos people bring), produced as files; prints the tally
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 import cv2
@@ -26,14 +30,29 @@ from appliance.produce.photo import produce_photo  # noqa: E402
 from appliance.produce.verify import product_geometry  # noqa: E402
 from appliance.settings import load_settings  # noqa: E402
 
-ROW_H = 640
-CAPTION_H = 40
+TILE_H = 320
+CAPTION_H = 28
+COLUMNS = 4
 
 
 def default_images() -> list[Path]:
     faces = ROOT.parent / "shared" / "faces"
     picks = sorted((faces / "a_good_frontal").glob("dpf_*")) + sorted((faces / "c_mouth_open_teeth").glob("dpf_img1*"))
     return [*picks, faces / "c_mouth_open_teeth" / "frec_biden2.jpg", faces / "a_good_frontal" / "hivi_test0.jpg"]
+
+
+def portrait_images() -> list[Path]:
+    """The CFD studio portraits among the good frontal photos (head and shoulders, close crop)."""
+    return sorted(p for p in (ROOT.parent / "shared" / "faces" / "a_good_frontal").glob("*")
+                  if "cfd" in p.name.lower())
+
+
+def allowed_output(path: Path) -> bool:
+    """Inside the repository only out/ may hold pictures of people (it is git-ignored)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(ROOT):
+        return True
+    return resolved.is_relative_to(ROOT / "out")
 
 
 def draw_guides(product: np.ndarray, spec: PhotoSpec, analysis) -> np.ndarray:
@@ -58,11 +77,11 @@ def draw_guides(product: np.ndarray, spec: PhotoSpec, analysis) -> np.ndarray:
     return canvas
 
 
-def row_for(path: Path, analyzer, settings) -> np.ndarray:
+def tile_for(path: Path, analyzer, settings, kind: str) -> tuple[np.ndarray, str]:
     spec = settings.produce.spec()
     source = cv2.imread(str(path))
-    result = produce_photo(analyzer, source, settings)
-    left = cv2.resize(source, (round(source.shape[1] * ROW_H / source.shape[0]), ROW_H),
+    result = produce_photo(analyzer, source, settings, kind=kind)
+    left = cv2.resize(source, (round(source.shape[1] * TILE_H / source.shape[0]), TILE_H),
                       interpolation=cv2.INTER_AREA)
     if result.image is not None and result.report is not None:
         right = draw_guides(result.image, spec, result.report.analysis)
@@ -70,30 +89,58 @@ def row_for(path: Path, analyzer, settings) -> np.ndarray:
         right = np.full((spec.height, spec.width, 3), 60, np.uint8)
         if result.image is not None:
             right = (result.image * 0.5).astype(np.uint8)
-    right = cv2.resize(right, (round(right.shape[1] * ROW_H / right.shape[0]), ROW_H))
-    row = np.hstack([left, np.full((ROW_H, 8, 3), 255, np.uint8), right])
-    caption = np.full((CAPTION_H, row.shape[1], 3), 255, np.uint8)
-    text = f"{path.name}: " + ("PASS" if result.ok else f"{result.code}: {result.reason_en}")
-    cv2.putText(caption, text[:110], (6, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1, cv2.LINE_AA)
-    return np.vstack([row, caption])
+    right = cv2.resize(right, (round(right.shape[1] * TILE_H / right.shape[0]), TILE_H),
+                       interpolation=cv2.INTER_AREA)
+    tile = np.hstack([left, np.full((TILE_H, 6, 3), 255, np.uint8), right])
+    caption = np.full((CAPTION_H, tile.shape[1], 3), 255, np.uint8)
+    outcome = "PASS" if result.ok else result.code
+    text = f"{path.stem[:22]}: " + ("PASS" if result.ok else f"{result.code}: {result.reason_en}")
+    colour = (0, 120, 0) if result.ok else (0, 0, 200)
+    cv2.putText(caption, text[:60], (4, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.45, colour, 1, cv2.LINE_AA)
+    return np.vstack([tile, caption]), outcome
+
+
+def grid(tiles: list[np.ndarray], columns: int) -> np.ndarray:
+    width = max(t.shape[1] for t in tiles) + 10
+    height = tiles[0].shape[0] + 10
+    rows = -(-len(tiles) // columns)
+    sheet = np.full((rows * height, columns * width, 3), 255, np.uint8)
+    for i, tile in enumerate(tiles):
+        y, x = (i // columns) * height, (i % columns) * width
+        sheet[y:y + tile.shape[0], x:x + tile.shape[1]] = tile
+    return sheet
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", type=Path)
     parser.add_argument("images", nargs="*", type=Path)
+    parser.add_argument("--portraits", action="store_true",
+                        help="the CFD studio portraits of ../shared/faces, produced as brought files")
+    parser.add_argument("--columns", type=int, default=COLUMNS)
     args = parser.parse_args()
-    images = args.images or [p for p in default_images() if p.exists()]
+    if not allowed_output(args.output):
+        print(f"contact_sheet: {args.output} is inside the repository: write pictures of people "
+              "under out/ (git-ignored) or outside it", file=sys.stderr)
+        return 2
+    chosen = args.images or (portrait_images() if args.portraits else default_images())
+    images = [p for p in chosen if p.exists()]
     if not images:
         print("contact_sheet: no images (../shared/faces is absent; name some)", file=sys.stderr)
         return 2
     settings = load_settings()
     analyzer = build_analyzer(settings)
-    rows = [row_for(p, analyzer, settings) for p in images]
-    width = max(r.shape[1] for r in rows)
-    rows = [np.hstack([r, np.full((r.shape[0], width - r.shape[1], 3), 255, np.uint8)]) for r in rows]
-    cv2.imwrite(str(args.output), np.vstack(rows))
-    print(f"contact sheet: {args.output} ({len(rows)} rows)")
+    kind = "file" if args.portraits else "camera"
+    tiles, outcomes = [], Counter()
+    for number, path in enumerate(images, 1):
+        tile, outcome = tile_for(path, analyzer, settings, kind)
+        tiles.append(tile)
+        outcomes[outcome] += 1
+        print(f"[{number}/{len(images)}] {path.name}: {outcome}", file=sys.stderr, flush=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(args.output), grid(tiles, max(1, args.columns)))
+    tally = ", ".join(f"{name} {count}" for name, count in outcomes.most_common())
+    print(f"contact sheet: {args.output} ({len(tiles)} sources; {tally})")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 The exit status is what scripts rely on: 0 with OUT written when the product passed its own
 verification; 1 with no OUT and one line (reason and guidance, Chinese then English) otherwise.
+IN is a file someone brought unless `--from-camera` says it is the booth camera's own frame: the
+guidance then tells the person in front of the camera what to do, not the bearer of the file.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--preset", default=None, help="collection spec (default: settings produce.preset)")
     parser.add_argument("--backdrop", type=Path, default=None,
                         help="calibrated frame of the empty backdrop, same camera and framing as IN")
+    parser.add_argument("--from-camera", action="store_true",
+                        help="IN is the booth camera's frame: refusals tell the person how to stand")
     parser.set_defaults(func=run)
 
 
@@ -47,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     analyzer = build_analyzer(settings)
     result = produce_photo(analyzer, source.bgr, settings, args.background, preset=args.preset,
-                           backdrop=backdrop)
+                           backdrop=backdrop, kind="camera" if args.from_camera else "file")
     if result.report is not None:
         verdict = "pass" if result.ok else "fail"
         print(report_text(str(args.output), verdict, result.report.checks), flush=True)

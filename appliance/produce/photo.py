@@ -3,24 +3,30 @@
 The booth and `appliance produce` call produce_photo. It never enlarges a small face into a soft
 photo, never invents the part of a person the camera did not see (a head cut by the frame, missing
 shoulders), and hands out bytes only when the decoded file passed every check of its preset.
+Background the source lacks (a strip above a closely cropped studio portrait) is the preset's
+colour like the rest of the background. A refusal is worded for what can be done about it: a
+person in front of the camera can step back, a photo brought on a USB stick cannot, so a file's
+refusal asks for another photo.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 import cv2
 import numpy as np
 
 from appliance.errors import ApplianceError
+from appliance.inference.analysis import Analysis
 from appliance.inference.config import BACKGROUND_RGB
 from appliance.inference.engine import Analyzer, Report
 from appliance.produce.composite import composite
 from appliance.produce.config import BackgroundName, PhotoSpec, ProduceSettings
 from appliance.produce.encode import encode_in_window
 from appliance.produce.matte import refine_matte
-from appliance.produce.measure import HeadMeasure, measure_head
-from appliance.produce.placement import Placement, needs_upscale, place
+from appliance.produce.measure import FOREHEAD, HeadMeasure, axes, crown_distance, measure_head
+from appliance.produce.placement import PersonBorder, Placement, needs_upscale, person_border, place
 from appliance.produce.render import warp_to_product
 from appliance.produce.verify import verify_product
 from appliance.settings import Settings
@@ -30,6 +36,8 @@ HEAD_HALF_WIDTH = 0.72
 # A face filling at least this share of the source width is close enough: too few pixels then
 # means the camera or file has too low a resolution, not that the person stands too far away.
 CLOSE_FACE_SHARE = 0.25
+# A planned crown this close (product px) to an end of its range is measured again in the product frame.
+CROWN_RECHECK = 4.0
 
 REFUSALS: dict[str, tuple[str, str]] = {
     "no_face": ("未检测到人脸，请正对相机", "No face found: face the camera"),
@@ -51,6 +59,31 @@ REFUSALS: dict[str, tuple[str, str]] = {
 }
 
 
+# The same refusals for a photo file (a studio portrait, an upload): what to do is use another one.
+FILE_REFUSALS: dict[str, tuple[str, str]] = {
+    "no_face": ("照片中未检测到人脸，请使用正面免冠照片", "No face found in the photo: use a frontal portrait"),
+    "tilted": ("照片中头部倾斜过大，请使用头部端正的照片",
+               "The head is tilted too far in the photo: use one with the head level"),
+    "edge_top": ("照片中头顶被裁切，请使用头顶上方留有空白的照片",
+                 "The top of the head is cut off in the photo: use one with space above the hair"),
+    "edge_left": ("照片中头部被左边缘裁切，请使用头部完整的照片",
+                  "The head is cut off at the left edge of the photo: use one showing the whole head"),
+    "edge_right": ("照片中头部被右边缘裁切，请使用头部完整的照片",
+                   "The head is cut off at the right edge of the photo: use one showing the whole head"),
+    "too_small": ("照片中人脸像素太少，成片需要放大，请使用人脸更大或分辨率更高的原图",
+                  "Too few pixels on the face: the photo would be enlarged; use a larger original"),
+    "low_resolution": REFUSALS["low_resolution"],
+    "proportions": ("头部比例无法同时满足头顶、眼睛和脸宽的要求，请使用其他照片",
+                    "Head proportions cannot meet crown, eye-line and face-width rules: use another photo"),
+    "shoulders_cut": ("照片中下巴以下的部分太少，请使用能看到双肩的照片",
+                      "The photo shows too little below the chin: use one with the shoulders visible"),
+    "no_shoulders": ("照片中下巴以下的部分太少，请使用能看到双肩的照片",
+                     "The photo shows too little below the chin: use one with the shoulders visible"),
+}
+
+SourceKind = Literal["camera", "file"]
+
+
 class ProduceError(ApplianceError):
     """A production request that cannot be served as asked (unknown preset, colour not allowed)."""
 
@@ -70,8 +103,8 @@ class ProductResult:
     code: str = ""
 
 
-def refusal(key: str, **extra: object) -> ProductResult:
-    zh, en = REFUSALS[key]
+def refusal(key: str, kind: SourceKind = "camera", **extra: object) -> ProductResult:
+    zh, en = (FILE_REFUSALS if kind == "file" else REFUSALS)[key]
     return ProductResult(False, None, zh, en, None, code=key, **extra)  # type: ignore[arg-type]
 
 
@@ -113,8 +146,8 @@ def _head_edge(head: HeadMeasure, placement: Placement, coverage: np.ndarray) ->
 def _cut_by_frame(alpha: np.ndarray, coverage: np.ndarray, chin_y: float, max_share: float) -> str | None:
     """The person continues beyond the source's border over more than a sliver of the product.
 
-    Levelling a tilted head turns the frame's corners outside a tight source; a small corner of
-    jacket is filled by extending the border, anything larger would be invented and is refused.
+    Levelling a tilted head turns the frame's corners outside a tight source; a small corner there
+    is left as background, anything larger would cut the person and is refused.
     """
     invented = (coverage < 0.5) & (alpha > 0.5)
     if invented.sum() <= max_share * alpha.size:
@@ -123,12 +156,56 @@ def _cut_by_frame(alpha: np.ndarray, coverage: np.ndarray, chin_y: float, max_sh
     return "shoulders_cut" if ys.max() > chin_y else "edge_top"
 
 
+def outside_is_background(alpha: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """The matte with everything the source did not see set to background: nothing is invented.
+
+    The warp extends the source's border there so the matte sees no artificial edge; copied into
+    the product, a strand of hair touching a studio portrait's top would become a streak and a
+    jacket cut by the border would grow. The placement keeps the person off such areas, and
+    `_cut_by_frame` refuses a product where more than a sliver of them would be the person.
+    """
+    return np.where(coverage < 0.5, 0.0, alpha).astype(np.float32)
+
+
+def _placement(head: HeadMeasure, spec: PhotoSpec, cfg: ProduceSettings, shape: tuple[int, ...],
+               border: PersonBorder | None, residual_roll: float) -> Placement | None:
+    source_size = (shape[1], shape[0])
+    found = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size, border, residual_roll)
+    if found is None:
+        # no frame keeps the whole person inside the source: place by the rules alone, and let the
+        # product's own matte say which part would be cut (head or shoulders)
+        found = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size)
+    return found
+
+
+def _crown_shift(prior: np.ndarray, analysis: Analysis, head: HeadMeasure, placement: Placement,
+                 spec: PhotoSpec) -> float | None:
+    """How far (product px, up is negative) the crown seen in the product frame lies from the plan,
+    when the plan put it so near an end of the crown range that the difference decides.
+
+    The source's mask is coarse on a large still; the product is judged on its own mask, so a
+    placement at the range's end is checked there before it is made (a booth capture, placed
+    near the targets, never is).
+    """
+    planned = placement.eye_y - placement.scale * head.eye_to_crown
+    if min(planned - spec.crown_y.low, spec.crown_y.high - planned) > CROWN_RECHECK:
+        return None
+    matrix = placement.matrix()
+    forehead = matrix[:, :2] @ analysis.pts[FOREHEAD, :2] + matrix[:, 2]
+    up, across = axes(head.roll - placement.roll)
+    distance, _ = crown_distance(prior, forehead, up, across, placement.scale * head.face_width)
+    shift = float(forehead[1] + up[1] * distance) - planned
+    return shift if abs(shift) > 0.5 else None
+
+
 def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, background: str | None = None,
-                  *, preset: str | None = None, backdrop: np.ndarray | None = None) -> ProductResult:
+                  *, preset: str | None = None, backdrop: np.ndarray | None = None,
+                  kind: SourceKind = "camera") -> ProductResult:
     """The preset's photo of the main face in `bgr` (BGR uint8), verified, or the reason it cannot be.
 
     `backdrop` is an optional calibrated frame of the empty backdrop, same camera and framing as
-    `bgr`; it sharpens the matte where the backdrop is plain.
+    `bgr`; it sharpens the matte where the backdrop is plain. `kind` says whether `bgr` is the
+    booth camera's frame or a photo file, for the wording of a refusal.
     """
     cfg: ProduceSettings = settings.produce
     spec = cfg.spec(preset)
@@ -136,32 +213,43 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
     analysis = analyzer.analyze(bgr)
     head = measure_head(analysis)
     if head is None:
-        return refusal("no_face")
+        return refusal("no_face", kind)
     if abs(np.degrees(head.roll)) > settings.checks.pose.auto_level_max_deg:
-        return refusal("tilted")
+        return refusal("tilted", kind)
     if head.crown_at_edge:
-        return refusal("edge_top")
+        return refusal("edge_top", kind)
     if needs_upscale(head, spec, cfg.max_upscale, cfg.placement_margin):
-        return refusal(_size_refusal(head, bgr.shape[1]))
-    placement = place(head, spec, cfg.max_upscale, cfg.placement_margin, (bgr.shape[1], bgr.shape[0]))
-    if placement is None:
-        return refusal("proportions")
-    matrix = placement.matrix()
+        return refusal(_size_refusal(head, bgr.shape[1]), kind)
     size = (spec.width, spec.height)
-    image, coverage = warp_to_product(bgr, matrix, size)
+    border = None if analysis.person_mask is None else person_border(analysis.person_mask)
+    residual = float(np.radians(settings.checks.pose.max_roll_deg)) / 2
+    placement = _placement(head, spec, cfg, bgr.shape, border, residual)
+    if placement is None:
+        return refusal("proportions", kind)
+    image, coverage = warp_to_product(bgr, placement.matrix(), size)
+    prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    shift = _crown_shift(prior, analysis, head, placement, spec)
+    if shift is not None:
+        head = replace(head, eye_to_crown=head.eye_to_crown - shift / placement.scale)
+        placement = _placement(head, spec, cfg, bgr.shape, border, residual)
+        if placement is None:
+            return refusal("proportions", kind)
+        image, coverage = warp_to_product(bgr, placement.matrix(), size)
+        prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    matrix = placement.matrix()
     edge = _head_edge(head, placement, coverage)
     if edge is not None:
-        return refusal(edge, image=image, placement=placement)
-    prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+        return refusal(edge, kind, image=image, placement=placement)
     face_width = placement.scale * head.face_width
     plate = None if backdrop is None else warp_to_product(backdrop, matrix, size)[0]
     alpha = refine_matte(image, prior, face_width, cfg.matte, plate)
     chin_y = placement.eye_y + placement.scale * head.eye_to_chin
     cut = _cut_by_frame(alpha, coverage, chin_y, cfg.max_filled_share)
     if cut is not None:
-        return refusal(cut, image=image, placement=placement)
+        return refusal(cut, kind, image=image, placement=placement)
     if float(np.mean(alpha[-1] > 0.5)) < cfg.min_shoulder_fill:
-        return refusal("no_shoulders", image=image, placement=placement)
+        return refusal("no_shoulders", kind, image=image, placement=placement)
+    alpha = outside_is_background(alpha, coverage)
     colour = BACKGROUND_RGB[colour_name][::-1]
     product = composite(image, alpha, colour, max(9, round(face_width * 0.1)))
     encoded = encode_in_window(product, int(spec.min_kb * 1024), int(spec.max_kb * 1024),

@@ -1,13 +1,24 @@
 """Choosing the scale and eye height of the product so every rule of the preset holds at once.
 
 CHSI fixes three things that depend on the person (crown height, eye line, face width); their
-targets cannot all be hit when someone has tall hair or a long face. Rather than fix the scale by
-the face width alone, a small grid search picks the placement closest to all targets inside ranges
-shrunk by a safety margin, and reports when no placement exists without enlarging the source.
+targets cannot all be hit when someone has tall hair or a long face. A grid search over scale and
+eye height keeps only placements inside the preset's ranges (shrunk by a safety margin, dropped
+before giving up) and picks the one closest to the targets.
+
+The frame may reach beyond the source: a studio portrait cropped close above the hair needs a strip
+of background there, and background is replaced by the preset's colour anyway. What must never be
+made up is the person, so where the person touches the source's border (the shoulders at the
+bottom of a head-and-shoulders portrait) the frame must not continue past that border. Placements
+are tried in tiers: the frame inside the source (nothing to fill: a booth capture), then no person
+beyond the border; a frame that would need even a sliver of shirt beyond it (a gap of background
+under the shirt, or a made-up strip of it) is not chosen. Levelling a slightly tilted head is what
+turns the frame's bottom corners past a tight source's border, so the head is then levelled less
+(never leaving more tilt than `residual_roll`), which keeps the whole shirt.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +27,12 @@ from appliance.produce.config import PhotoSpec, PixelRange
 from appliance.produce.measure import HeadMeasure, axes
 
 GRID = 61
+# Border samples of the person mask per side at most: enough to follow a shoulder, few enough that
+# the grid search stays small on a 12 MP still.
+BORDER_SAMPLES = 128
+PERSON = 0.5
+# Product px the person may seem to continue past the border without counting (rounding, matte blur).
+BORDER_SLACK = 0.5
 
 
 @dataclass(frozen=True)
@@ -35,6 +52,38 @@ class Placement:
         return np.hstack([linear, offset[:, None]])
 
 
+@dataclass(frozen=True)
+class PersonBorder:
+    """Where the person touches the source's border: points (source px), the outward normal there,
+    and the length of border each point stands for."""
+
+    points: np.ndarray  # (N, 2) x, y
+    normals: np.ndarray  # (N, 2) unit, pointing out of the source
+    step: float
+
+
+def person_border(mask: np.ndarray) -> PersonBorder:
+    """The border samples of `mask` (HxW, 0..1) that belong to the person."""
+    height, width = mask.shape
+    step = max(1, -(-max(height, width) // BORDER_SAMPLES))
+    xs = np.arange(0, width, step)
+    ys = np.arange(0, height, step)
+    sides = (
+        (np.stack([xs, np.zeros_like(xs)], 1), mask[0, xs], (0.0, -1.0)),
+        (np.stack([xs, np.full_like(xs, height - 1)], 1), mask[-1, xs], (0.0, 1.0)),
+        (np.stack([np.zeros_like(ys), ys], 1), mask[ys, 0], (-1.0, 0.0)),
+        (np.stack([np.full_like(ys, width - 1), ys], 1), mask[ys, -1], (1.0, 0.0)),
+    )
+    points, normals = [], []
+    for pts, values, normal in sides:
+        on = values > PERSON
+        # the border pixel's outer edge, where the source ends
+        edge = pts[on].astype(np.float64) + 0.5 + 0.5 * np.array(normal)
+        points.append(edge)
+        normals.append(np.broadcast_to(np.array(normal), edge.shape))
+    return PersonBorder(np.concatenate(points), np.concatenate(normals), float(step))
+
+
 def _shrunk(rng: PixelRange, margin: float) -> tuple[float, float]:
     pad = (rng.high - rng.low) * margin / 2
     return rng.low + pad, rng.high - pad
@@ -50,24 +99,30 @@ def _inside(value: np.ndarray, rng: PixelRange, margin: float) -> np.ndarray:
 
 
 def place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float,
-          source_size: tuple[int, int] | None = None) -> Placement | None:
+          source_size: tuple[int, int] | None = None, border: PersonBorder | None = None,
+          residual_roll: float = 0.0) -> Placement | None:
     """The best placement of this head for this spec, or None when none keeps every rule.
 
-    Placements whose frame stays inside the source (`source_size`, width x height) are preferred:
-    then nothing outside the camera's view has to be filled in. The safety margin is dropped
-    before giving up: a head that fits only the plain ranges still fits.
+    With `source_size` (width x height), frames inside the source are preferred. With `border`,
+    a placement whose frame reaches beyond the source's border where the person touches it is
+    never chosen. The safety margin is dropped before giving up.
     """
+    rolls = [head.roll]
+    for share in (0.5, 0.0):
+        if abs(head.roll) * (1 - share) <= residual_roll and head.roll != 0.0:
+            rolls.append(head.roll * share)
     for tries in (margin, 0.0):
-        found = _place(head, spec, max_upscale, tries, source_size)
+        found = _place(head, spec, max_upscale, tries, source_size, border, rolls)
         if found is not None:
             return found
     return None
 
 
-def _frame_inside(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray,
-                  source_size: tuple[int, int]) -> np.ndarray:
-    """For each (scale, eye height) of the grid: does the product frame lie inside the source?"""
-    up, across = axes(head.roll)
+def _corners_in_source(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray,
+                       source_size: tuple[int, int], roll: float) -> np.ndarray:
+    """For each (scale, eye height) of the grid: does the product frame, levelled by `roll`, lie
+    inside the source?"""
+    up, across = axes(roll)
     inside = np.ones(np.broadcast_shapes(scales.shape, eyes.shape), bool)
     eye_x = spec.width / 2 - scales * head.centre_offset
     for qx, qy in ((0, 0), (spec.width, 0), (0, spec.height), (spec.width, spec.height)):
@@ -78,8 +133,69 @@ def _frame_inside(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: 
     return inside
 
 
+def invented_area(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray,
+                  border: PersonBorder, roll: float | None = None) -> np.ndarray:
+    """For each (scale, eye height): product px of person the frame would show beyond the border.
+
+    From each border point of the person the frame is followed outwards (the person continues
+    that way) to where the frame ends; that run times the border length the point stands for.
+    An over-estimate where the person curves away beyond the border: it errs on refusing.
+    The frame is levelled by `roll` (default: the head's own).
+    """
+    shape = np.broadcast_shapes(scales.shape, eyes.shape)
+    if len(border.points) == 0:
+        return np.zeros(shape)
+    up, across = axes(head.roll if roll is None else roll)
+    rel = border.points - head.eye_mid[None, :]
+    # levelled frame coordinates (source px) of each point and normal, then product px per grid cell
+    along = rel @ across
+    down = -(rel @ up)
+    n_across, n_down = border.normals @ across, -(border.normals @ up)
+    # product positions are affine in scale and eye height, so their extremes over the grid lie at
+    # its corners: points outside every frame (a booth capture's shirt far below) are dropped first
+    corner_s = np.array([scales.min(), scales.max()])[:, None]
+    corner_x = spec.width / 2 - corner_s * head.centre_offset + corner_s * along
+    corner_y = np.concatenate([e + corner_s * down for e in (eyes.min(), eyes.max())])
+    near = ((corner_x.min(axis=0) < spec.width) & (corner_x.max(axis=0) > 0)
+            & (corner_y.min(axis=0) < spec.height) & (corner_y.max(axis=0) > 0))
+    if not near.any():
+        return np.zeros(shape)
+    along, down, n_across, n_down = along[near], down[near], n_across[near], n_down[near]
+    s = scales[..., None]
+    qx = spec.width / 2 - s * head.centre_offset + s * along
+    qy = eyes[..., None] + s * down
+    inside = (qx > 0) & (qx < spec.width) & (qy > 0) & (qy < spec.height)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        run_x = np.where(n_across > 1e-9, (spec.width - qx) / n_across,
+                         np.where(n_across < -1e-9, -qx / n_across, np.inf))
+        run_y = np.where(n_down > 1e-9, (spec.height - qy) / n_down,
+                         np.where(n_down < -1e-9, -qy / n_down, np.inf))
+    run = np.where(inside, np.minimum(run_x, run_y), 0.0)
+    run = np.where(run > BORDER_SLACK, run, 0.0)
+    return (run * s * border.step).sum(axis=-1).reshape(shape)
+
+
+def _tiers(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray, ok: np.ndarray,
+           source_size: tuple[int, int] | None, border: PersonBorder | None,
+           rolls: list[float]) -> Iterator[tuple[float, np.ndarray]]:
+    """(applied roll, allowed grid cells) in order of preference, full levelling first; made one at
+    a time, since the first that allows a cell ends the search (a booth capture: the first)."""
+    for roll in rolls:
+        if source_size is not None:
+            yield roll, ok & _corners_in_source(head, spec, scales, eyes, source_size, roll)
+        if border is not None:
+            yield roll, ok & (invented_area(head, spec, scales, eyes, border, roll) <= 0.0)
+    if border is None:
+        yield rolls[0], ok
+
+
+def _first_allowed(tiers: Iterator[tuple[float, np.ndarray]]) -> tuple[float, np.ndarray] | None:
+    return next(((roll, cells) for roll, cells in tiers if cells.any()), None)
+
+
 def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float,
-           source_size: tuple[int, int] | None) -> Placement | None:
+           source_size: tuple[int, int] | None, border: PersonBorder | None,
+           rolls: list[float]) -> Placement | None:
     fw_low, fw_high = _shrunk(spec.face_width, margin)
     scale_high = min(fw_high / head.face_width, max_upscale)
     scale_low = fw_low / head.face_width
@@ -96,20 +212,17 @@ def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float
         length = np.broadcast_to(scales * (head.eye_to_crown + head.eye_to_chin), crown.shape)
         ok &= _inside(length, spec.head_length, margin)
         cost = cost + _cost(length, spec.head_length)
-    if not ok.any():
+    chosen = _first_allowed(_tiers(head, spec, scales, eyes, ok, source_size, border, rolls))
+    if chosen is None:
         return None
-    if source_size is not None:
-        framed = ok & _frame_inside(head, spec, scales, eyes, source_size)
-        if framed.any():
-            ok = framed
-    cost = np.where(ok, cost, np.inf)
-    i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    roll, cells = chosen
+    i, j = np.unravel_index(int(np.argmin(np.where(cells, cost, np.inf))), cost.shape)
     scale = float(scales[i, 0])
     return Placement(
         scale=scale,
         eye_x=spec.width / 2 - scale * head.centre_offset,
         eye_y=float(eyes[0, j]),
-        roll=head.roll,
+        roll=roll,
         eye_mid=(float(head.eye_mid[0]), float(head.eye_mid[1])),
     )
 

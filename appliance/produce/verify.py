@@ -2,7 +2,9 @@
 
 The product is decoded from its own JPEG bytes and analysed from scratch, so what is verified is
 the file a collector receives, not the array it was made from. The engine's geometry check knows
-only the CHSI 480x640 targets, so for another size the preset's own rules stand in for it.
+only the CHSI 480x640 targets, so for another size the preset's own rules stand in for it. Rules
+that judge a source frame (can the target crop be cut from it?) say nothing about a product, whose
+crop is already made: its crown, eye line, face width and centring are judged by the preset.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from appliance.produce.encode import Encoded
 from appliance.produce.measure import axes, measure_head
 
 FAMILY = "product"
+# Engine checks about a source frame, not a product: crop_fits asks whether the crop at the engine's
+# fixed targets lies inside the image, which a product framed anywhere in the preset's ranges fails.
+SOURCE_FRAME_RULES = frozenset({"crop_fits"})
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ def verify_product(analyzer: Analyzer, encoded: Encoded, spec: PhotoSpec, backgr
     analysis = analyzer.analyze(bgr, product=True)
     native_size = (spec.width, spec.height) == (OUT_W, OUT_H)
     results: list[CheckResult] = [r for r in analyzer.evaluate(analysis, checks_settings)
-                                  if native_size or r.family != "geometry"]
+                                  if (native_size or r.family != "geometry") and r.id not in SOURCE_FRAME_RULES]
     geo = product_geometry(analysis)
     if geo is not None:
         results.extend(geometry_results(geo, spec, settings.min_shoulder_fill))

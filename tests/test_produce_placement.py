@@ -1,0 +1,75 @@
+"""The placement search on a synthetic head: the person is never extended, background may be."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from appliance.produce.config import CHSI_GRADUATION
+from appliance.produce.measure import HeadMeasure
+from appliance.produce.placement import invented_area, person_border, place
+
+SPEC = CHSI_GRADUATION
+
+
+def head(eye=(500.0, 300.0), width=300.0, crown=280.0, chin=250.0, roll=0.0) -> HeadMeasure:
+    return HeadMeasure(eye_mid=np.array(eye), roll=roll, face_width=width, centre_offset=0.0,
+                       eye_to_crown=crown, eye_to_chin=chin, crown_at_edge=False)
+
+
+def portrait_mask(height: int, width: int, shoulders_from: int) -> np.ndarray:
+    """A person whose body runs off the bottom edge (and off both sides below `shoulders_from`)."""
+    mask = np.zeros((height, width), np.float32)
+    mask[20:shoulders_from, 330:670] = 1.0  # head and neck
+    mask[shoulders_from:, :] = 1.0  # shoulders to the bottom, the full width
+    return mask
+
+
+def frame_bottom_in_source(p, h) -> float:
+    return h.eye_mid[1] + (SPEC.height - p.eye_y) / p.scale
+
+
+def test_a_close_crop_gets_background_above_not_a_longer_shirt():
+    # 1000 x 690 studio crop: hair 20 px below the top, shirt cut by the bottom edge
+    h = head()
+    mask = portrait_mask(690, 1000, 580)
+    border = person_border(mask)
+    p = place(h, SPEC, 1.15, 0.15, (1000, 690), border)
+    assert p is not None
+    assert frame_bottom_in_source(p, h) <= 690 + 1, "the frame continues below the shirt's cut"
+    frame_top = h.eye_mid[1] - p.eye_y / p.scale
+    assert frame_top < 0, "this crop needs background above the hair: the frame may reach beyond it"
+    crown = p.eye_y - p.scale * h.eye_to_crown
+    assert 50 <= crown <= 110 and 200 <= p.eye_y <= 300 and 180 <= p.scale * h.face_width <= 300
+    blind = place(h, SPEC, 1.15, 0.15, (1000, 690))
+    assert frame_bottom_in_source(blind, h) > 690 + 20, "the old search cut the shoulders here"
+
+
+def test_no_placement_when_the_person_would_have_to_be_extended():
+    h = head(chin=250.0)
+    mask = portrait_mask(640, 1000, 580)  # cut 90 px below the chin
+    border = person_border(mask)
+    assert place(h, SPEC, 1.15, 0.15, (1000, 640), border) is None
+
+
+def test_a_frame_inside_the_source_stays_the_choice():
+    # a booth capture with room everywhere: the same placement with or without the border rule
+    h = head(eye=(1000.0, 900.0))
+    mask = np.zeros((3000, 2000), np.float32)
+    mask[600:, 700:1300] = 1.0
+    with_border = place(h, SPEC, 1.15, 0.15, (2000, 3000), person_border(mask))
+    assert with_border == place(h, SPEC, 1.15, 0.15, (2000, 3000))
+
+
+def test_less_levelling_rather_than_a_corner_of_background_in_the_shirt():
+    h = head(roll=np.radians(2.0))
+    mask = portrait_mask(690, 1000, 580)
+    border = person_border(mask)
+    p = place(h, SPEC, 1.15, 0.15, (1000, 690), border, np.radians(1.5))
+    assert p is not None and abs(p.roll) < abs(h.roll)
+    cell = invented_area(h, SPEC, np.array([[p.scale]]), np.array([[p.eye_y]]), border, p.roll)
+    assert cell[0, 0] == 0.0
+    # fully levelled, every frame that meets the ranges has a corner past the shirt's cut
+    assert place(h, SPEC, 1.15, 0.15, (1000, 690), border) is None
+    levelled = place(h, SPEC, 1.15, 0.15, (1000, 690))
+    corner = invented_area(h, SPEC, np.array([[levelled.scale]]), np.array([[levelled.eye_y]]), border)
+    assert corner[0, 0] > 0
