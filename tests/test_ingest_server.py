@@ -73,7 +73,7 @@ def test_upload_is_stored_once_and_review_flows_back(server, tmp_path):
     [
         (lambda h: h.pop("X-Signature"), 401, "unsigned"),
         (lambda h: h.update({"X-Signature": "0" * 64}), 401, "bad_signature"),
-        (lambda h: h.update({"X-Device-Id": "stranger"}), 401, "unknown_device"),
+        (lambda h: h.update({"X-Device-Id": "stranger"}), 401, "bad_signature"),
         (lambda h: h.update({"X-Timestamp": str(int(NOW) - 3600)}), 401, "clock_skew"),
         (lambda h: h.update({"X-Nonce": "not-hex"}), 401, "bad_nonce"),
     ],

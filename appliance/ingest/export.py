@@ -27,6 +27,20 @@ def photo_name(photo: ServerPhoto, field: str) -> str | None:
     return value if _SAFE_NAME.match(value) else None
 
 
+_ZIP_EARLIEST = (1980, 1, 1, 0, 0, 0)
+_ZIP_LATEST = (2107, 12, 31, 23, 59, 58)
+
+
+def zip_time(when: float) -> tuple[int, int, int, int, int, int]:
+    """A zip entry's date (1980-2107 is all the format holds): one booth's wrong clock must not
+    fail a whole school's export, so times outside are clamped (uploads refuse them already)."""
+    try:
+        local = time.localtime(when)[:6]
+    except (OverflowError, OSError, ValueError):
+        return _ZIP_EARLIEST
+    return min(max(local, _ZIP_EARLIEST), _ZIP_LATEST)
+
+
 def export_school(
     metadata: Metadata, files: PhotoFiles, school_code: str, out_dir: Path, name_field: str = "capture_code"
 ) -> tuple[Path, int, int]:
@@ -47,7 +61,7 @@ def export_school(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for name in sorted(chosen):
-            info = zipfile.ZipInfo(f"{name}.jpg", date_time=time.localtime(chosen[name].accepted_at)[:6])
+            info = zipfile.ZipInfo(f"{name}.jpg", date_time=zip_time(chosen[name].accepted_at))
             archive.writestr(info, files.read(chosen[name].sha256))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from appliance.ingest.auth import AuthError, authenticate
 from appliance.ingest.config import IngestSettings
 from appliance.ingest.metadata import Metadata, ServerPhoto
 from appliance.ingest.payloads import ReviewDecision, ReviewQuery, UploadRequest
+from appliance.ingest.photo_check import jpeg_problem
 from appliance.ingest.photo_files import PhotoFiles
 from appliance.privacy import mask_code
 from appliance.uplink.signing import HEADER_SERVER_TIME
@@ -40,14 +41,14 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 def _parse(model: type[BaseModel], body: bytes) -> Any:
+    """pydantic's own JSON parser: it bounds nesting depth (a 100k-deep body is a 400, not a
+    RecursionError) and builds the model without an intermediate tree of Python objects."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise _Refusal(400, "malformed_json", "body is not valid JSON") from None
-    try:
-        return model.model_validate(data)
+        return model.model_validate_json(body)
     except ValidationError as exc:
         first = exc.errors()[0]
+        if first["type"] in ("json_invalid", "json_type", "recursion_loop"):
+            raise _Refusal(400, "malformed_json", f"body is not valid JSON: {first['msg']}") from None
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise _Refusal(422, "invalid", f"{where}: {first['msg']}") from None
 
@@ -95,7 +96,7 @@ def create_app(
             raise _Refusal(415, "unsupported_media_type", "Content-Type must be application/json")
         body = request.get_data(cache=True)
         g.device_id = authenticate(
-            request.headers, request.method, request.path, body, keys, metadata, clock(), settings.max_skew_s
+            request.headers, request.method, request.path, body, keys.get, metadata, clock(), settings.max_skew_s
         )
         return body
 
@@ -109,9 +110,8 @@ def create_app(
         binding = payload.binding
         if binding.device_id != g.device_id:
             raise _Refusal(403, "wrong_device", "binding.device_id is not the signing device")
-        existing = metadata.get(binding.sha256)
-        if existing is not None:
-            return _json(200, _receipt("duplicate", existing))
+        # The bytes are checked against their hash and the caller's rights before anything about a
+        # stored photo is answered: a sha256 alone proves nothing.
         try:
             photo = base64.b64decode(payload.photo_jpeg_base64, validate=True)
         except (binascii.Error, ValueError):
@@ -120,8 +120,13 @@ def create_app(
             raise _Refusal(422, "sha256_mismatch", "the photo's sha256 differs from binding.sha256")
         if len(photo) != binding.size_bytes:
             raise _Refusal(422, "size_mismatch", "the photo's size differs from binding.size_bytes")
-        if not (photo.startswith(b"\xff\xd8") and photo.rstrip(b"\0").endswith(b"\xff\xd9")):
-            raise _Refusal(422, "not_jpeg", "the photo is not a complete JPEG")
+        _check_times(binding.captured_at, binding.accepted_at, clock())
+        existing = metadata.get(binding.sha256)
+        if existing is not None:
+            return _json(200, _receipt("duplicate", _same_binding(existing, binding)))
+        problem = jpeg_problem(photo)
+        if problem is not None:
+            raise _Refusal(422, "not_jpeg", problem)
         record = ServerPhoto(
             sha256=binding.sha256, device_id=binding.device_id, session_code=binding.session_code,
             school_code=binding.school_code, capture_code=binding.capture_code,
@@ -132,6 +137,9 @@ def create_app(
         )
         files.write(binding.sha256, photo)
         stored = metadata.insert_photo(record)
+        if not stored:  # an overlapping upload of the same bytes got there first
+            existing = metadata.get(binding.sha256)
+            record = _same_binding(existing, binding) if existing is not None else record
         log.info(
             "photo %s for %s from %s: %s", binding.sha256[:12], mask_code(binding.capture_code),
             binding.device_id, "stored" if stored else "duplicate",
@@ -155,6 +163,37 @@ def create_app(
         return _json(200, {"sha256": decision.sha256, "state": decision.state, "reason": decision.reason})
 
     return app
+
+
+# A booth without RTC or NTP can say 1975; such a time would misdate the photo in every export.
+EARLIEST_CAPTURE_TIME = 1_577_836_800.0  # 2020-01-01 UTC, before any booth of this product
+LATEST_AHEAD_S = 7 * 86400.0  # a booth clock ahead by days is wrong, but its photo is still real
+
+
+def _check_times(captured_at: float, accepted_at: float, now: float) -> None:
+    for name, value in (("captured_at", captured_at), ("accepted_at", accepted_at)):
+        if not EARLIEST_CAPTURE_TIME <= value <= now + LATEST_AHEAD_S:
+            when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(value))
+            raise _Refusal(
+                422, "bad_time",
+                f"binding.{name} is {when} UTC, outside the sane window (from 2020-01-01 to 7 days"
+                " after the server's time): set the booth's clock (NTP) / 采集机时间不正确，请校准时间",
+            )
+
+
+def _same_binding(existing: ServerPhoto, binding: Any) -> ServerPhoto:
+    """The stored photo if this is a repeat of the same upload; a 409 if the same bytes are stored
+    for another device or another student (nothing about that photo is revealed)."""
+    same = (existing.device_id, existing.capture_code, existing.school_code, existing.session_code) == (
+        binding.device_id, binding.capture_code, binding.school_code, binding.session_code,
+    )
+    if not same:
+        raise _Refusal(
+            409, "photo_conflict",
+            "these exact photo bytes are already stored under another binding; a photo belongs to one"
+            " student: take a new photo / 该照片已属于其他采集记录，请重新拍摄",
+        )
+    return existing
 
 
 def _receipt(status: str, photo: ServerPhoto) -> dict[str, Any]:

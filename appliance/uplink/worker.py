@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 
 UPLOAD_PATH = "/v1/photos"
 REVIEWS_PATH = "/v1/reviews/query"
-# Answers that mean "this photo will never be taken as it is": retrying cannot help.
-_PERMANENT = {400, 413, 415, 422}
+# Answers that mean "this photo will never be taken as it is": retrying cannot help (409: the same
+# bytes are stored for another student).
+_PERMANENT = {400, 409, 413, 415, 422}
 _IDLE_WAIT_S = 5.0
 _PURGE_EVERY_S = 600.0
 
