@@ -26,7 +26,7 @@ OTHER_ID, OTHER_KEY = "booth-b", bytes(range(50, 82))
 def server(tmp_path):
     settings = IngestSettings(data_dir=tmp_path, reviewer_ids=[REVIEWER_ID], max_body_bytes=2_000_000)
     metadata = SqliteMetadata(tmp_path / "ingest.db")
-    metadata.create_schema()
+    metadata.migrate()
     files = PhotoFiles(tmp_path / "photos")
     keys = {DEVICE_ID: DEVICE_KEY, REVIEWER_ID: REVIEWER_KEY, OTHER_ID: OTHER_KEY}
     app = create_app(settings, metadata, files, keys, clock=lambda: NOW)

@@ -38,7 +38,7 @@ class LiveServer:
     def __init__(self, root: Path, metadata: Metadata | None = None, **settings: object):
         self.settings = IngestSettings(data_dir=root, reviewer_ids=[REVIEWER_ID], **settings)
         self.metadata = metadata or SqliteMetadata(root / "ingest.db")
-        self.metadata.create_schema()
+        self.metadata.migrate()
         self.files = PhotoFiles(root / "photos")
         self.app = create_app(
             self.settings, self.metadata, self.files, {DEVICE_ID: DEVICE_KEY, REVIEWER_ID: REVIEWER_KEY}

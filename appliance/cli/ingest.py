@@ -1,16 +1,25 @@
-"""`appliance serve-ingest`: run the collection server, or export one school's batch as a zip.
+"""`appliance serve-ingest`: run the collection server, migrate its database, manage its devices,
+or export one school's batch as a zip.
 
     appliance serve-ingest --config ingest.toml
     appliance serve-ingest --data-dir srv --keys keys.toml --port 8730
+    appliance serve-ingest migrate --config ingest.toml
+    appliance serve-ingest device add booth-017 [--reviewer] [--key HEX] [--note TEXT] [--replace]
+    appliance serve-ingest device revoke booth-017
+    appliance serve-ingest device list [--json]
     appliance serve-ingest --data-dir srv --export-school 10403 --out exports/
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import re
+import secrets
 import signal
 import sys
+import time
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -20,49 +29,142 @@ from appliance.errors import SettingsError
 if TYPE_CHECKING:
     from appliance.ingest.config import IngestSettings
 
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _add_common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """The settings options, accepted before and after an action (`serve-ingest --config x migrate`
+    and `serve-ingest migrate --config x`); after it they only override what was given."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--config", type=Path, default=default, help="ingest settings TOML")
+    parser.add_argument("--data-dir", type=Path, default=default, help="photos and SQLite metadata")
+    parser.add_argument("--database-url", default=default, help="postgresql://... instead of SQLite")
+    parser.add_argument("--keys", type=Path, default=default, help="TOML: device id = hex key (seeds the devices)")
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve-ingest", help="run the collection server (receives booth uploads)")
-    parser.add_argument("--config", type=Path, default=None, help="ingest settings TOML")
+    _add_common(parser, suppress=False)
     parser.add_argument("--host", default=None)
     parser.add_argument("--port", type=int, default=None)
-    parser.add_argument("--data-dir", type=Path, default=None, help="photos and SQLite metadata")
-    parser.add_argument("--database-url", default=None, help="postgresql://... instead of SQLite")
-    parser.add_argument("--keys", type=Path, default=None, help="TOML: device id = hex key")
     parser.add_argument("--tls-cert", type=Path, default=None)
     parser.add_argument("--tls-key", type=Path, default=None)
     parser.add_argument("--export-school", metavar="CODE", default=None, help="write CODE's zip and exit")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for --export-school")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, action=None)
+    actions = parser.add_subparsers(dest="action", required=False)
+
+    migrate = actions.add_parser("migrate", help="bring the database schema up to date (safe from many hosts)")
+    _add_common(migrate, suppress=True)
+
+    device = actions.add_parser("device", help="booths and reviewers allowed to sign requests")
+    device_actions = device.add_subparsers(dest="device_action", required=True)
+    add = device_actions.add_parser("add", help="register a device (prints its new key)")
+    add.add_argument("device_id")
+    add.add_argument("--key", default=None, help="hex key (64+ digits); default: a new random one")
+    add.add_argument("--reviewer", action="store_true", help="may record review decisions")
+    add.add_argument("--note", default=None, help="where the booth is, who holds the key")
+    add.add_argument("--replace", action="store_true", help="new key for a known device (lifts a revocation)")
+    revoke = device_actions.add_parser("revoke", help="refuse a device's requests from now on, on every host")
+    revoke.add_argument("device_id")
+    listing = device_actions.add_parser("list", help="registered devices (never their keys)")
+    listing.add_argument("--json", action="store_true")
+    for sub in (add, revoke, listing):
+        _add_common(sub, suppress=True)
+
+
+def _settings(args: argparse.Namespace) -> IngestSettings:
+    from appliance.ingest.config import load_ingest_settings
+
+    return load_ingest_settings(
+        args.config,
+        {
+            "host": getattr(args, "host", None), "port": getattr(args, "port", None),
+            "data_dir": args.data_dir, "database_url": args.database_url, "keys_file": args.keys,
+            "tls_cert_file": getattr(args, "tls_cert", None), "tls_key_file": getattr(args, "tls_key", None),
+        },
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from appliance.ingest.config import load_ingest_settings
-
-    settings = load_ingest_settings(
-        args.config,
-        {
-            "host": args.host, "port": args.port, "data_dir": args.data_dir,
-            "database_url": args.database_url, "keys_file": args.keys,
-            "tls_cert_file": args.tls_cert, "tls_key_file": args.tls_key,
-        },
-    )
+    settings = _settings(args)
+    if args.action == "migrate":
+        return migrate(settings)
+    if args.action == "device":
+        return device(settings, args)
     if args.export_school:
         from appliance.ingest.export import export_school
         from appliance.ingest.wsgi import open_storage
 
-        metadata, files = open_storage(settings)
+        metadata, photos = open_storage(settings)
         path, written, skipped = export_school(
-            metadata, files, args.export_school, args.out, settings.export_name_field
+            metadata, photos, args.export_school, args.out, settings.export_name_field
         )
         print(f"serve-ingest: wrote {path} ({written} photos, {skipped} without a usable name)")
         return 0
     return serve(settings)
 
 
+def migrate(settings: IngestSettings) -> int:
+    from appliance.ingest.metadata import LATEST_VERSION
+    from appliance.ingest.wsgi import open_metadata
+
+    metadata = open_metadata(settings)
+    try:
+        applied = metadata.migrate(time.time())
+    finally:
+        metadata.close()
+    if applied:
+        print(f"serve-ingest: schema migrated to version {LATEST_VERSION} (applied {', '.join(map(str, applied))})")
+    else:
+        print(f"serve-ingest: schema already at version {LATEST_VERSION}; nothing to do")
+    return 0
+
+
+def device(settings: IngestSettings, args: argparse.Namespace) -> int:
+    from appliance.ingest.wsgi import open_storage
+    from appliance.uplink.signing import parse_key
+
+    metadata, _ = open_storage(settings)
+    try:
+        if args.device_action == "list":
+            rows = [
+                {"device_id": d.device_id, "role": d.role, "note": d.note, "added_at": d.added_at,
+                 "revoked_at": d.revoked_at}
+                for d in metadata.devices()
+            ]
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False))
+            for row in [] if args.json else rows:
+                state = "revoked " + _when(row["revoked_at"]) if row["revoked_at"] else "active"
+                print(f"{row['device_id']:<24} {row['role']:<8} {state:<26} {row['note'] or ''}")
+            return 0
+        if not _DEVICE_ID.match(args.device_id):
+            raise SettingsError("serve-ingest device: the id may hold only A-Z a-z 0-9 . _ - (at most 64)")
+        if args.device_action == "revoke":
+            if not metadata.revoke_device(args.device_id, time.time()):
+                raise SettingsError(f"serve-ingest device: {args.device_id} is not an active device")
+            print(f"serve-ingest: {args.device_id} revoked; every host refuses it from now on")
+            return 0
+        key = parse_key(args.key, "--key") if args.key else secrets.token_bytes(32)
+        role = "reviewer" if args.reviewer else "booth"
+        if not metadata.add_device(args.device_id, key, role, args.note, time.time(), replace=args.replace):
+            raise SettingsError(f"serve-ingest device: {args.device_id} exists already (use --replace for a new key)")
+        print(f"serve-ingest: {args.device_id} added as {role}")
+        if not args.key:
+            print(f"key (shown once; put it in the booth's device key file): {key.hex()}")
+        return 0
+    finally:
+        metadata.close()
+
+
+def _when(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+
+
 def serve(settings: IngestSettings) -> int:
     """werkzeug's threaded server: enough for one school's booths on a LAN; a collection company
-    with many booths runs the same app under gunicorn or waitress (docs/deploying-serve-ingest.md)."""
+    with many booths runs the same app under gunicorn (docs/deploying-serve-ingest.md)."""
     from werkzeug.serving import make_server
 
     from appliance.ingest.wsgi import app_from_settings

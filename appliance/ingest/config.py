@@ -19,7 +19,13 @@ class IngestSettings(BaseModel):
     data_dir: Path = Path("ingest-data")
     # Empty: SQLite in data_dir (nothing to install). postgresql://... for many booths.
     database_url: str = Field("", pattern=r"^(|postgres(ql)?://\S+)$")
-    # TOML table: device id = "64+ hex digit key"; the same file names the reviewers' keys.
+    # Connections per process to PostgreSQL (psycopg_pool); gunicorn workers x this <= max_connections.
+    database_pool_size: int = Field(8, ge=1, le=200)
+    # "files": data_dir/photos (one school's single server). "database": the bytes in the same
+    # database as the rows, one transaction each (stateless hosts on one PostgreSQL).
+    photo_storage: Literal["files", "database"] = "files"
+    # TOML table: device id = "64+ hex digit key". It seeds the devices table (devices the
+    # database does not know are added at start); `serve-ingest device` manages them after that.
     keys_file: Path = Path("ingest-keys.toml")
     reviewer_ids: list[str] = []
     max_body_bytes: int = Field(4_000_000, ge=10_000, le=100_000_000)

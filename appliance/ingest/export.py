@@ -16,7 +16,7 @@ from pathlib import Path
 
 from appliance.errors import ApplianceError
 from appliance.ingest.metadata import Metadata, ServerPhoto
-from appliance.ingest.photo_files import PhotoFiles
+from appliance.ingest.photo_storage import PhotoStorage
 from appliance.store.durable_files import atomic_write
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -42,7 +42,7 @@ def zip_time(when: float) -> tuple[int, int, int, int, int, int]:
 
 
 def export_school(
-    metadata: Metadata, files: PhotoFiles, school_code: str, out_dir: Path, name_field: str = "capture_code"
+    metadata: Metadata, files: PhotoStorage, school_code: str, out_dir: Path, name_field: str = "capture_code"
 ) -> tuple[Path, int, int]:
     """Write `<school>_<YYYYMMDD>.zip` into out_dir; returns (path, photos written, photos skipped)."""
     if not _SAFE_NAME.match(school_code):

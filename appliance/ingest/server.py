@@ -2,7 +2,8 @@
 
 Every refusal is JSON `{"error": code, "message": text}` with a specific status, and every answer
 carries X-Server-Time so a booth with a wrong clock can correct itself. A 201 is sent only after
-the photo file and its row are both durable; a repeat of the same sha256 answers 200 "duplicate".
+the photo and its row are both durable; a repeat of the same sha256 answers 200 "duplicate". A
+database that cannot be reached is a 503 for that request only (the booth retries).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from werkzeug.exceptions import HTTPException
 
 from appliance.ingest.auth import AuthError, authenticate
 from appliance.ingest.config import IngestSettings
-from appliance.ingest.metadata import Metadata, ServerPhoto
+from appliance.ingest.devices import DeviceRegistry, FixedDevices
+from appliance.ingest.metadata import Metadata, MetadataError, ServerPhoto
 from appliance.ingest.payloads import ReviewDecision, ReviewQuery, UploadRequest
 from appliance.ingest.photo_check import jpeg_problem
 from appliance.ingest.photo_files import PhotoFiles
+from appliance.ingest.photo_storage import FilePhotos, PhotoStorage
 from appliance.privacy import mask_code
 from appliance.uplink.signing import HEADER_SERVER_TIME
 
@@ -62,13 +65,18 @@ class _Refusal(Exception):
 def create_app(
     settings: IngestSettings,
     metadata: Metadata,
-    files: PhotoFiles,
-    keys: Mapping[str, bytes],
+    photos: PhotoStorage | PhotoFiles,
+    devices: DeviceRegistry | Mapping[str, bytes],
     clock: Callable[[], float] = time.time,
 ) -> Flask:
+    """`photos` may be a bare PhotoFiles folder and `devices` a fixed id -> key mapping (tests,
+    single tools); production passes the storage and the database's device registry."""
     app = Flask("appliance.ingest")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    reviewers = set(settings.reviewer_ids)
+    if isinstance(photos, PhotoFiles):
+        photos = FilePhotos(photos, metadata)
+    if isinstance(devices, Mapping):
+        devices = FixedDevices(devices, settings.reviewer_ids)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -78,6 +86,13 @@ def create_app(
     @app.errorhandler(_Refusal)
     def refusal(exc: _Refusal) -> Response:
         return _error(exc.status, exc.code, str(exc))
+
+    @app.errorhandler(MetadataError)
+    def database_down(exc: MetadataError) -> Response:
+        log.warning("%s", exc)
+        answer = _error(503, "unavailable", "the server's database is unavailable; retry later")
+        answer.headers["Retry-After"] = "5"
+        return answer
 
     @app.errorhandler(AuthError)
     def auth_error(exc: AuthError) -> Response:
@@ -96,12 +111,19 @@ def create_app(
             raise _Refusal(415, "unsupported_media_type", "Content-Type must be application/json")
         body = request.get_data(cache=True)
         g.device_id = authenticate(
-            request.headers, request.method, request.path, body, keys.get, metadata, clock(), settings.max_skew_s
+            request.headers, request.method, request.path, body, devices.key_of, metadata, clock(),
+            settings.max_skew_s,
         )
         return body
 
     @app.get("/v1/health")
     def health() -> Response:
+        """What a load balancer asks: 503 while this host cannot reach its database, so booths are
+        sent to a host that can take their photos."""
+        try:
+            metadata.ping()
+        except MetadataError:
+            return _json(503, {"status": "database_unavailable", "server_time": clock()})
         return _json(200, {"status": "ok", "server_time": clock()})
 
     @app.post("/v1/photos")
@@ -135,8 +157,7 @@ def create_app(
             received_at=clock(), size_bytes=len(photo), review_state="pending", review_reason=None,
             reviewed_at=None,
         )
-        files.write(binding.sha256, photo)
-        stored = metadata.insert_photo(record)
+        stored = photos.store(record, photo)
         if not stored:  # an overlapping upload of the same bytes got there first
             existing = metadata.get(binding.sha256)
             record = _same_binding(existing, binding) if existing is not None else record
@@ -156,7 +177,7 @@ def create_app(
     @app.post("/v1/reviews/decide")
     def decide() -> Response:
         decision: ReviewDecision = _parse(ReviewDecision, signed_json_body())
-        if g.device_id not in reviewers:
+        if not devices.is_reviewer(g.device_id):
             raise _Refusal(403, "not_reviewer", "this key may not record review decisions")
         if not metadata.set_review(decision.sha256, decision.state, decision.reason, clock()):
             raise _Refusal(404, "not_found", "no photo with this sha256")
