@@ -29,3 +29,28 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = "warning"
 forwarded_allow_ips = os.environ.get("APPLIANCE_INGEST_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# /metrics adds up every worker's counters (prometheus_client multiprocess mode): they share a
+# folder of counter files, emptied at each start. systemd gives /run/appliance-ingest
+# (RuntimeDirectory=); elsewhere a fresh temp folder.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    runtime = os.environ.get("RUNTIME_DIRECTORY", "").split(":")[0]
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = (
+        os.path.join(runtime, "metrics") if runtime else tempfile.mkdtemp(prefix="serve-ingest-metrics-")
+    )
+
+
+def on_starting(_server):
+    import shutil
+
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+
+
+def child_exit(_server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -76,6 +76,13 @@ def test_gunicorn_serves_the_app_from_the_config(tmp_path):
         client = CollectionClient(url, DEVICE_ID, DEVICE_KEY, timeout_s=10)
         assert client.post_json("/v1/photos", payload).status == 201
         assert client.post_json("/v1/photos", payload).status == 200
+        for _ in range(6):  # spread over both workers: /metrics adds them up whichever answers
+            assert client.post_json("/v1/photos", payload).status == 200
+        with urllib.request.urlopen(url + "/metrics", timeout=5) as answer:
+            text = answer.read().decode()
+        assert 'ingest_uploads_total{result="stored"} 1.0' in text
+        assert 'ingest_uploads_total{result="duplicate"} 7.0' in text
+        assert "ingest_database_up 1.0" in text
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0

@@ -72,6 +72,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for sub in (add, revoke, listing):
         _add_common(sub, suppress=True)
 
+    booths = actions.add_parser("booths", help="every booth's last heartbeat and upload")
+    booths.add_argument("--json", action="store_true")
+    _add_common(booths, suppress=True)
+
 
 def _settings(args: argparse.Namespace) -> IngestSettings:
     from appliance.ingest.config import load_ingest_settings
@@ -92,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         return migrate(settings)
     if args.action == "device":
         return device(settings, args)
+    if args.action == "booths":
+        return list_booths(settings, args.json)
     if args.export_school:
         from appliance.ingest.export import export_school
         from appliance.ingest.wsgi import open_storage
@@ -158,7 +164,34 @@ def device(settings: IngestSettings, args: argparse.Namespace) -> int:
         metadata.close()
 
 
-def _when(at: float) -> str:
+def list_booths(settings: IngestSettings, as_json: bool) -> int:
+    from dataclasses import asdict
+
+    from appliance.ingest.wsgi import open_storage
+
+    metadata, _ = open_storage(settings)
+    try:
+        booths = metadata.booths()
+    finally:
+        metadata.close()
+    if as_json:
+        print(json.dumps([{**asdict(b), "last_seen_at": b.last_seen_at} for b in booths], ensure_ascii=False))
+        return 0
+    print(f"{'booth':<20} {'last seen':<19} {'queue':>5} {'oldest waiting':<19} {'disk free':>9} {'temp':>5}"
+          f" {'version':<10} last error")
+    for b in booths:
+        disk = f"{b.disk_free_bytes / 1e9:.1f} GB" if b.disk_free_bytes is not None else "-"
+        temp = f"{b.temperature_c:.0f}°C" if b.temperature_c is not None else "-"
+        name = b.device_id + (" (revoked)" if b.revoked_at else "")
+        print(f"{name:<20} {_when(b.last_seen_at):<19} {b.queue_depth if b.queue_depth is not None else '-':>5}"
+              f" {_when(b.oldest_pending_at):<19} {disk:>9} {temp:>5} {b.software_version or '-':<10}"
+              f" {b.last_error or ''}")
+    return 0
+
+
+def _when(at: float | None) -> str:
+    if at is None:
+        return "-"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
 
 

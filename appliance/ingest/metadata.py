@@ -67,6 +67,19 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             revoked_at DOUBLE PRECISION
         )""",
     )),
+    (3, "booth heartbeats", (
+        """CREATE TABLE heartbeats (
+            device_id TEXT PRIMARY KEY,
+            received_at DOUBLE PRECISION NOT NULL,
+            queue_depth INTEGER NOT NULL,
+            oldest_pending_at DOUBLE PRECISION,
+            disk_free_bytes BIGINT,
+            temperature_c DOUBLE PRECISION,
+            software_version TEXT NOT NULL,
+            last_error TEXT
+        )""",
+        "CREATE INDEX photos_review ON photos(review_state, received_at)",
+    )),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]
 _ADVISORY_LOCK_KEY = 0x1A6E57  # any constant; one per application sharing the database
@@ -118,6 +131,37 @@ class Device:
     note: str | None
     added_at: float
     revoked_at: float | None
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    device_id: str
+    received_at: float
+    queue_depth: int
+    oldest_pending_at: float | None
+    disk_free_bytes: int | None
+    temperature_c: float | None
+    software_version: str
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class BoothState:
+    device_id: str
+    revoked_at: float | None
+    heartbeat_at: float | None
+    queue_depth: int | None
+    oldest_pending_at: float | None
+    disk_free_bytes: int | None
+    temperature_c: float | None
+    software_version: str | None
+    last_error: str | None
+    last_upload_at: float | None
+
+    @property
+    def last_seen_at(self) -> float | None:
+        seen = [t for t in (self.heartbeat_at, self.last_upload_at) if t is not None]
+        return max(seen) if seen else None
 
 
 class Metadata:
@@ -307,6 +351,59 @@ class Metadata:
             "SELECT device_id, key_hex, role, note, added_at, revoked_at FROM devices ORDER BY device_id", ()
         )
         return [Device(r[0], bytes.fromhex(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+
+    # --- heartbeats and what monitoring reads ---------------------------------------------------
+
+    def record_heartbeat(self, beat: Heartbeat) -> None:
+        with self._transaction() as cursor:
+            cursor.execute(
+                self._sql(
+                    "INSERT INTO heartbeats (device_id, received_at, queue_depth, oldest_pending_at,"
+                    " disk_free_bytes, temperature_c, software_version, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (device_id) DO UPDATE SET received_at = excluded.received_at,"
+                    " queue_depth = excluded.queue_depth, oldest_pending_at = excluded.oldest_pending_at,"
+                    " disk_free_bytes = excluded.disk_free_bytes, temperature_c = excluded.temperature_c,"
+                    " software_version = excluded.software_version, last_error = excluded.last_error"
+                ),
+                (beat.device_id, beat.received_at, beat.queue_depth, beat.oldest_pending_at, beat.disk_free_bytes,
+                 beat.temperature_c, beat.software_version, beat.last_error),
+            )
+
+    def booths(self) -> list[BoothState]:
+        """Every registered booth (not reviewers) with its last heartbeat and last upload."""
+        rows = self._select(
+            "SELECT d.device_id, d.revoked_at, h.received_at, h.queue_depth, h.oldest_pending_at,"
+            " h.disk_free_bytes, h.temperature_c, h.software_version, h.last_error,"
+            " (SELECT MAX(p.received_at) FROM photos p WHERE p.device_id = d.device_id)"
+            " FROM devices d LEFT JOIN heartbeats h ON h.device_id = d.device_id"
+            " WHERE d.role = 'booth' ORDER BY d.device_id",
+            (),
+        )
+        return [BoothState(*row) for row in rows]
+
+    def photo_counts(self) -> dict[str, int]:
+        return {state: int(n) for state, n in self._select(
+            "SELECT review_state, COUNT(*) FROM photos GROUP BY review_state", ()
+        )}
+
+    def review_latencies(self, bounds: tuple[float, ...]) -> tuple[list[int], int, float]:
+        """Cumulative counts of reviewed photos decided within each bound (seconds after arrival),
+        their number and the sum of their latencies: a Prometheus histogram, computed in SQL."""
+        buckets = ", ".join(f"SUM(CASE WHEN reviewed_at - received_at <= {float(b)} THEN 1 ELSE 0 END)" for b in bounds)
+        row = self._select(
+            f"SELECT {buckets}, COUNT(*), SUM(reviewed_at - received_at) FROM photos WHERE reviewed_at IS NOT NULL",
+            (),
+        )[0]
+        return [int(v or 0) for v in row[: len(bounds)]], int(row[len(bounds)] or 0), float(row[-1] or 0.0)
+
+    def pending_review(self, limit: int, school_code: str | None = None) -> list[ServerPhoto]:
+        where, params = ("AND school_code = ?", (school_code,)) if school_code else ("", ())
+        rows = self._select(
+            f"SELECT {_COLUMNS} FROM photos WHERE review_state = 'pending' {where}"
+            f" ORDER BY received_at, sha256 LIMIT {int(limit)}",
+            params,
+        )
+        return [ServerPhoto.from_row(row) for row in rows]
 
     # --- nonces -------------------------------------------------------------------------------
 

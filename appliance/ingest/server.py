@@ -24,8 +24,10 @@ from werkzeug.exceptions import HTTPException
 from appliance.ingest.auth import AuthError, authenticate
 from appliance.ingest.config import IngestSettings
 from appliance.ingest.devices import DeviceRegistry, FixedDevices
-from appliance.ingest.metadata import Metadata, MetadataError, ServerPhoto
-from appliance.ingest.payloads import ReviewDecision, ReviewQuery, UploadRequest
+from appliance.ingest.metadata import Heartbeat, Metadata, MetadataError, ServerPhoto
+from appliance.ingest.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from appliance.ingest.metrics import IngestMetrics
+from appliance.ingest.payloads import HeartbeatRequest, ReviewDecision, ReviewQuery, UploadRequest
 from appliance.ingest.photo_check import jpeg_problem
 from appliance.ingest.photo_files import PhotoFiles
 from appliance.ingest.photo_storage import FilePhotos, PhotoStorage
@@ -77,26 +79,31 @@ def create_app(
         photos = FilePhotos(photos, metadata)
     if isinstance(devices, Mapping):
         devices = FixedDevices(devices, settings.reviewer_ids)
+    metrics = IngestMetrics(metadata)
+
+    def refused(status: int, code: str, message: str) -> Response:
+        metrics.refusals.labels(code).inc()
+        return _error(status, code, message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(exc.code or 500, "http")
-        return _error(exc.code or 500, code, exc.description or exc.name)
+        return refused(exc.code or 500, code, exc.description or exc.name)
 
     @app.errorhandler(_Refusal)
     def refusal(exc: _Refusal) -> Response:
-        return _error(exc.status, exc.code, str(exc))
+        return refused(exc.status, exc.code, str(exc))
 
     @app.errorhandler(MetadataError)
     def database_down(exc: MetadataError) -> Response:
         log.warning("%s", exc)
-        answer = _error(503, "unavailable", "the server's database is unavailable; retry later")
+        answer = refused(503, "unavailable", "the server's database is unavailable; retry later")
         answer.headers["Retry-After"] = "5"
         return answer
 
     @app.errorhandler(AuthError)
     def auth_error(exc: AuthError) -> Response:
-        return _error(exc.status, exc.code, str(exc))
+        return refused(exc.status, exc.code, str(exc))
 
     @app.after_request
     def server_time(response: Response) -> Response:
@@ -145,7 +152,9 @@ def create_app(
         _check_times(binding.captured_at, binding.accepted_at, clock())
         existing = metadata.get(binding.sha256)
         if existing is not None:
-            return _json(200, _receipt("duplicate", _same_binding(existing, binding)))
+            receipt = _receipt("duplicate", _same_binding(existing, binding))
+            metrics.uploads.labels("duplicate").inc()
+            return _json(200, receipt)
         problem = jpeg_problem(photo)
         if problem is not None:
             raise _Refusal(422, "not_jpeg", problem)
@@ -165,7 +174,20 @@ def create_app(
             "photo %s for %s from %s: %s", binding.sha256[:12], mask_code(binding.capture_code),
             binding.device_id, "stored" if stored else "duplicate",
         )
+        metrics.uploads.labels("stored" if stored else "duplicate").inc()
         return _json(201 if stored else 200, _receipt("stored" if stored else "duplicate", record))
+
+    @app.post("/v1/heartbeat")
+    def heartbeat() -> Response:
+        beat: HeartbeatRequest = _parse(HeartbeatRequest, signed_json_body())
+        metadata.record_heartbeat(Heartbeat(device_id=g.device_id, received_at=clock(), **beat.model_dump()))
+        return _json(200, {"status": "ok", "server_time": clock()})
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        """Unsigned, like /v1/health: no personal data (device ids and counts only); keep it off
+        the public listener at the reverse proxy (docs/deploying-serve-ingest.md)."""
+        return Response(metrics.exposition(), mimetype=None, content_type=METRICS_CONTENT_TYPE)
 
     @app.post("/v1/reviews/query")
     def reviews() -> Response:
