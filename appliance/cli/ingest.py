@@ -72,6 +72,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for sub in (add, revoke, listing):
         _add_common(sub, suppress=True)
 
+    review = actions.add_parser("review", help="the reviewer's side: pending photos, their checks, decisions")
+    review_actions = review.add_subparsers(dest="review_action", required=True)
+    pending = review_actions.add_parser("list", help="photos waiting for a decision, oldest first")
+    pending.add_argument("--school", default=None)
+    pending.add_argument("--limit", type=int, default=50)
+    pending.add_argument("--json", action="store_true")
+    show = review_actions.add_parser("show", help="one photo's binding and checks")
+    show.add_argument("sha256")
+    show.add_argument("--photo-out", type=Path, default=None, help="also write the JPEG here to look at it")
+    show.add_argument("--json", action="store_true")
+    decide = review_actions.add_parser("decide", help="accept or reject with a reason (booths see it)")
+    decide.add_argument("sha256")
+    decide.add_argument("decision", choices=["accept", "reject"])
+    decide.add_argument("--reason", default=None, help="one of `review reasons`; default ok for accept")
+    decide.add_argument("--note", default=None, help="free text after the reason")
+    reasons = review_actions.add_parser("reasons", help="the fixed list of reasons")
+    for sub in (pending, show, decide, reasons):
+        _add_common(sub, suppress=True)
+
     booths = actions.add_parser("booths", help="every booth's last heartbeat and upload")
     booths.add_argument("--json", action="store_true")
     _add_common(booths, suppress=True)
@@ -96,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         return migrate(settings)
     if args.action == "device":
         return device(settings, args)
+    if args.action == "review":
+        return review(settings, args)
     if args.action == "booths":
         return list_booths(settings, args.json)
     if args.export_school:
@@ -159,6 +180,58 @@ def device(settings: IngestSettings, args: argparse.Namespace) -> int:
         print(f"serve-ingest: {args.device_id} added as {role}")
         if not args.key:
             print(f"key (shown once; put it in the booth's device key file): {key.hex()}")
+        return 0
+    finally:
+        metadata.close()
+
+
+def review(settings: IngestSettings, args: argparse.Namespace) -> int:
+    from appliance.ingest import review as rv
+    from appliance.ingest.wsgi import open_storage
+    from appliance.privacy import mask_code, mask_name
+
+    if args.review_action == "reasons":
+        for code, text in rv.REASONS.items():
+            print(f"{code:<13} {text}")
+        return 0
+    metadata, photos = open_storage(settings)
+    try:
+        if args.review_action == "list":
+            rows = [rv.summary_row(p) for p in metadata.pending_review(args.limit, args.school)]
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False))
+                return 0
+            for row in rows:
+                print(f"{row['sha256']}  {row['school_code']:<8} {row['capture_code']:<18} {row['device_id']:<16}"
+                      f" {_when(row['received_at'])}  booth: {row['verdict'] or '-'}")
+            print(f"serve-ingest: {len(rows)} photo(s) waiting for review")
+            return 0
+        photo = metadata.get(args.sha256)
+        if photo is None:
+            raise rv.ReviewError(f"review: no photo {args.sha256[:12]}… on this server")
+        if args.review_action == "decide":
+            state = "accepted" if args.decision == "accept" else "rejected"
+            code = args.reason or ("ok" if state == "accepted" else "")
+            text = rv.decide(metadata, photo.sha256, state, code, args.note, time.time())
+            print(f"serve-ingest: {photo.sha256[:12]} {state}: {text}")
+            return 0
+        if args.photo_out is not None:
+            from appliance.store.durable_files import atomic_write
+
+            atomic_write(args.photo_out, photos.read(photo.sha256))
+        if args.json:
+            print(json.dumps({**rv.summary_row(photo), "review_state": photo.review_state,
+                              "review_reason": photo.review_reason, "report": photo.report}, ensure_ascii=False))
+            return 0
+        name = (photo.personal or {}).get("name")
+        print(f"photo {photo.sha256}\n  school {photo.school_code}  capture code {mask_code(photo.capture_code)}"
+              f"  name {mask_name(name) if name else '-'}  booth {photo.device_id}")
+        print(f"  captured {_when(photo.captured_at)}  received {_when(photo.received_at)}"
+              f"  booth verdict {photo.report.get('verdict', '-')}  review {photo.review_state}"
+              f"{': ' + photo.review_reason if photo.review_reason else ''}")
+        print("\n".join(rv.check_lines(photo.report)))
+        if args.photo_out is not None:
+            print(f"  photo written to {args.photo_out}")
         return 0
     finally:
         metadata.close()
