@@ -196,3 +196,55 @@ def test_things_that_only_look_like_jpegs_are_refused(server, data):
     answer = post(client, "/v1/photos", with_photo(payload, data))
     assert (answer.status_code, answer.json["error"]) == (422, "not_jpeg"), answer.json
     assert metadata.all_sha256() == []
+
+
+def test_export_streams_resumes_and_writes_a_manifest(server, tmp_path):
+    """An export interrupted half-way (the photo storage fails) resumes: the second run reads only
+    the photos the first did not stage, and the manifest lists each photo of the zip."""
+    import csv
+
+    client, metadata, files = server
+    for seed in range(1, 7):
+        _, payload = upload_payload(seed=seed, capture=f"abcdabcdabcd{seed:04d}")
+        payload["personal"] = {"student_number": f"S{seed:05d}", "name": f"学生{seed}"}
+        assert post(client, "/v1/photos", payload).status_code == 201
+    metadata.set_review(payload["binding"]["sha256"], "accepted", "合格", NOW)
+
+    class Flaky:
+        def __init__(self, fail_after):
+            self.reads, self.fail_after = [], fail_after
+
+        def read(self, sha256):
+            if len(self.reads) >= self.fail_after:
+                raise ConnectionError("database went away")
+            self.reads.append(sha256)
+            return files.read(sha256)
+
+    first = Flaky(fail_after=4)
+    with pytest.raises(ConnectionError):
+        export_school(metadata, first, "10403", tmp_path / "out")
+    assert not list((tmp_path / "out").glob("*.zip"))  # no half zip under the final name
+    second = Flaky(fail_after=100)
+    path, written, skipped = export_school(metadata, second, "10403", tmp_path / "out")
+    assert (written, skipped, len(second.reads)) == (6, 0, 2)
+    with zipfile.ZipFile(path) as archive:
+        assert len(archive.namelist()) == 6
+        assert archive.read("abcdabcdabcd0003.jpg") == make_jpeg(3)
+    manifest = path.with_name(f"{path.stem}.manifest.csv")
+    rows = list(csv.DictReader(manifest.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r["file"] for r in rows] == [f"abcdabcdabcd{s:04d}.jpg" for s in range(1, 7)]
+    assert rows[5]["student_number"] == "S00006" and rows[5]["name"] == "学生6"
+    assert rows[5]["decision"] == "accepted" and rows[0]["decision"] == "pending"
+    assert rows[2]["sha256"] == hashlib.sha256(make_jpeg(3)).hexdigest()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([path.name, manifest.name])
+    assert not list((tmp_path / "out").glob(".*"))  # staging and temp files gone
+
+
+def test_export_skips_a_row_without_bytes_instead_of_failing(server, tmp_path):
+    client, metadata, files = server
+    for seed in (1, 2):
+        _, payload = upload_payload(seed=seed, capture=f"abcdabcdabcd{seed:04d}")
+        assert post(client, "/v1/photos", payload).status_code == 201
+    files.path_of(payload["binding"]["sha256"]).unlink()
+    _, written, skipped = export_school(metadata, files, "10403", tmp_path / "out")
+    assert (written, skipped) == (1, 1)

@@ -123,11 +123,19 @@ def run(args: argparse.Namespace) -> int:
         from appliance.ingest.export import export_school
         from appliance.ingest.wsgi import open_storage
 
+        def progress(done: int, total: int) -> None:
+            if done == total or done % 200 == 0:
+                print(f"serve-ingest: export {done}/{total}", file=sys.stderr, flush=True)
+
         metadata, photos = open_storage(settings)
-        path, written, skipped = export_school(
-            metadata, photos, args.export_school, args.out, settings.export_name_field
-        )
-        print(f"serve-ingest: wrote {path} ({written} photos, {skipped} without a usable name)")
+        try:
+            path, written, skipped = export_school(
+                metadata, photos, args.export_school, args.out, settings.export_name_field, progress
+            )
+        finally:
+            metadata.close()
+        print(f"serve-ingest: wrote {path} and {path.stem}.manifest.csv ({written} photos,"
+              f" {skipped} skipped: no usable name or no bytes; run again to resume an interrupted export)")
         return 0
     return serve(settings)
 
