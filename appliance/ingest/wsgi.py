@@ -43,7 +43,9 @@ def open_storage(settings: IngestSettings) -> tuple[Metadata, PhotoStorage]:
         metadata.migrate(time.time())
     metadata.check_schema()
     files = PhotoFiles(settings.data_dir / "photos") if settings.photo_storage == "files" else None
-    return metadata, photo_storage_for(settings.photo_storage, files, metadata)
+    s3 = {"bucket": settings.s3_bucket, "prefix": settings.s3_prefix, "endpoint_url": settings.s3_endpoint_url,
+          "region": settings.s3_region}
+    return metadata, photo_storage_for(settings.photo_storage, files, metadata, s3)
 
 
 def seed_devices(settings: IngestSettings, metadata: Metadata) -> list[str]:
