@@ -454,9 +454,12 @@ class SqliteMetadata(Metadata):
         return conn
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
+    def _transaction(self, begin: str | None = None) -> Iterator[Any]:
         conn = self._connection()
         cursor = conn.cursor()
+        if begin is not None:
+            conn.commit()
+            cursor.execute(begin)
         try:
             yield cursor
             conn.commit()
@@ -466,20 +469,9 @@ class SqliteMetadata(Metadata):
         finally:
             cursor.close()
 
-    @contextmanager
-    def _migration_transaction(self) -> Iterator[Any]:
-        conn = self._connection()
-        conn.commit()
-        cursor = conn.cursor()
-        cursor.execute("BEGIN IMMEDIATE")  # the write lock: a second migrate waits, then finds nothing to do
-        try:
-            yield cursor
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
-        finally:
-            cursor.close()
+    def _migration_transaction(self) -> Any:
+        # The write lock at once: a second migrate waits here, then finds nothing to do.
+        return self._transaction("BEGIN IMMEDIATE")
 
     def _has_table(self, cursor: Any, name: str) -> bool:
         cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))

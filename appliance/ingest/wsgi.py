@@ -1,8 +1,8 @@
 """The collection server as a WSGI app for a production server (gunicorn, waitress), built from the
 same settings file as `appliance serve-ingest`; see docs/deploying-serve-ingest.md.
 
-    gunicorn -c /etc/appliance/gunicorn.conf.py \
-        'appliance.ingest.wsgi:app_from_config("/etc/appliance/ingest.toml")'
+    APPLIANCE_INGEST_CONFIG=/etc/appliance/ingest.toml \
+        gunicorn --config systemd/serve-ingest.gunicorn.conf.py     (what systemd/appliance-ingest.service runs)
     APPLIANCE_INGEST_CONFIG=/etc/appliance/ingest.toml \
         waitress-serve --listen=127.0.0.1:8730 --call appliance.ingest.wsgi:app_from_environment
 
