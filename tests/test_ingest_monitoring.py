@@ -83,3 +83,34 @@ def test_booths_command_lists_heartbeats(tmp_path):
     assert booth["device_id"] == "booth-9" and booth["last_seen_at"] is None
     table = subprocess.run([*appliance, "booths", "--data-dir", str(srv)], check=True, capture_output=True, text=True)
     assert "booth-9" in table.stdout
+
+
+def test_unreachable_database_is_503_and_database_up_0(tmp_path):
+    """The app is built without touching the database; then health, uploads and metrics each
+    say the database is away instead of failing."""
+    import socket
+
+    import pytest
+
+    pytest.importorskip("psycopg_pool")
+    from appliance.ingest.config import IngestSettings
+    from appliance.ingest.metadata import PostgresMetadata
+    from appliance.ingest.photo_files import PhotoFiles
+    from appliance.ingest.server import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    metadata = PostgresMetadata(f"postgresql://ingest@127.0.0.1:{port}/none", wait_s=1.0)
+    app = create_app(IngestSettings(data_dir=tmp_path), metadata, PhotoFiles(tmp_path / "photos"),
+                     {DEVICE_ID: DEVICE_KEY}, clock=lambda: NOW)
+    client = app.test_client()
+    assert metadata._pool is None  # nothing connected yet
+    health = client.get("/v1/health")
+    assert (health.status_code, health.json["status"]) == (503, "database_unavailable")
+    _, payload = upload_payload()
+    answer = post(client, "/v1/photos", payload)
+    assert (answer.status_code, answer.json["error"]) == (503, "unavailable")
+    assert answer.headers["Retry-After"]
+    assert "ingest_database_up 0.0" in client.get("/metrics").get_data(as_text=True)
+    metadata.close()

@@ -79,6 +79,7 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             last_error TEXT
         )""",
         "CREATE INDEX photos_review ON photos(review_state, received_at)",
+        "CREATE INDEX nonces_expiry ON nonces(expires_at)",  # every request deletes the expired ones
     )),
 )
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -30,6 +30,11 @@ class FleetCollector(Collector):
     def __init__(self, metadata: Metadata):
         self._metadata = metadata
 
+    def describe(self) -> list[Metric]:
+        """Nothing: registering the collector must not query the database (app creation runs in
+        gunicorn's master before the fork)."""
+        return []
+
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("ingest_database_up", "1 if this host reaches its database")
         try:
