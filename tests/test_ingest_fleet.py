@@ -185,3 +185,16 @@ def test_no_devices_anywhere_is_a_clear_error(database, tmp_path):
     settings = IngestSettings(data_dir=tmp_path, database_url=database, keys_file=tmp_path / "none.toml")
     with pytest.raises(SettingsError, match="device add"):
         app_from_settings(settings)
+
+
+def test_migrate_command_from_three_processes_at_once(database):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "appliance", "serve-ingest", "migrate", "--database-url", database]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0], outputs
+    said = sorted(out for out, _ in outputs)
+    assert sum("migrated to version" in out for out in said) == 1, said
+    assert sum("nothing to do" in out for out in said) == 2, said

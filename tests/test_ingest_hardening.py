@@ -248,3 +248,26 @@ def test_export_skips_a_row_without_bytes_instead_of_failing(server, tmp_path):
     files.path_of(payload["binding"]["sha256"]).unlink()
     _, written, skipped = export_school(metadata, files, "10403", tmp_path / "out")
     assert (written, skipped) == (1, 1)
+
+
+def test_a_database_from_before_versioning_is_adopted_by_migrate(tmp_path):
+    """Servers deployed before `migrate` existed have photos and nonces but no schema_version."""
+    import sqlite3
+
+    from appliance.ingest.metadata import LATEST_VERSION, MIGRATIONS
+
+    conn = sqlite3.connect(tmp_path / "ingest.db")
+    for statement in MIGRATIONS[0][2]:
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO photos VALUES ('" + "a" * 64 + "', 'b', 's', '10403', 'c', NULL, '{}', 1, 2, 3, 4,"
+        " 'pending', NULL, NULL)"
+    )
+    conn.commit()
+    conn.close()
+    metadata = SqliteMetadata(tmp_path / "ingest.db")
+    assert metadata.schema_version() == 0
+    assert metadata.migrate() == list(range(1, LATEST_VERSION + 1))
+    assert metadata.all_sha256() == ["a" * 64]
+    assert metadata.migrate() == []
+    metadata.check_schema()
