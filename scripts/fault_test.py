@@ -21,12 +21,15 @@ uploading through the fault proxy, which is also a toy round-robin over the host
 PostgreSQL is restarted and a host is kill -9'd and restarted (each at least once), booths are
 kill -9'd; then every booth's store is compared with the database, byte for byte. The JSON adds
 "server_rows" (must equal "on_server": nothing on the server no booth accepted), "hosts",
-"booths", "postgres_restarts" and "host_kills".
+"booths", "gunicorn", "postgres_restarts" and "host_kills". With --gunicorn the hosts run under
+gunicorn with systemd/serve-ingest.gunicorn.conf.py (two workers each) and a host's kill -9 takes
+its whole process group, as a machine that dies.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import http.client
 import http.server
@@ -268,6 +271,46 @@ class Server:
             self.process.wait()
 
 
+class GunicornHost(Server):
+    """A host as systemd/appliance-ingest.service runs it: gunicorn with the repo's config (two
+    workers, threads, preload). Killed as a machine dies: kill -9 of the whole process group."""
+
+    def _spawn(self) -> subprocess.Popen:
+        env = {**os.environ, "APPLIANCE_INGEST_CONFIG": str(self.config), "APPLIANCE_INGEST_WORKERS": "2",
+               "APPLIANCE_INGEST_BIND": f"127.0.0.1:{self.port}", "APPLIANCE_INGEST_THREADS": "4"}
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        command = [str(Path(sys.executable).with_name("gunicorn")), "--config",
+                   str(REPO / "systemd" / "serve-ingest.gunicorn.conf.py")]
+        with open(self.work / f"{self.name}.log", "ab") as log:
+            return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log, start_new_session=True)
+
+    def start(self, tries: int = 5) -> None:
+        for _ in range(tries):
+            began = time.monotonic()
+            self.process = self._spawn()
+            while self.process.poll() is None and time.monotonic() - began < 30:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                    conn.request("GET", "/v1/health")
+                    conn.getresponse().read()  # any answer, 503 too: the host is up
+                    conn.close()
+                    self.startup_s = time.monotonic() - began
+                    return
+                except OSError:
+                    time.sleep(0.1)
+            self.kill()
+            time.sleep(0.5)
+        tail = (self.work / f"{self.name}.log").read_text(errors="replace")[-500:]
+        raise SystemExit(f"fault_test: gunicorn host did not start: {tail}")
+
+    def kill(self) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
 class Booth:
     def __init__(self, work: Path, captures: int, proxy_url: str, device_id: str = DEVICE_ID):
         self.args = [sys.executable, __file__, "--booth", str(work), "--captures", str(captures),
@@ -428,6 +471,7 @@ def prepare_fleet(work: Path, captures: int, booths: int, database_url: str) -> 
     (work / "keys.toml").write_text("\n".join(keys) + "\n")
     (work / "ingest.toml").write_text(
         f'database_url = "{database_url}"\nphoto_storage = "database"\ndatabase_pool_size = 4\n'
+        f'keys_file = "{work / "keys.toml"}"\ndata_dir = "{work / "hosts"}"\n'
     )
     return devices
 
@@ -443,14 +487,16 @@ def fleet_event(event: str, servers: list[Server], postgres, rng: random.Random,
     host.start(tries=20)
 
 
-def run_fleet(work: Path, captures: int, booths: int, hosts: int, kill_every: int, rng: random.Random, log):
+def run_fleet(work: Path, captures: int, booths: int, hosts: int, kill_every: int, rng: random.Random, log,
+              gunicorn: bool = False):
     from throwaway_postgres import ThrowawayPostgres
 
     with ThrowawayPostgres() as postgres:
         devices = prepare_fleet(work, captures, booths, postgres.url)
         migrate = [sys.executable, "-m", "appliance", "serve-ingest", "migrate", "--config", str(work / "ingest.toml")]
         subprocess.run(migrate, cwd=REPO, check=True, capture_output=True)
-        servers = [Server(work, free_port(), work / "ingest.toml", name=f"host-{n}") for n in range(hosts)]
+        kind = GunicornHost if gunicorn else Server
+        servers = [kind(work, free_port(), work / "ingest.toml", name=f"host-{n}") for n in range(hosts)]
         for server in servers:
             server.start()
         proxy = FaultProxy([server.port for server in servers], rng)
@@ -502,7 +548,7 @@ def run_fleet(work: Path, captures: int, booths: int, hosts: int, kill_every: in
             server.kill()
         proxy.server.shutdown()
         result = compare_fleet(work, devices, postgres.url)
-    return {**result, "kills": kills, "hosts": hosts, "booths": booths,
+    return {**result, "kills": kills, "hosts": hosts, "booths": booths, "gunicorn": gunicorn,
             "postgres_restarts": counts["postgres_restart"], "host_kills": counts["host_kill"]}
 
 
@@ -550,6 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hosts", type=int, default=1, help="hosts behind a round-robin (needs --postgres)")
     parser.add_argument("--postgres", action="store_true", help="the hosts share a throw-away PostgreSQL")
     parser.add_argument("--booths", type=int, default=3, help="booths uploading at once (--postgres mode)")
+    parser.add_argument("--gunicorn", action="store_true", help="hosts under gunicorn, as the systemd unit runs them")
     parser.add_argument("--proxy-url", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--device-id", default=DEVICE_ID, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -568,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"fault_test: seed {seed}, {args.captures} captures, work dir {work}")
         started = time.monotonic()
         if args.postgres:
-            result = run_fleet(work, args.captures, args.booths, args.hosts, args.kill_every, rng, log)
+            result = run_fleet(work, args.captures, args.booths, args.hosts, args.kill_every, rng, log, args.gunicorn)
         else:
             prepare(work, args.captures)
             kills = drive(work, args.captures, args.kill_every, rng, log)
