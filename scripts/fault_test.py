@@ -20,7 +20,8 @@ migrate`, N hosts with photo bytes in the database, several booths (each its own
 uploading through the fault proxy, which is also a toy round-robin over the hosts. During the run
 PostgreSQL is restarted and a host is kill -9'd and restarted (each at least once), booths are
 kill -9'd; then every booth's store is compared with the database, byte for byte. The JSON adds
-"server_rows" (must equal "on_server": nothing on the server no booth accepted), "hosts",
+"server_rows" (must equal "on_server": nothing on the server no booth accepted), "booths_heard"
+(booths whose heartbeat reached the database), "hosts",
 "booths", "gunicorn", "postgres_restarts" and "host_kills". With --gunicorn the hosts run under
 gunicorn with systemd/serve-ingest.gunicorn.conf.py (two workers each) and a host's kill -9 takes
 its whole process group, as a machine that dies.
@@ -79,6 +80,7 @@ def run_booth(work: Path, captures: int, proxy_url: str, device_id: str = DEVICE
     from appliance.store.photo_store import PhotoStore
     from appliance.uplink.client import CollectionClient
     from appliance.uplink.config import UplinkSettings
+    from appliance.uplink.heartbeat import BoothProbes
     from appliance.uplink.worker import UplinkWorker
 
     def clock() -> float:
@@ -93,11 +95,11 @@ def run_booth(work: Path, captures: int, proxy_url: str, device_id: str = DEVICE
     store = PhotoStore(work / "booth", disk_guard=DiskGuard(work, 1, probe=free_bytes), clock=clock)
     settings = UplinkSettings(
         server_url=proxy_url, timeout_s=CLIENT_TIMEOUT_S, backoff_base_s=0.05, backoff_max_s=1.0,
-        review_poll_s=2.0, batch_size=4,
+        review_poll_s=2.0, batch_size=4, heartbeat_s=2.0,
     )
     key = bytes.fromhex((work / "device.key").read_text())
     client = CollectionClient(proxy_url, device_id, key, timeout_s=CLIENT_TIMEOUT_S, clock=clock)
-    worker = UplinkWorker(store, client, device_id, settings, clock=clock)
+    worker = UplinkWorker(store, client, device_id, settings, clock=clock, probes=BoothProbes(work))
     store.add_listener(worker.notify)
     worker.start()
     recent = store.recent(1)
@@ -562,6 +564,7 @@ def compare_fleet(work: Path, devices: list[str], database_url: str) -> dict[str
             "SELECT p.sha256, p.device_id, p.capture_code, b.data FROM photos p"
             " LEFT JOIN photo_blobs b ON b.sha256 = p.sha256"
         ).fetchall()
+        heard = conn.execute("SELECT COUNT(*) FROM heartbeats").fetchone()[0]
     by_sha = {sha: (device, capture, data) for sha, device, capture, data in rows}
     per_capture: dict[tuple[str, str], int] = {}
     for _sha, device, capture, _data in rows:
@@ -582,7 +585,7 @@ def compare_fleet(work: Path, devices: list[str], database_url: str) -> dict[str
         store.close()
     duplicates = sum(count - 1 for count in per_capture.values() if count > 1)
     return {"accepted": accepted, "on_server": on_server, "duplicates": duplicates, "mismatched": mismatched,
-            "server_rows": len(rows)}
+            "server_rows": len(rows), "booths_heard": heard}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,4 +49,5 @@ def test_two_hosts_on_postgres_lose_and_double_nothing():
     assert summary["duplicates"] == 0 and summary["mismatched"] == 0
     assert summary["postgres_restarts"] >= 1 and summary["host_kills"] >= 1 and summary["hosts"] == 2
     assert summary["kills"] >= booths
+    assert summary["booths_heard"] == booths  # heartbeats got through the faults too
     assert result.returncode == 0
