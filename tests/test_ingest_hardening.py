@@ -271,3 +271,27 @@ def test_a_database_from_before_versioning_is_adopted_by_migrate(tmp_path):
     assert metadata.all_sha256() == ["a" * 64]
     assert metadata.migrate() == []
     metadata.check_schema()
+
+
+def test_booth_marks_a_photo_conflict_refused_instead_of_retrying(tmp_path):
+    """Booth B holds the very bytes booth A uploaded (a frozen camera frame): the server answers
+    409 and B's uplink marks the photo refused with the reason, it does not retry forever."""
+    from appliance.store.disk_guard import DiskGuard
+    from appliance.store.photo_store import PhotoStore
+    from appliance.uplink.config import UplinkSettings
+    from appliance.uplink.worker import UplinkWorker
+
+    photo = make_jpeg(42)
+    with LiveServer(tmp_path / "srv", keys={OTHER_ID: OTHER_KEY}) as live:
+        results = []
+        booths = ((DEVICE_ID, DEVICE_KEY, "aaaa1111bbbb2222"), (OTHER_ID, OTHER_KEY, "cccc3333dddd4444"))
+        for device, key, capture in booths:
+            store = PhotoStore(tmp_path / device, disk_guard=DiskGuard(tmp_path, 0, probe=lambda _p: 10**12))
+            sha = store.commit_accepted("26031601", capture, "10403", photo, {}).sha256
+            client = CollectionClient(live.url, device, key, timeout_s=5)
+            UplinkWorker(store, client, device, UplinkSettings(server_url=live.url)).run_once()
+            results.append(store.get(sha))
+            store.close()
+        assert results[0].upload_state == "uploaded"
+        assert results[1].upload_state == "refused" and "409" in results[1].last_error
+        assert live.metadata.get(results[0].sha256).capture_code == "aaaa1111bbbb2222"
