@@ -135,6 +135,7 @@ def test_starting_a_host_never_alters_the_schema(database, tmp_path):
     app = app_from_settings(settings)  # now it starts, and the keys file seeded the devices
     assert [d.device_id for d in probe.devices()] == [DEVICE_ID]
     assert app.test_client().get("/v1/health").status_code == 200
+    app.extensions["appliance.ingest"]["metadata"].close()
     probe.close()
 
 
@@ -142,9 +143,10 @@ def test_revoking_a_device_takes_effect_at_once_on_every_host(database, tmp_path
     admin = PostgresMetadata(database)
     admin.migrate()
     admin.add_device(DEVICE_ID, DEVICE_KEY, "booth", None, time.time())
-    hosts = []
+    hosts, pools = [], []
     for name in ("a", "b"):
         metadata = PostgresMetadata(database)
+        pools.append(metadata)
         settings = IngestSettings(data_dir=tmp_path / name, database_url=database)
         photos = DatabasePhotos(metadata)
         hosts.append(create_app(settings, metadata, photos, DatabaseDevices(metadata)).test_client())
@@ -161,7 +163,8 @@ def test_revoking_a_device_takes_effect_at_once_on_every_host(database, tmp_path
     assert admin.add_device(DEVICE_ID, bytes(range(7, 39)), "booth", None, time.time(), replace=True)
     _, payload = payload_for(9)
     assert post(hosts[1], "/v1/photos", payload, key=bytes(range(7, 39)), now=time.time()).status_code == 201
-    admin.close()
+    for metadata in [*pools, admin]:
+        metadata.close()
 
 
 def test_photo_bytes_in_postgres_share_the_rows_transaction(database, tmp_path):

@@ -80,6 +80,7 @@ def create_app(
     if isinstance(devices, Mapping):
         devices = FixedDevices(devices, settings.reviewer_ids)
     metrics = IngestMetrics(metadata)
+    app.extensions["appliance.ingest"] = {"metadata": metadata}  # for whoever closes the app's pool
 
     def refused(status: int, code: str, message: str) -> Response:
         metrics.refusals.labels(code).inc()

@@ -39,9 +39,13 @@ def open_storage(settings: IngestSettings) -> tuple[Metadata, PhotoStorage]:
     """The metadata database (its schema checked, never changed, except a single-school SQLite
     file that is brought up to date) and the photo storage of `settings`."""
     metadata = open_metadata(settings)
-    if isinstance(metadata, SqliteMetadata):
-        metadata.migrate(time.time())
-    metadata.check_schema()
+    try:
+        if isinstance(metadata, SqliteMetadata):
+            metadata.migrate(time.time())
+        metadata.check_schema()
+    except BaseException:
+        metadata.close()  # no pool threads left behind by a host that refuses to start
+        raise
     files = PhotoFiles(settings.data_dir / "photos") if settings.photo_storage == "files" else None
     s3 = {"bucket": settings.s3_bucket, "prefix": settings.s3_prefix, "endpoint_url": settings.s3_endpoint_url,
           "region": settings.s3_region}
@@ -63,8 +67,10 @@ def seed_devices(settings: IngestSettings, metadata: Metadata) -> list[str]:
 
 def app_from_settings(settings: IngestSettings) -> Flask:
     metadata, photos = open_storage(settings)
-    seed_devices(settings, metadata)
-    metadata.close()
+    try:
+        seed_devices(settings, metadata)
+    finally:
+        metadata.close()
     return create_app(settings, metadata, photos, DatabaseDevices(metadata, settings.reviewer_ids))
 
 
