@@ -151,7 +151,9 @@ def build_booth(
     bus.subscribe(lambda event: animator.state_changed(event.target) if event.kind == "transition" else None)
     button.add_listener(lambda event: machine.button_pressed() if event is ButtonEvent.PRESS
                         else machine.button_long_pressed())
-    uplink = uplink_from_settings(store, settings.device.device_id, settings.uplink)
+    uplink = uplink_from_settings(
+        store, settings.device.device_id, settings.uplink, data_dir=Path(settings.store.dir)
+    )
     parts: dict[str, Any] = {
         "settings": settings, "analyzer": analyzer, "store": store, "run": run, "reader": reader,
         "camera": camera, "frames": frames, "bus": bus, "machine": machine, "driver": driver,

@@ -30,7 +30,7 @@ schema.config.generation.update(
 def client(tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzz")
     metadata = SqliteMetadata(root / "ingest.db")
-    metadata.create_schema()
+    metadata.migrate()
     app = create_app(
         IngestSettings(data_dir=root, reviewer_ids=[REVIEWER_ID], max_body_bytes=50_000),
         metadata, PhotoFiles(root / "photos"), {DEVICE_ID: DEVICE_KEY, REVIEWER_ID: REVIEWER_KEY},

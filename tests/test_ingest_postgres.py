@@ -2,63 +2,29 @@
 
 import base64
 import hashlib
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, LiveServer, make_jpeg
+from uplink_fixtures import DEVICE_ID, DEVICE_KEY, LiveServer, make_jpeg, scripts_on_path
 
 from appliance.ingest.metadata import PostgresMetadata, ServerPhoto
 from appliance.uplink.client import CollectionClient
 
-PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-
-
-def pg_tool(name):
-    for directory in PG_BIN_DIRS:
-        if (directory / name).exists():
-            return str(directory / name)
-    return shutil.which(name)
-
-
-def as_user(command, user):
-    """initdb refuses to run as root: run the cluster as an unprivileged user when we are root."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", user, "--", *command]
-    return command
+scripts_on_path()
+from throwaway_postgres import ThrowawayPostgres, available  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def postgres_url():
-    initdb, pg_ctl = pg_tool("initdb"), pg_tool("pg_ctl")
-    if not (initdb and pg_ctl):
+def cluster():
+    if not available():
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not installed: run scripts/setup.sh --dev")
-    user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "")
-    root = Path(tempfile.mkdtemp(prefix="ingest-pg-"))
-    data, sockets = root / "data", root / "run"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, user)
-        shutil.chown(sockets, user)
-    init = [initdb, "-D", str(data), "-U", "ingest", "--auth=trust", "-E", "UTF8"]
-    subprocess.run(as_user(init, user), check=True, capture_output=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
-    start = [pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start"]
-    subprocess.run(as_user(start, user), check=True, capture_output=True)
-    try:
-        yield f"postgresql://ingest@127.0.0.1:{port}/postgres"
-    finally:
-        stop = [pg_ctl, "-D", str(data), "-m", "immediate", "stop"]
-        subprocess.run(as_user(stop, user), capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+    with ThrowawayPostgres() as pg:
+        yield pg
+
+
+@pytest.fixture(scope="module")
+def postgres_url(cluster):
+    return cluster.url
 
 
 def photo(seed, school="10403"):
@@ -73,8 +39,8 @@ def photo(seed, school="10403"):
 
 def test_postgres_metadata_is_idempotent_and_reviews(postgres_url):
     metadata = PostgresMetadata(postgres_url)
-    metadata.create_schema()
-    metadata.create_schema()  # a second start must not fail
+    metadata.migrate()
+    metadata.migrate()  # a second start must not fail
     first, second = photo(1), photo(2)
     assert metadata.insert_photo(first) is True
     assert metadata.insert_photo(first) is False
@@ -98,7 +64,7 @@ def test_live_server_on_postgres_stores_once(postgres_url, tmp_path):
         payload = {
             "binding": {
                 "sha256": record.sha256, "session_code": "s1", "school_code": "10999",
-                "capture_code": "code7", "device_id": DEVICE_ID, "captured_at": 1.0, "accepted_at": 2.0,
+                "capture_code": "code7", "device_id": DEVICE_ID, "captured_at": 1.7e9, "accepted_at": 1.7e9,
                 "size_bytes": len(data),
             },
             "report": {},

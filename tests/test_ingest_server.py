@@ -20,7 +20,7 @@ NOW = 1_800_000_000.0
 def server(tmp_path):
     settings = IngestSettings(data_dir=tmp_path, reviewer_ids=[REVIEWER_ID], max_body_bytes=200_000)
     metadata = SqliteMetadata(tmp_path / "ingest.db")
-    metadata.create_schema()
+    metadata.migrate()
     files = PhotoFiles(tmp_path / "photos")
     keys = {DEVICE_ID: DEVICE_KEY, REVIEWER_ID: REVIEWER_KEY}
     app = create_app(settings, metadata, files, keys, clock=lambda: NOW)
@@ -73,7 +73,7 @@ def test_upload_is_stored_once_and_review_flows_back(server, tmp_path):
     [
         (lambda h: h.pop("X-Signature"), 401, "unsigned"),
         (lambda h: h.update({"X-Signature": "0" * 64}), 401, "bad_signature"),
-        (lambda h: h.update({"X-Device-Id": "stranger"}), 401, "unknown_device"),
+        (lambda h: h.update({"X-Device-Id": "stranger"}), 401, "bad_signature"),
         (lambda h: h.update({"X-Timestamp": str(int(NOW) - 3600)}), 401, "clock_skew"),
         (lambda h: h.update({"X-Nonce": "not-hex"}), 401, "bad_nonce"),
     ],

@@ -30,7 +30,7 @@ def test_factory_builds_an_app_that_stores_a_signed_upload(tmp_path, monkeypatch
     photo = make_jpeg(3)
     sha = hashlib.sha256(photo).hexdigest()
     binding = {"sha256": sha, "session_code": "26031601", "school_code": "10403",
-               "capture_code": "c8bade99b9b2edca", "captured_at": 1.0e9, "accepted_at": 1.0e9,
+               "capture_code": "c8bade99b9b2edca", "captured_at": 1.7e9, "accepted_at": 1.7e9,
                "size_bytes": len(photo), "device_id": DEVICE_ID}
     body = json.dumps(
         {"binding": binding, "report": {}, "photo_jpeg_base64": base64.b64encode(photo).decode()}

@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from uplink_fixtures import scripts_on_path
+
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "fault_test.py"
 
 
@@ -22,4 +25,29 @@ def test_short_fault_run_loses_and_doubles_nothing():
     assert summary["on_server"] == captures, result.stderr
     assert summary["duplicates"] == 0 and summary["mismatched"] == 0
     assert summary["kills"] >= captures // 6
+    assert result.returncode == 0
+
+
+def test_two_hosts_on_postgres_lose_and_double_nothing():
+    """scripts/fault_test.py --hosts 2 --postgres: booths round-robin over two serve-ingest hosts on
+    one real PostgreSQL that is restarted while one host is kill -9'd; checked in the database."""
+    pytest.importorskip("psycopg_pool")
+    scripts_on_path()
+    from throwaway_postgres import available
+
+    if not available():
+        pytest.skip("PostgreSQL binaries not installed: run scripts/setup.sh --dev")
+    captures, booths = 10, 3
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--hosts", "2", "--postgres", "--booths", str(booths),
+         "--captures", str(captures), "--json", "--seed", "7"],
+        capture_output=True, text=True, timeout=400,
+    )
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["accepted"] == captures * booths, result.stderr
+    assert summary["on_server"] == summary["accepted"] == summary["server_rows"], result.stderr
+    assert summary["duplicates"] == 0 and summary["mismatched"] == 0
+    assert summary["postgres_restarts"] >= 1 and summary["host_kills"] >= 1 and summary["hosts"] == 2
+    assert summary["kills"] >= booths
+    assert summary["booths_heard"] == booths  # heartbeats got through the faults too
     assert result.returncode == 0

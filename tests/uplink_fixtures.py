@@ -35,13 +35,14 @@ def make_jpeg(seed: int, size: tuple[int, int] = (48, 64)) -> bytes:
 
 
 class LiveServer:
-    def __init__(self, root: Path, metadata: Metadata | None = None, **settings: object):
+    def __init__(self, root: Path, metadata: Metadata | None = None, keys: dict[str, bytes] | None = None,
+                 **settings: object):
         self.settings = IngestSettings(data_dir=root, reviewer_ids=[REVIEWER_ID], **settings)
         self.metadata = metadata or SqliteMetadata(root / "ingest.db")
-        self.metadata.create_schema()
+        self.metadata.migrate()
         self.files = PhotoFiles(root / "photos")
         self.app = create_app(
-            self.settings, self.metadata, self.files, {DEVICE_ID: DEVICE_KEY, REVIEWER_ID: REVIEWER_KEY}
+            self.settings, self.metadata, self.files, {DEVICE_ID: DEVICE_KEY, REVIEWER_ID: REVIEWER_KEY, **(keys or {})}
         )
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request is noise here
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)

@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from appliance.errors import SettingsError
 
@@ -19,7 +19,18 @@ class IngestSettings(BaseModel):
     data_dir: Path = Path("ingest-data")
     # Empty: SQLite in data_dir (nothing to install). postgresql://... for many booths.
     database_url: str = Field("", pattern=r"^(|postgres(ql)?://\S+)$")
-    # TOML table: device id = "64+ hex digit key"; the same file names the reviewers' keys.
+    # Connections per process to PostgreSQL (psycopg_pool); gunicorn workers x this <= max_connections.
+    database_pool_size: int = Field(8, ge=1, le=200)
+    # "files": data_dir/photos (one school's single server). "database": the bytes in the same
+    # database as the rows, one transaction each (stateless hosts on one PostgreSQL). "s3": a
+    # bucket behind the S3 API (AWS, MinIO, Ceph...); credentials from boto3's usual chain.
+    photo_storage: Literal["files", "database", "s3"] = "files"
+    s3_bucket: str = Field("", pattern=r"^(|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$")
+    s3_prefix: str = Field("photos/", max_length=200, pattern=r"^[A-Za-z0-9/._-]*$")
+    s3_endpoint_url: str = Field("", pattern=r"^(|https?://\S+)$")
+    s3_region: str = Field("", max_length=40)
+    # TOML table: device id = "64+ hex digit key". It seeds the devices table (devices the
+    # database does not know are added at start); `serve-ingest device` manages them after that.
     keys_file: Path = Path("ingest-keys.toml")
     reviewer_ids: list[str] = []
     max_body_bytes: int = Field(4_000_000, ge=10_000, le=100_000_000)
@@ -28,6 +39,13 @@ class IngestSettings(BaseModel):
     tls_key_file: Path | None = None
     # How photos are named inside a school's export zip (the school's upload rules).
     export_name_field: Literal["capture_code", "student_number", "id_number"] = "capture_code"
+
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> IngestSettings:
+        if self.photo_storage == "s3" and not self.s3_bucket:
+            raise ValueError("photo_storage = \"s3\" needs s3_bucket")
+        return self
 
 
 def read_toml(path: Path, what: str) -> dict[str, object]:

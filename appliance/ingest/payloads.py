@@ -47,3 +47,14 @@ class ReviewDecision(_Strict):
     sha256: str = Field(pattern=SHA256)
     state: Literal["accepted", "rejected"]
     reason: str | None = Field(None, max_length=500)
+
+
+class HeartbeatRequest(_Strict):
+    """A booth's state every few minutes (issue L): what a collection company watches per booth."""
+
+    queue_depth: int = Field(ge=0, le=10_000_000)
+    oldest_pending_at: float | None = Field(None, ge=0, le=1e11)
+    disk_free_bytes: int | None = Field(None, ge=0, le=10**16)
+    temperature_c: float | None = Field(None, ge=-60, le=200)
+    software_version: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._+-]+$")
+    last_error: str | None = Field(None, max_length=300)

@@ -3,6 +3,7 @@ repeated upload rewrites identical bytes and never creates a second copy)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -22,8 +23,15 @@ class PhotoFiles:
         return self._root / sha256[:2] / f"{sha256}.jpg"
 
     def write(self, sha256: str, data: bytes) -> None:
+        """A repeat finds its file complete (it was renamed into place whole) and leaves it; only
+        a file whose bytes do not match its name is replaced."""
         path = self.path_of(sha256)
         path.parent.mkdir(exist_ok=True)
+        try:
+            if hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
+                return
+        except FileNotFoundError:
+            pass
         atomic_write(path, data)
 
     def read(self, sha256: str) -> bytes:

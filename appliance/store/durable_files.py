@@ -26,8 +26,8 @@ def fsync_dir(directory: Path) -> None:
 def atomic_write(path: Path, data: bytes) -> None:
     """Write via temp file, fsync, rename, fsync of the directory; the temp file is removed on error."""
     path = Path(path)
-    # Unique per call, not per process: two threads writing the same name must not share a temp file.
-    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    # Unique per call: two threads (or hosts on one share) writing the same name must not share a temp.
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:

@@ -20,3 +20,5 @@ class UplinkSettings(BaseModel):
     backoff_max_s: float = Field(900.0, ge=0.1, le=86400.0)
     review_poll_s: float = Field(60.0, ge=0.1, le=86400.0)
     batch_size: int = Field(8, ge=1, le=500)
+    # How often the booth tells the server its queue, disk, temperature and version (0: never).
+    heartbeat_s: float = Field(300.0, ge=0.0, le=86400.0)

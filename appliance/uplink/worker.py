@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from appliance.errors import SettingsError
@@ -24,14 +25,16 @@ from appliance.store.records import PhotoRecord, UploadItem
 from appliance.uplink.backoff import backoff_delay
 from appliance.uplink.client import CollectionClient, Response, TransientUplinkError
 from appliance.uplink.config import UplinkSettings
+from appliance.uplink.heartbeat import HEARTBEAT_PATH, BoothProbes, heartbeat_payload
 from appliance.uplink.signing import read_key_file
 
 log = logging.getLogger(__name__)
 
 UPLOAD_PATH = "/v1/photos"
 REVIEWS_PATH = "/v1/reviews/query"
-# Answers that mean "this photo will never be taken as it is": retrying cannot help.
-_PERMANENT = {400, 413, 415, 422}
+# Answers that mean "this photo will never be taken as it is": retrying cannot help (409: the same
+# bytes are stored for another student).
+_PERMANENT = {400, 409, 413, 415, 422}
 _IDLE_WAIT_S = 5.0
 _PURGE_EVERY_S = 600.0
 
@@ -54,6 +57,7 @@ class UplinkWorker:
         *,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
+        probes: BoothProbes | None = None,
     ):
         self._store = store
         self._client = client
@@ -69,6 +73,8 @@ class UplinkWorker:
         self._uploads = 0
         self._next_review_poll = 0.0
         self._next_purge = 0.0
+        self._probes = probes
+        self._next_heartbeat = 0.0
 
     # --- control (called from other threads; never blocks on the network) -----------------------
 
@@ -125,7 +131,23 @@ class UplinkWorker:
         if now >= self._next_purge:
             self._next_purge = now + _PURGE_EVERY_S
             self._store.purge_expired()
+        if self._probes is not None and settings.heartbeat_s > 0 and now >= self._next_heartbeat:
+            self._next_heartbeat = now + settings.heartbeat_s
+            self._send_heartbeat()
         return bool(items)
+
+    def _send_heartbeat(self) -> None:
+        """Best effort: a missed heartbeat only makes the booth look silent for one period."""
+        if self._probes is None:
+            return
+        payload = heartbeat_payload(self._store, self._probes, self._last_error)
+        try:
+            answer = self._client.post_json(HEARTBEAT_PATH, payload)
+        except TransientUplinkError as exc:
+            log.info("uplink: heartbeat not sent: %s", exc)
+            return
+        if answer.status != 200:
+            log.info("uplink: heartbeat refused: %s", _error_text(answer))
 
     def _idle_wait(self) -> float:
         wait = _IDLE_WAIT_S
@@ -203,7 +225,8 @@ def _error_text(answer: Response) -> str:
 
 
 def uplink_from_settings(
-    store: PhotoStore, device_id: str, settings: UplinkSettings, clock: Callable[[], float] = time.time
+    store: PhotoStore, device_id: str, settings: UplinkSettings, clock: Callable[[], float] = time.time,
+    data_dir: Path | None = None,
 ) -> UplinkWorker | None:
     """The worker wired to the store's listener, or None when no server is configured (the console
     then shows "uplink not configured"; nothing pretends to upload)."""
@@ -219,6 +242,6 @@ def uplink_from_settings(
         ca_file=settings.ca_file,
         clock=clock,
     )
-    worker = UplinkWorker(store, client, device_id, settings, clock=clock)
+    worker = UplinkWorker(store, client, device_id, settings, clock=clock, probes=BoothProbes(data_dir))
     store.add_listener(worker.notify)
     return worker
