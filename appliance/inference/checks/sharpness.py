@@ -153,17 +153,20 @@ def resolution_result(face_width_px: float, settings: ChecksSettings) -> CheckRe
                   RESOLUTION_ZH, RESOLUTION_EN)
 
 
+def check_resolution(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    """Its own check: it reads the source's size, not the face, so live preview frames skip it."""
+    if analysis.mesh is None or analysis.live:
+        return []
+    return [resolution_result(analysis.face_width * analysis.pixel_scale, settings)]
+
+
 def check_sharpness(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
     cfg = settings.sharpness
-    results = []
-    if not analysis.live:
-        results.append(resolution_result(analysis.face_width * analysis.pixel_scale, settings))
     blur = face_blur(analysis)
-    results.append(result("sharpness", "sharpness", blur, cfg.max_blur, blur <= cfg.max_blur,
-                          "照片模糊，请保持不动并对焦", "Photo is blurred: hold still and keep in focus"))
-    return results
+    return [result("sharpness", "sharpness", blur, cfg.max_blur, blur <= cfg.max_blur,
+                   "照片模糊，请保持不动并对焦", "Photo is blurred: hold still and keep in focus")]
 
 
 def check_fine_detail(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
