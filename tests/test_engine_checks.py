@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from appliance.imageio import load_image
+from tests.engine_helpers import labelled_photos
 
 SUBJECT = ("face_count", "pose", "eyes", "mouth", "headwear", "glasses", "lighting", "sharpness")
 
@@ -102,7 +103,7 @@ def test_blank_image_reports_no_face_and_darkness(analyzer):
     ("d_hat", "headwear", 0.8), ("h_blur_lowres", "sharpness", 0.9), ("k_hair_covering", "occlusion", 0.8),
 ])
 def test_defect_folders_are_mostly_caught(analyzer, faces_dir, folder, family, share):
-    paths = sorted(p for p in (faces_dir / folder).iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    paths = labelled_photos(faces_dir, folder)
     caught = 0
     for path in paths:
         image = load_image(path)
