@@ -4,7 +4,9 @@ A head covering is named before pose and the rest: it hides the forehead, brows 
 pose, occlusion and the eye checks read (a brim's shadow closes the eyes, its edge moves the
 forehead), so it is the one thing to change first. Resolution comes after what the subject can
 change (eyes, mouth, hair...): on a small photo that also shows closed eyes, the closed eyes are
-the defect to name first; the booth's own stills are never that small."""
+the defect to name first; the booth's own stills are never that small. Light comes before the
+checks that compare a region's colour with the skin (glasses, brows, ears): on a half-lit face
+the shaded lens and brow band read as tint and hair, and the light is what to fix."""
 
 from __future__ import annotations
 
@@ -32,9 +34,9 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
     check_pose,
     check_eyes,
     check_mouth,
+    check_lighting,
     check_glasses,
     check_occlusion,
-    check_lighting,
     check_sharpness,
     check_fine_detail,
     check_resolution,
