@@ -19,6 +19,7 @@ import numpy as np
 
 from appliance.errors import ApplianceError
 from appliance.inference.analysis import Analysis
+from appliance.inference.checks.sharpness import RESOLUTION_EN, RESOLUTION_ZH, resolution_result
 from appliance.inference.config import BACKGROUND_RGB
 from appliance.inference.engine import Analyzer, Report
 from appliance.produce.composite import composite
@@ -33,9 +34,6 @@ from appliance.settings import Settings
 
 # Width of the head box either side of the face centre, in face widths: ears and hair included.
 HEAD_HALF_WIDTH = 0.72
-# A face filling at least this share of the source width is close enough: too few pixels then
-# means the camera or file has too low a resolution, not that the person stands too far away.
-CLOSE_FACE_SHARE = 0.25
 # A planned crown this close (product px) to an end of its range is measured again in the product frame.
 CROWN_RECHECK = 4.0
 
@@ -47,10 +45,8 @@ REFUSALS: dict[str, tuple[str, str]] = {
                   "Head too close to the left edge: move to the middle"),
     "edge_right": ("头部离画面右边缘太近，请向画面中间移动",
                    "Head too close to the right edge: move to the middle"),
-    "too_small": ("人脸太小，成片需要放大，请靠近相机",
-                  "Face too small: the photo would be enlarged; come closer"),
-    "low_resolution": ("照片分辨率太低，请使用更清晰的原图",
-                       "Source resolution too low: use a sharper, larger original"),
+    # the checks' one resolution rule and message (checks.sharpness.min_face_width_px)
+    "resolution": (RESOLUTION_ZH, RESOLUTION_EN),
     "proportions": ("头部比例无法同时满足头顶、眼睛和脸宽的要求，请整理头发后重拍",
                     "Head proportions cannot meet crown, eye-line and face-width rules: fix hair and retake"),
     "shoulders_cut": ("肩膀被画面裁切，请后退一些并站到画面中间",
@@ -70,9 +66,7 @@ FILE_REFUSALS: dict[str, tuple[str, str]] = {
                   "The head is cut off at the left edge of the photo: use one showing the whole head"),
     "edge_right": ("照片中头部被右边缘裁切，请使用头部完整的照片",
                    "The head is cut off at the right edge of the photo: use one showing the whole head"),
-    "too_small": ("照片中人脸像素太少，成片需要放大，请使用人脸更大或分辨率更高的原图",
-                  "Too few pixels on the face: the photo would be enlarged; use a larger original"),
-    "low_resolution": REFUSALS["low_resolution"],
+    "resolution": REFUSALS["resolution"],
     "proportions": ("头部比例无法同时满足头顶、眼睛和脸宽的要求，请使用其他照片",
                     "Head proportions cannot meet crown, eye-line and face-width rules: use another photo"),
     "shoulders_cut": ("照片中下巴以下的部分太少，请使用能看到双肩的照片",
@@ -114,10 +108,6 @@ def choose_background(spec: PhotoSpec, background: str | None) -> BackgroundName
         raise ProduceError(f"background '{name}' is not allowed for {spec.label_en}: use "
                            + " or ".join(spec.backgrounds))
     return name  # type: ignore[return-value]
-
-
-def _size_refusal(head: HeadMeasure, source_width: int) -> str:
-    return "low_resolution" if head.face_width >= CLOSE_FACE_SHARE * source_width else "too_small"
 
 
 def _head_edge(head: HeadMeasure, placement: Placement, coverage: np.ndarray) -> str | None:
@@ -218,8 +208,9 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
         return refusal("tilted", kind)
     if head.crown_at_edge:
         return refusal("edge_top", kind)
-    if needs_upscale(head, spec, cfg.max_upscale, cfg.placement_margin):
-        return refusal(_size_refusal(head, bgr.shape[1]), kind)
+    if not resolution_result(analysis.face_width * analysis.pixel_scale, settings.checks).passed or \
+            needs_upscale(head, spec, cfg.max_upscale, cfg.placement_margin):
+        return refusal("resolution", kind)
     size = (spec.width, spec.height)
     border = None if analysis.person_mask is None else person_border(analysis.person_mask)
     residual = float(np.radians(settings.checks.pose.max_roll_deg)) / 2
