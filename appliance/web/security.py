@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import sqlite3
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask, Response, abort, request, session
 
@@ -64,36 +65,83 @@ def install_security(app: Flask) -> None:
 
 
 class LoginLimiter:
-    """Failed logins per client address in a sliding window; past the limit, answers are 429."""
+    """Password attempts per client address in a sliding window; past the limit, answers are 429.
 
-    def __init__(self, max_failures: int, window_s: float, clock: Callable[[], float] = time.monotonic):
+    An attempt is reserved (and committed to disk) *before* the password is checked, so forty
+    guesses sent at once cost five checks, not forty; a correct password clears the client's
+    record. The record lives in SQLite under the data folder with `synchronous=FULL`: a booth that
+    systemd restarts (after a crash, or an attacker's out-of-memory kill) still remembers the
+    guesses. Wall-clock times are stored because a monotonic clock restarts with the process;
+    times further ahead than the window (a clock set back, no RTC) are forgotten rather than
+    locking a client out for years.
+    """
+
+    def __init__(self, max_failures: int, window_s: float, path: Path | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self._max = max_failures
         self._window = window_s
         self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path) if path is not None else ":memory:", check_same_thread=False,
+                                   isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS attempts (client TEXT NOT NULL, at REAL NOT NULL)")
+        self._db.execute("CREATE INDEX IF NOT EXISTS attempts_client ON attempts (client, at)")
 
-    def _recent(self, client: str) -> deque[float]:
-        now = self._clock()
-        times = self._failures.setdefault(client, deque())
-        while times and now - times[0] > self._window:
-            times.popleft()
-        return times
+    def _forget_old(self, now: float) -> None:
+        self._db.execute("DELETE FROM attempts WHERE at < ? OR at > ?", (now - self._window, now + self._window))
+
+    def _wait(self, client: str, now: float) -> float:
+        count, oldest = self._db.execute(
+            "SELECT COUNT(*), MIN(at) FROM attempts WHERE client = ?", (client,)).fetchone()
+        if count < self._max:
+            return 0.0
+        return max(self._window - (now - oldest), 1.0)
 
     def blocked_for(self, client: str) -> float:
         """Seconds until the client may try again; 0 when it may try now."""
         with self._lock:
-            times = self._recent(client)
-            if len(times) < self._max:
-                return 0.0
-            return max(self._window - (self._clock() - times[0]), 1.0)
+            now = self._clock()
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._forget_old(now)
+                wait = self._wait(client, now)
+            finally:
+                self._db.execute("COMMIT")
+            return wait
+
+    def reserve(self, client: str) -> float:
+        """Count one attempt before it is made: 0 when it may go ahead, else seconds to wait."""
+        with self._lock:
+            now = self._clock()
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._forget_old(now)
+                wait = self._wait(client, now)
+                if wait == 0.0:
+                    self._db.execute("INSERT INTO attempts (client, at) VALUES (?, ?)", (client, now))
+            finally:
+                self._db.execute("COMMIT")
+            return wait
+
+    def release(self, client: str) -> None:
+        """Give back the newest reservation: the attempt was never checked (the checker was busy)."""
+        with self._lock:
+            self._db.execute("DELETE FROM attempts WHERE rowid = (SELECT MAX(rowid) FROM attempts WHERE client = ?)",
+                             (client,))
 
     def failed(self, client: str) -> None:
+        """An attempt that was not reserved first (kept for callers that count after the fact)."""
         with self._lock:
-            self._recent(client).append(self._clock())
-            if len(self._failures) > 10_000:  # bounded memory against address spraying
-                self._failures = {k: v for k, v in self._failures.items() if v}
+            self._db.execute("INSERT INTO attempts (client, at) VALUES (?, ?)", (client, self._clock()))
 
     def succeeded(self, client: str) -> None:
         with self._lock:
-            self._failures.pop(client, None)
+            self._db.execute("DELETE FROM attempts WHERE client = ?", (client,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
