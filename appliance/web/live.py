@@ -10,6 +10,7 @@ are capped: each holds one of the web server's worker threads for as long as it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import re
@@ -25,6 +26,10 @@ from appliance.session.events import SessionEvent
 
 _QUEUE_SIZE = 64
 _KEEPALIVE_S = 15.0
+# An unchanged preview frame is sent again this often, so a viewer that left is noticed (the write
+# fails) and its worker thread freed, even while the camera delivers nothing new.
+_PREVIEW_REPEAT_S = 1.0
+_CLOSED = {"kind": "_closed"}
 _BOUNDARY = "frame"
 _PHOTO_ID_CHARS = 12
 _PATH_KEYS = {"photo", "path", "photo_path", "file", "folder"}
@@ -120,6 +125,23 @@ class EventHub:
         self._lock = threading.Lock()
         self.slots = StreamSlots(max_streams)
         self.last_receipt_sha: str | None = None  # for the receipt's QR code on the booth's screen
+        self._closed = threading.Event()
+
+    def open(self) -> None:
+        self._closed.clear()
+
+    def close(self) -> None:
+        """End every open stream now (the server is stopping: no worker may wait out its stream)."""
+        self._closed.set()
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            try:
+                client.put_nowait(_CLOSED)
+            except queue.Full:
+                with contextlib.suppress(queue.Empty, queue.Full):
+                    client.get_nowait()
+                    client.put_nowait(_CLOSED)
 
     def publish(self, event: SessionEvent) -> None:
         message = event.to_dict()
@@ -132,6 +154,8 @@ class EventHub:
 
     def send(self, message: dict[str, Any]) -> None:
         message = browser_view(message)
+        if self._closed.is_set():
+            return
         with self._lock:
             clients = list(self._clients)
         for client in clients:
@@ -164,12 +188,14 @@ class EventHub:
         try:
             yield format_sse("snapshot", first)
             deadline = clock() + max_s
-            while clock() < deadline:
+            while clock() < deadline and not self._closed.is_set():
                 try:
                     message = client.get(timeout=_KEEPALIVE_S)
                 except queue.Empty:
                     yield ": keep-alive\n\n"
                     continue
+                if message is _CLOSED:
+                    return
                 yield format_sse(str(message.get("kind", "message")), message)
         finally:
             with self._lock:
@@ -200,6 +226,14 @@ class PreviewEncoder:
         self._part: bytes | None = None
         self.encoded = 0  # frames encoded so far (for tests and measurements)
         self.slots = StreamSlots(max_viewers)
+        self._closed = threading.Event()
+
+    def open(self) -> None:
+        self._closed.clear()
+
+    def close(self) -> None:
+        """End every open preview stream within one frame period."""
+        self._closed.set()
 
     def latest_part(self) -> bytes | None:
         try:
@@ -227,13 +261,14 @@ class PreviewEncoder:
         period = 1.0 / fps
         deadline = clock() + max_s
         previous: bytes | None = None
-        while clock() < deadline:
+        sent_at = 0.0
+        while clock() < deadline and not self._closed.is_set():
             started = clock()
             part = self.latest_part()
-            if part is not None and part is not previous:
-                previous = part
+            if part is not None and (part is not previous or started - sent_at >= _PREVIEW_REPEAT_S):
+                previous, sent_at = part, started
                 yield part
-            time.sleep(max(period - (clock() - started), 0.01))
+            self._closed.wait(max(period - (clock() - started), 0.01))
 
 
 MJPEG_MIMETYPE = f"multipart/x-mixed-replace; boundary={_BOUNDARY}"

@@ -123,8 +123,9 @@ class WebServer:
     """The booth's listeners (screen first, then the console) and the demo's ring pusher."""
 
     def __init__(self, screen: Listener, hub: EventHub, ring: Any = None, console: Listener | None = None,
-                 fingerprint: str = "") -> None:
+                 fingerprint: str = "", preview: PreviewEncoder | None = None) -> None:
         self.screen = screen
+        self._preview = preview
         self.console = console
         self.fingerprint = fingerprint
         self._hub = hub
@@ -154,6 +155,9 @@ class WebServer:
 
     def start(self) -> None:
         self._stop.clear()
+        self._hub.open()
+        if self._preview is not None:
+            self._preview.open()
         self.screen.start()
         if self.console is not None:
             try:
@@ -167,6 +171,10 @@ class WebServer:
 
     def stop(self) -> None:
         self._stop.set()
+        # Open streams end first: the listeners wait for their workers, and a stream is a worker.
+        self._hub.close()
+        if self._preview is not None:
+            self._preview.close()
         if self.console is not None:
             self.console.stop()
         self.screen.stop()
@@ -246,7 +254,7 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
     console_app = create_app(deps, screen=False, secure_cookies=True)
     console = Listener("operator console", console_app, web.console_host, web.console_port, console_limits,
                        tls=(certificate.cert_path, certificate.key_path))
-    server = WebServer(screen, hub, deps.ring, console, certificate.fingerprint)
+    server = WebServer(screen, hub, deps.ring, console, certificate.fingerprint, deps.preview)
     deps.console_url = server.console_url
     return server
 
