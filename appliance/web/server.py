@@ -50,6 +50,7 @@ _RING_PUSH_S = 0.2
 LOGIN_ATTEMPTS_FILE = "login-attempts.sqlite3"
 SCREEN_COOKIE = "booth_screen"
 CONSOLE_COOKIE = "booth_console"
+DEFAULT_LIMITS = ListenerLimits(threads=16, timeout_s=10.0, queue=32)
 
 
 def create_app(deps: WebDeps, secret_key: bytes | None = None, *, screen: bool = True, console: bool = True,
@@ -122,9 +123,10 @@ def create_app(deps: WebDeps, secret_key: bytes | None = None, *, screen: bool =
 class WebServer:
     """The booth's listeners (screen first, then the console) and the demo's ring pusher."""
 
-    def __init__(self, screen: Listener, hub: EventHub, ring: Any = None, console: Listener | None = None,
-                 fingerprint: str = "", preview: PreviewEncoder | None = None) -> None:
-        self.screen = screen
+    def __init__(self, app: Flask, host: str, port: int, hub: EventHub, ring: Any = None, *,
+                 limits: ListenerLimits | None = None, console: Listener | None = None, fingerprint: str = "",
+                 preview: PreviewEncoder | None = None) -> None:
+        self.screen = Listener("subject screen", app, host, port, limits or DEFAULT_LIMITS)
         self._preview = preview
         self.console = console
         self.fingerprint = fingerprint
@@ -250,11 +252,11 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
     )
     limits = ListenerLimits(web.screen_threads, web.request_timeout_s, web.screen_threads * 2)
     console_limits = ListenerLimits(web.console_threads, web.request_timeout_s, web.console_threads * 2)
-    screen = Listener("subject screen", create_app(deps, console=False), web.host, web.port, limits)
     console_app = create_app(deps, screen=False, secure_cookies=True)
     console = Listener("operator console", console_app, web.console_host, web.console_port, console_limits,
                        tls=(certificate.cert_path, certificate.key_path))
-    server = WebServer(screen, hub, deps.ring, console, certificate.fingerprint, deps.preview)
+    server = WebServer(create_app(deps, console=False), web.host, web.port, hub, deps.ring, limits=limits,
+                       console=console, fingerprint=certificate.fingerprint, preview=deps.preview)
     deps.console_url = server.console_url
     return server
 
