@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ import cv2
 import numpy as np
 
 from appliance.session.events import SessionEvent
+from appliance.web.security import strip_paths
 
 _QUEUE_SIZE = 64
 _KEEPALIVE_S = 15.0
@@ -33,8 +33,6 @@ _CLOSED = {"kind": "_closed"}
 _BOUNDARY = "frame"
 _PHOTO_ID_CHARS = 12
 _PATH_KEYS = {"photo", "path", "photo_path", "file", "folder"}
-# An absolute POSIX path inside free text (an error message): reduced to its last part.
-_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[^\s/'\"]+/)+([^\s/'\"]*)")
 RECEIPT_QR_PATH = "/receipt.svg"
 
 
@@ -106,8 +104,8 @@ def browser_view(value: Any) -> Any:
         return clean
     if isinstance(value, list | tuple):
         return [browser_view(item) for item in value]
-    if isinstance(value, str) and "/" in value:
-        return _ABSOLUTE_PATH.sub(lambda m: m.group(1) or "…", value)
+    if isinstance(value, str):
+        return strip_paths(value)
     return value
 
 

@@ -13,6 +13,7 @@ import tempfile
 import time
 from functools import wraps
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from flask import (
@@ -36,6 +37,7 @@ from appliance.web.console_settings import EDITABLE_FIELDS, current_value, parse
 from appliance.web.deps import WebDeps
 from appliance.web.passwords import PasswordCheckBusy
 from appliance.web.photo_review import PhotoNotReadable, annotated_jpeg, failed_checks
+from appliance.web.security import strip_paths
 from appliance.web.sessions import end_session, renew_session
 from appliance.web.subject import SHA256
 
@@ -255,7 +257,9 @@ def operator_blueprint() -> Blueprint:
     @bp.get("/health")
     @login_required
     def health() -> str:
-        return render_template("health.html", results=deps().health())
+        # Shown without the booth's file paths (the journal keeps them).
+        results = [SimpleNamespace(name=r.name, ok=r.ok, detail=strip_paths(str(r.detail))) for r in deps().health()]
+        return render_template("health.html", results=results)
 
     @bp.get("/export.csv")
     @login_required

@@ -8,14 +8,16 @@ from elsewhere is refused, and password guessing is slowed to a handful of tries
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, Response, abort, request, session
+from flask import Flask, Response, abort, get_flashed_messages, request, session
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -30,6 +32,28 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+# An absolute POSIX path inside free text (an error message, a health detail): only its last part
+# is kept. A URL's path is not matched (it follows a host name or a port).
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/((?:[^\s/'\"<>]+/)+)([^\s/'\"<>:,;)]*)")
+
+
+def strip_paths(text: str) -> str:
+    """Text with every absolute file path reduced to its file name: nothing sent to a browser says
+    where the booth keeps its data (a path is a map for whoever probes next)."""
+    return _ABSOLUTE_PATH.sub(_last_part, text) if "/" in text else text
+
+
+def _last_part(match: re.Match[str]) -> str:
+    return match.group(2) or match.group(1).rstrip("/").rsplit("/", 1)[-1] + "/"
+
+
+def _flashed_without_paths(with_categories: bool = False, category_filter: Any = ()) -> list[Any]:
+    messages = get_flashed_messages(with_categories=with_categories, category_filter=category_filter)
+    if with_categories:
+        return [(category, strip_paths(str(message))) for category, message in messages]
+    return [strip_paths(str(message)) for message in messages]
 
 
 def csrf_token() -> str:
@@ -62,6 +86,7 @@ def install_security(app: Flask) -> None:
     app.before_request(_check_csrf)
     app.after_request(_add_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["get_flashed_messages"] = _flashed_without_paths
 
 
 class LoginLimiter:
