@@ -211,8 +211,8 @@ data_dir = "$DATA_DIR"
 dir = "$DATA_DIR/store"
 
 [web]
-# The subject screen stays on loopback for the booth's own display (set host to the Wi-Fi address
-# only for a paired tablet); the operator console is HTTPS with the booth's own certificate.
+# The subject screen stays on loopback for the booth's own display (host = "0.0.0.0" only for a
+# paired tablet); the operator console is HTTPS with the booth's own certificate.
 console_host = "0.0.0.0"
 EOF
 }

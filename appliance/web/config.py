@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class WebSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # The subject screen (plain HTTP). Loopback for the booth's own display (the kiosk); the Wi-Fi
-    # address only when a paired tablet shows the screen (no other device is let in either way).
+    # The subject screen (plain HTTP). Loopback for the booth's own display (the kiosk); "0.0.0.0"
+    # only when a paired tablet shows the screen too (no other device is let in either way).
     host: str = Field("127.0.0.1", min_length=1, max_length=255)
     port: int = Field(8080, ge=1, le=65535)
     # Clients that count as the booth's own display: compared as addresses, never as host names.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,17 @@ class WebServer:
                 self._hub.send({"kind": "ring", **snapshot})
 
 
+def lan_address() -> str:
+    """This machine's address on its default route (for the booth's display to tell the operator);
+    a UDP "connect" sends nothing, it only picks the outgoing interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.254.254.254", 9))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
 def _url_host(host: str) -> str:
     """An address a browser on this machine can open (every-address binds answer on loopback)."""
     if host in ("0.0.0.0", "", "::"):
@@ -257,7 +269,10 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
                        tls=(certificate.cert_path, certificate.key_path))
     server = WebServer(create_app(deps, console=False), web.host, web.port, hub, deps.ring, limits=limits,
                        console=console, fingerprint=certificate.fingerprint, preview=deps.preview)
-    deps.console_url = server.console_url
+    # The booth's display names the address an operator's laptop on the Wi-Fi can open.
+    bound_to_all = web.console_host in ("0.0.0.0", "::", "")
+    deps.console_url = (f"https://{lan_address()}:{web.console_port}/operator/" if bound_to_all
+                        else server.console_url)
     return server
 
 
