@@ -126,31 +126,26 @@ class LoginLimiter:
             return 0.0
         return max(self._window - (now - oldest), 1.0)
 
-    def blocked_for(self, client: str) -> float:
-        """Seconds until the client may try again; 0 when it may try now."""
+    def _check(self, client: str, take: bool) -> float:
         with self._lock:
             now = self._clock()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._forget_old(now)
                 wait = self._wait(client, now)
-            finally:
-                self._db.execute("COMMIT")
-            return wait
-
-    def reserve(self, client: str) -> float:
-        """Count one attempt before it is made: 0 when it may go ahead, else seconds to wait."""
-        with self._lock:
-            now = self._clock()
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._forget_old(now)
-                wait = self._wait(client, now)
-                if wait == 0.0:
+                if take and wait == 0.0:
                     self._db.execute("INSERT INTO attempts (client, at) VALUES (?, ?)", (client, now))
             finally:
                 self._db.execute("COMMIT")
             return wait
+
+    def blocked_for(self, client: str) -> float:
+        """Seconds until the client may try again; 0 when it may try now."""
+        return self._check(client, take=False)
+
+    def reserve(self, client: str) -> float:
+        """Count one attempt before it is made: 0 when it may go ahead, else seconds to wait."""
+        return self._check(client, take=True)
 
     def release(self, client: str) -> None:
         """Give back the newest reservation: the attempt was never checked (the checker was busy)."""
