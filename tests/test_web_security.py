@@ -232,3 +232,14 @@ def test_the_screen_answers_only_the_booths_own_display(booth) -> None:
     assert phone.post("/action/cancel", headers={"X-CSRF-Token": token}).status_code == 403
     assert machine.actions == []
     assert phone.get("/healthz").status_code == 200
+
+
+def test_web_settings_refuse_listeners_that_would_collide_or_starve() -> None:
+    from pydantic import ValidationError
+
+    from appliance.web.config import WebSettings
+
+    for bad in ({"console_port": 8080}, {"kiosk_addresses": ["localhost"]},
+                {"screen_threads": 8, "max_preview_viewers": 4, "max_event_streams": 6}):
+        with pytest.raises(ValidationError):
+            WebSettings(**bad)

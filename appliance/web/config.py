@@ -6,7 +6,9 @@ seconds or more than a handful of tries per minute would make password guessing 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import ipaddress
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class WebSettings(BaseModel):
@@ -44,3 +46,17 @@ class WebSettings(BaseModel):
     # paired tablet need two of each (a reload overlaps the old stream for a moment).
     max_preview_viewers: int = Field(4, ge=1, le=32)
     max_event_streams: int = Field(6, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WebSettings:
+        for address in self.kiosk_addresses:
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                raise ValueError(f"web.kiosk_addresses: {address!r} is not an IP address") from None
+        if self.port == self.console_port:
+            raise ValueError("web.port and web.console_port must differ (the screen and the console listen apart)")
+        # Every open stream holds a worker: a few must stay free for pages and button presses.
+        if self.max_preview_viewers + self.max_event_streams > self.screen_threads - 4:
+            raise ValueError("web: max_preview_viewers + max_event_streams must leave 4 of screen_threads free")
+        return self
