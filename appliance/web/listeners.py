@@ -36,6 +36,7 @@ class Listener:
     def __init__(self, name: str, app: Any, host: str, port: int, limits: ListenerLimits,
                  tls: tuple[Path, Path] | None = None) -> None:
         self.name = name
+        self.app = app
         self.host = host
         self._port = port
         self.tls = tls is not None

@@ -128,6 +128,9 @@ class WebServer:
                  limits: ListenerLimits | None = None, console: Listener | None = None, fingerprint: str = "",
                  preview: PreviewEncoder | None = None) -> None:
         self.screen = Listener("subject screen", app, host, port, limits or DEFAULT_LIMITS)
+        self.screen_app = app
+        # The console's app where there is one (log-in and the operator pages), else the screen's.
+        self.app = console.app if console is not None else app
         self._preview = preview
         self.console = console
         self.fingerprint = fingerprint
@@ -265,10 +268,10 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
     limits = ListenerLimits(web.screen_threads, web.request_timeout_s, web.screen_threads * 2)
     console_limits = ListenerLimits(web.console_threads, web.request_timeout_s, web.console_threads * 2)
     console_app = create_app(deps, screen=False, secure_cookies=True)
-    console = Listener("operator console", console_app, web.console_host, web.console_port, console_limits,
-                       tls=(certificate.cert_path, certificate.key_path))
+    console_listener = Listener("operator console", console_app, web.console_host, web.console_port,
+                                console_limits, tls=(certificate.cert_path, certificate.key_path))
     server = WebServer(create_app(deps, console=False), web.host, web.port, hub, deps.ring, limits=limits,
-                       console=console, fingerprint=certificate.fingerprint, preview=deps.preview)
+                       console=console_listener, fingerprint=certificate.fingerprint, preview=deps.preview)
     # The booth's display names the address an operator's laptop on the Wi-Fi can open.
     bound_to_all = web.console_host in ("0.0.0.0", "::", "")
     deps.console_url = (f"https://{lan_address()}:{web.console_port}/operator/" if bound_to_all
