@@ -86,7 +86,7 @@ def screen(tmp_path: Path):
 
 
 def test_a_phone_on_the_wifi_gets_nothing_of_the_current_student(screen) -> None:
-    port, _, machine = screen
+    port, deps, machine = screen
     status, headers, _ = request(port, "GET", "/")
     assert status == 302 and headers["location"].endswith("/pair")
     for path in ("/review.jpg", "/preview.mjpg", "/events"):
@@ -105,8 +105,12 @@ def test_a_phone_on_the_wifi_gets_nothing_of_the_current_student(screen) -> None
     assert status == 200 and machine.actions == ["cancel"]
     status, _, body = request(port, "GET", "/review.jpg", source=KIOSK)
     assert status == 200 and b"the current student's photo" in body
-    # The console is not on the screen's port at all.
-    assert request(port, "GET", "/operator/login", source=KIOSK)[0] == 404
+    # The console is not on the screen's port at all: at most a pointer to its own listener.
+    deps.console_url = "https://192.168.4.1:8443/operator/"
+    status, headers, body = request(port, "GET", "/operator/login", source=KIOSK)
+    assert status == 302 and headers["location"] == deps.console_url and b"csrf" not in body
+    deps.console_url = ""
+    assert request(port, "GET", "/operator/export.csv")[0] == 404
 
 
 def test_one_tablet_pairs_with_the_code_on_the_booths_display(screen) -> None:

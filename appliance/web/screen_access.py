@@ -40,7 +40,7 @@ CODE_DIGITS = 6
 # Wrong codes tried against one pairing code before it is withdrawn (whoever the guesser is).
 MAX_CODE_GUESSES = 10
 # Endpoints any device may open; everything else on the screen needs the kiosk or the tablet.
-PUBLIC_ENDPOINTS = {"static", "subject.healthz", "subject.status", "subject.qr", "pairing.pair"}
+PUBLIC_ENDPOINTS = {"static", "subject.healthz", "subject.status", "subject.qr", "pairing.pair", "console_elsewhere"}
 
 
 class ScreenPairing:

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, abort, redirect, render_template
 from werkzeug.exceptions import HTTPException
 
 from appliance.binding.roster import import_roster
@@ -94,6 +94,14 @@ def create_app(deps: WebDeps, secret_key: bytes | None = None, *, screen: bool =
         install_screen_guard(app, deps.pairing)
     if console:
         app.register_blueprint(operator_blueprint())
+    elif screen:
+        @app.get("/operator", endpoint="console_elsewhere", defaults={"rest": ""})
+        @app.get("/operator/<path:rest>", endpoint="console_elsewhere")
+        def console_elsewhere(rest: str) -> Any:
+            """An old bookmark of the console on the screen's port: only a pointer to the real one."""
+            if not deps.console_url:
+                abort(404)
+            return redirect(deps.console_url, code=302)
 
     @app.errorhandler(StreamsFull)
     def streams_full(_exc: StreamsFull) -> Any:
