@@ -209,6 +209,11 @@ data_dir = "$DATA_DIR"
 
 [store]
 dir = "$DATA_DIR/store"
+
+[web]
+# The subject screen stays on loopback for the booth's own display (host = "0.0.0.0" only for a
+# paired tablet); the operator console is HTTPS with the booth's own certificate.
+console_host = "0.0.0.0"
 EOF
 }
 
@@ -223,6 +228,8 @@ install_settings() {
     say "keeping existing $ETC_DIR/settings.toml"
   fi
   run install -d -o "$SERVICE_USER" -g "$SERVICE_USER" -m 0700 "$DATA_DIR"
+  say "operator console TLS certificate in $DATA_DIR/tls (kept when it exists): check its fingerprint in the browser"
+  run runuser -u "$SERVICE_USER" -- "$RELEASE_DIR/.venv/bin/appliance" operator tls --data "$DATA_DIR"
 }
 
 doctor_critical_failures() {

@@ -39,14 +39,14 @@ def free_port() -> int:
 
 @pytest.fixture()
 def demo_booth(tmp_path: Path):
-    port = free_port()
+    port, console_port = free_port(), free_port()
     log = (tmp_path / "booth.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "appliance", "run", "--demo", "--data", str(tmp_path / "data"),
-         "--host", "127.0.0.1", "--port", str(port)],
+         "--host", "127.0.0.1", "--port", str(port), "--console-port", str(console_port)],
         cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE, stderr=log, text=True,
     )
-    password = None
+    password = console = None
     deadline = time.monotonic() + 120
     assert process.stdout is not None
     while time.monotonic() < deadline and password is None:
@@ -56,11 +56,14 @@ def demo_booth(tmp_path: Path):
         match = re.search(r"demo operator login: operator / (\S+)", line)
         if match:
             password = match.group(1)
-    if password is None:
+        match = re.search(r"operator: (https://\S+?)/operator/", line)
+        if match:
+            console = match.group(1)
+    if password is None or console is None:
         process.kill()
         pytest.fail("the demo booth did not start: " + (tmp_path / "booth.log").read_text()[-2000:])
     try:
-        yield f"http://127.0.0.1:{port}", password, tmp_path
+        yield f"http://127.0.0.1:{port}", console, password, tmp_path
     finally:
         process.terminate()
         try:
@@ -71,11 +74,11 @@ def demo_booth(tmp_path: Path):
 
 
 def test_demo_session_and_operator_console_in_chromium(demo_booth) -> None:
-    base, password, out = demo_booth
+    base, console_base, password, out = demo_booth
     shots = out / "screenshots"
     shots.mkdir()
     try:
-        walk_session_and_console(base, password, shots)
+        walk_session_and_console(base, console_base, password, shots)
     except Exception as exc:
         log = (out / "booth.log").read_text(errors="replace")
         events = [line for line in log.splitlines() if " transition " in line or " notice " in line]
@@ -93,7 +96,7 @@ def wait_until(page, expression: str, timeout_s: float = 30.0) -> None:
         time.sleep(0.1)
 
 
-def walk_session_and_console(base: str, password: str, shots: Path) -> None:
+def walk_session_and_console(base: str, console_base: str, password: str, shots: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -131,8 +134,11 @@ def walk_session_and_console(base: str, password: str, shots: Path) -> None:
         assert page.is_visible("#msg-en")
         page.screenshot(path=str(shots / "6-done-english.png"))
 
-        console = browser.new_page(viewport={"width": 1280, "height": 900})
-        console.goto(base + "/operator/login")
+        # The console's own listener, TLS with the booth's self-signed certificate (an operator checks
+        # its fingerprint against the booth's display; the test trusts it the same way a person does).
+        console_context = browser.new_context(viewport={"width": 1280, "height": 900}, ignore_https_errors=True)
+        console = console_context.new_page()
+        console.goto(console_base + "/operator/login")
         console.fill("input[name=username]", "operator")
         console.fill("input[name=password]", "definitely wrong")
         console.click("button[type=submit]")

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from appliance.binding.roster import import_roster
+from appliance.errors import ApplianceError
 from appliance.web.server import create_app
 from tests.web_fakes import PASSWORD, make_deps
 
@@ -73,3 +74,21 @@ def test_session_setup_validates_codes_before_applying(console) -> None:
                                                   "feature_codes": "a" * 24})
     assert good.status_code == 303 and deps.run.session_code == "26031602"
     assert deps.console.current.codes.school_feature_codes == ["a" * 24]
+
+
+def test_console_pages_name_no_absolute_file_path(console, tmp_path: Path) -> None:
+    client, token, deps = console
+    deps.health = lambda: [SimpleNamespace(name="models", ok=True, detail=f"6 verified in {tmp_path}/models/"),
+                           SimpleNamespace(name="database", ok=False, detail=f"cannot open {tmp_path}/store/store.db")]
+    text = client.get("/operator/health").get_data(as_text=True)
+    assert str(tmp_path) not in text and "store.db" in text and "models/" in text
+
+    def failing_import(path: Path) -> None:
+        raise ApplianceError(f"roster: cannot read {path}: broken")
+
+    deps.import_roster = failing_import
+    response = client.post("/operator/roster", data={"csrf_token": token, "roster": (io.BytesIO(b"x"), "r.csv")},
+                           content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "roster.csv: broken" in text
+    assert "/roster-" not in text and "/tmp" not in text

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-from appliance.web.passwords import PASSWORD_FILE, OperatorAccounts, PasswordError
+from appliance.web import passwords
+from appliance.web.passwords import PASSWORD_FILE, OperatorAccounts, PasswordCheckBusy, PasswordError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -47,3 +49,26 @@ def test_operator_passwd_command_sets_a_password(tmp_path: Path) -> None:
         input="short\n", capture_output=True, text=True, cwd=REPO, timeout=60, check=False,
     )
     assert short.returncode == 2 and "at least" in short.stderr
+
+
+def test_password_checks_beyond_the_bound_are_refused_not_queued(monkeypatch) -> None:
+    """Each scrypt check holds ~32 MiB: a check that finds every slot taken is refused."""
+    accounts = OperatorAccounts(None, max_concurrent_checks=1, check_wait_s=0.05)
+    accounts.set_password("operator", "a long enough secret")
+    release, entered = threading.Event(), threading.Event()
+    real = passwords.check_password_hash
+
+    def slow_check(stored: str, password: str) -> bool:
+        entered.set()
+        release.wait(5)
+        return real(stored, password)
+
+    monkeypatch.setattr(passwords, "check_password_hash", slow_check)
+    first = threading.Thread(target=accounts.verify, args=("operator", "wrong password 1"))
+    first.start()
+    assert entered.wait(5)
+    with pytest.raises(PasswordCheckBusy):
+        accounts.verify("operator", "wrong password 2")
+    release.set()
+    first.join()
+    assert accounts.verify("operator", "a long enough secret")

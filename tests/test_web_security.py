@@ -164,3 +164,82 @@ def test_status_page_and_qr_show_the_photo_state_masked(booth) -> None:
     assert "c8ba********edca" in page and CAPTURE_CODE not in page and "等待上传" in page
     qr = client.get(f"/qr/{sha}.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+
+
+def test_logout_revokes_a_cookie_copied_before_it(booth) -> None:
+    app, *_ = booth
+    client = app.test_client()
+    login(client)
+    page = client.get("/operator/")
+    assert page.status_code == 200
+    copied = page.request.headers["Cookie"]  # what someone who saw the request would replay
+    token = csrf(client, "/operator")
+    assert client.post("/operator/logout", data={"csrf_token": token}).status_code == 302
+    thief = app.test_client()
+    for pair in copied.split("; "):
+        name, _, value = pair.partition("=")
+        thief.set_cookie(name, value)
+    for path in ("/operator/", "/operator/export.csv"):
+        response = thief.get(path)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/operator/login"), path
+
+
+def test_console_sessions_end_when_idle_and_after_the_absolute_limit() -> None:
+    from appliance.web.sessions import SessionStore
+
+    now = [1000.0]
+    store = SessionStore(idle_s=60, absolute_s=300, clock=lambda: now[0])
+    sid = store.save(None, {"operator": "operator"})
+    now[0] += 59
+    assert store.load(sid) == {"operator": "operator"}
+    now[0] += 61
+    assert store.load(sid) is None  # idle for 61 s
+    sid = store.save(None, {"operator": "operator"})
+    for _ in range(10):  # busy, never idle, but the absolute limit still ends it
+        now[0] += 40
+        store.load(sid)
+    assert store.load(sid) is None
+
+
+def test_login_limiter_remembers_attempts_across_a_restart(tmp_path: Path) -> None:
+    from appliance.web.security import LoginLimiter
+
+    path = tmp_path / "login-attempts.sqlite3"
+    limiter = LoginLimiter(5, 300.0, path)
+    for _ in range(5):
+        assert limiter.reserve("192.168.4.20") == 0.0
+    assert limiter.reserve("192.168.4.20") > 0
+    limiter.close()  # systemd restarts the booth (after a crash or an out-of-memory kill)
+    again = LoginLimiter(5, 300.0, path)
+    assert again.blocked_for("192.168.4.20") > 0
+    assert again.reserve("192.168.4.21") == 0.0
+    again.succeeded("192.168.4.20")
+    assert LoginLimiter(5, 300.0, path).blocked_for("192.168.4.20") == 0.0
+
+
+def test_the_screen_answers_only_the_booths_own_display(booth) -> None:
+    app, _, machine, _ = booth
+    kiosk = app.test_client()
+    token = csrf(kiosk, "/")
+    phone = app.test_client()
+    phone.environ_base["REMOTE_ADDR"] = "192.168.4.20"
+    for cookie in ("booth_screen", "booth_console"):
+        if kiosk.get_cookie(cookie) is not None:
+            phone.set_cookie(cookie, kiosk.get_cookie(cookie).value)
+    assert phone.get("/").status_code == 302
+    for path in ("/review.jpg", "/preview.mjpg", "/events"):
+        assert phone.get(path).status_code == 403, path
+    assert phone.post("/action/cancel", headers={"X-CSRF-Token": token}).status_code == 403
+    assert machine.actions == []
+    assert phone.get("/healthz").status_code == 200
+
+
+def test_web_settings_refuse_listeners_that_would_collide_or_starve() -> None:
+    from pydantic import ValidationError
+
+    from appliance.web.config import WebSettings
+
+    for bad in ({"console_port": 8080}, {"kiosk_addresses": ["localhost"]},
+                {"screen_threads": 8, "max_preview_viewers": 4, "max_event_streams": 6}):
+        with pytest.raises(ValidationError):
+            WebSettings(**bad)

@@ -1,5 +1,7 @@
 """`appliance operator passwd --data DIR [--username NAME] [--password-stdin]`: set an operator's
-password for the console. There is no default password; without one the console stays locked."""
+password for the console. There is no default password; without one the console stays locked.
+`appliance operator tls --data DIR`: make the console's self-signed TLS certificate (kept when it
+exists) and print its SHA-256 fingerprint, for the installer and for an operator checking it."""
 
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     passwd.add_argument("--password-stdin", action="store_true",
                         help="read the password from the first line of standard input (for installers)")
     passwd.set_defaults(func=set_password)
+    tls = commands.add_parser("tls", help="make (or show) the console's TLS certificate and its fingerprint")
+    tls.add_argument("--data", type=Path, default=Path("data"), help="data folder of the booth")
+    tls.set_defaults(func=show_certificate)
 
 
 def set_password(args: argparse.Namespace) -> int:
@@ -31,4 +36,13 @@ def set_password(args: argparse.Namespace) -> int:
             raise PasswordError("operator: the two passwords differ")
     OperatorAccounts.in_data_dir(args.data).set_password(args.username, password)
     print(f"operator {args.username}: password set in {args.data.resolve()}")
+    return 0
+
+
+def show_certificate(args: argparse.Namespace) -> int:
+    from appliance.web.tls import ensure_certificate  # cryptography loads only for this command
+
+    certificate = ensure_certificate(args.data)
+    print(f"operator console certificate: {certificate.cert_path}")
+    print(f"SHA-256 fingerprint: {certificate.fingerprint}")
     return 0

@@ -1,4 +1,4 @@
-"""`appliance run [--demo] [--once] --data DIR --host H --port P`: the booth's main job.
+"""`appliance run [--demo] [--once] --data DIR --host H --port P --console-port C`: the booth's main job.
 
 `--demo` needs no camera and no GPIO: the animated demo portrait, a simulated button (keyboard in
 the terminal, a button on the web screen) and a virtual LED ring drawn on the screen. `--once` runs
@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", type=Path, default=None, help="data folder (store, operator password)")
     parser.add_argument("--host", default=None, help="address of the web screen (default from settings)")
     parser.add_argument("--port", type=int, default=None, help="port of the web screen (default from settings)")
+    parser.add_argument("--console-port", type=int, default=None,
+                        help="port of the operator console, HTTPS (default from settings)")
     parser.add_argument("--timeout", type=float, default=300.0, help="--once: give up after this many seconds")
     parser.set_defaults(func=run)
 
@@ -51,6 +53,8 @@ def run_settings(args: argparse.Namespace) -> Settings:
         web["host"] = args.host
     if args.port is not None:
         web["port"] = args.port
+    if getattr(args, "console_port", None) is not None:
+        web["console_port"] = args.console_port
     if web:
         overrides = merge_dicts(overrides, {"web": web})
     # A broken file falls back to its last-good copy (logged); a valid one becomes the last-good.
@@ -90,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if serve:
             web = booth.parts["web"]
-            print(f"booth screen: http://{web.host}:{web.port}/  operator: http://{web.host}:{web.port}/operator",
-                  flush=True)
+            print(f"booth screen: {web.screen_url}  operator: {web.console_url}", flush=True)
+            print(f"operator console certificate (self-signed) SHA-256: {web.fingerprint}", flush=True)
             if password is not None:
                 print(f"demo operator login: {DEMO_OPERATOR} / {password}", flush=True)
         if subject is not None:

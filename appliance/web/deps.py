@@ -10,8 +10,10 @@ from typing import Any
 from appliance.booth_ports import CollectionRun
 from appliance.web.config import WebSettings
 from appliance.web.console_settings import ConsoleSettings
-from appliance.web.live import EventHub
+from appliance.web.live import EventHub, PreviewEncoder
 from appliance.web.passwords import OperatorAccounts
+from appliance.web.screen_access import ScreenPairing
+from appliance.web.security import LoginLimiter
 
 
 @dataclass
@@ -32,3 +34,9 @@ class WebDeps:
     demo: bool = False
     advisory: tuple[str, ...] = ()
     analyzer: Any | None = None  # the engine, for the console's annotated pictures (check(bgr, product=True))
+    # Made by create_app when not handed in (tests): in memory, forgotten at exit.
+    login_limiter: LoginLimiter | None = None  # password and pairing attempts (durable under the data dir)
+    pairing: ScreenPairing | None = None  # the one tablet allowed besides the kiosk
+    preview: PreviewEncoder | None = None  # the live preview, encoded once for every viewer
+    console_fingerprint: str = ""  # SHA-256 of the console's TLS certificate, shown on the booth's display
+    console_url: str = ""  # where the operator opens the console

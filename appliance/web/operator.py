@@ -13,6 +13,7 @@ import tempfile
 import time
 from functools import wraps
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from flask import (
@@ -34,7 +35,10 @@ from appliance.store.errors import StoreError
 from appliance.store.records import PhotoRecord
 from appliance.web.console_settings import EDITABLE_FIELDS, current_value, parse_form
 from appliance.web.deps import WebDeps
+from appliance.web.passwords import PasswordCheckBusy
 from appliance.web.photo_review import PhotoNotReadable, annotated_jpeg, failed_checks
+from appliance.web.security import strip_paths
+from appliance.web.sessions import end_session, renew_session
 from appliance.web.subject import SHA256
 
 log = logging.getLogger(__name__)
@@ -75,19 +79,26 @@ def operator_blueprint() -> Blueprint:
         if request.method == "GET":
             return render_template("login.html", locked=False)
         client = request.remote_addr or "unknown"
-        wait = limiter().blocked_for(client)
+        # The attempt is counted (durably) before the password is checked: a burst sent at once
+        # gets the limit's worth of checks, and the rest 429 without costing any memory.
+        wait = limiter().reserve(client)
         if wait > 0:
             response = Response(render_template("login.html", locked=False, too_many=True), status=429)
             response.headers["Retry-After"] = str(int(wait) + 1)
             return response
         username = request.form.get("username", "")[:64]
         password = request.form.get("password", "")[:256]
-        if not d.accounts.verify(username, password):
-            limiter().failed(client)
+        try:
+            ok = d.accounts.verify(username, password)
+        except PasswordCheckBusy:
+            limiter().release(client)  # never checked: it does not count against the client
+            raise
+        if not ok:
             log.warning("operator login failed from %s", client)
             return render_template("login.html", locked=False, failed=True), 401
         limiter().succeeded(client)
         session.clear()  # a fresh session (and CSRF token) after log-in: no fixation
+        renew_session(session)
         session["operator"] = username
         session["seen"] = time.time()
         log.info("operator %s logged in", username)
@@ -95,7 +106,7 @@ def operator_blueprint() -> Blueprint:
 
     @bp.post("/logout")
     def logout() -> Any:
-        session.clear()
+        end_session(session)  # server-side: every copy of the cookie stops working now
         return redirect(url_for("operator.login"))
 
     @bp.get("/", strict_slashes=False)
@@ -224,10 +235,31 @@ def operator_blueprint() -> Blueprint:
             abort(404)
         return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
 
+    @bp.post("/pairing")
+    @login_required
+    def pair_tablet() -> Any:
+        """A pairing code for one tablet, shown on the booth's own display (not here)."""
+        _, ttl = deps().pairing.offer_code()
+        log.info("operator %s asked for a tablet pairing code", session.get("operator"))
+        flash(f"配对码已显示在拍照亭屏幕上（{int(ttl // 60)} 分钟内有效），请在平板上打开受检者屏幕并输入 / "
+              f"The pairing code is on the booth's display for {int(ttl // 60)} minutes: open the subject "
+              "screen on the tablet and type it", "ok")
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.post("/unpair")
+    @login_required
+    def unpair_tablet() -> Any:
+        deps().pairing.unpair()
+        log.info("operator %s unpaired the tablet", session.get("operator"))
+        flash("平板已取消配对 / The tablet is unpaired", "ok")
+        return redirect(url_for("operator.dashboard")), 303
+
     @bp.get("/health")
     @login_required
     def health() -> str:
-        return render_template("health.html", results=deps().health())
+        # Shown without the booth's file paths (the journal keeps them).
+        results = [SimpleNamespace(name=r.name, ok=r.ok, detail=strip_paths(str(r.detail))) for r in deps().health()]
+        return render_template("health.html", results=results)
 
     @bp.get("/export.csv")
     @login_required

@@ -21,8 +21,10 @@ from appliance.store.durable_files import atomic_write
 PASSWORD_FILE = "operator-passwords.json"
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = "abcdefghijklmnopqrstuvwxyz0123456789._-"
-# A hash to compare against for unknown users, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("no such operator, timing only")
+# Each scrypt check holds about 32 MiB while it runs: this many at once is what a Pi can spare.
+MAX_CONCURRENT_CHECKS = 2
+# How long a check waits for a free slot before the caller is told to come back later.
+CHECK_WAIT_S = 5.0
 
 
 class PasswordError(ApplianceError):
@@ -38,12 +40,20 @@ def check_new_password(username: str, password: str) -> None:
         raise PasswordError("operator: the password must differ from the user name")
 
 
+class PasswordCheckBusy(ApplianceError):
+    """Every password-check slot stayed taken: answer "try again later" instead of queueing memory."""
+
+
 class OperatorAccounts:
     """Operator name -> password hash; backed by a file, or only by memory for the demo."""
 
-    def __init__(self, path: Path | None, hashes: dict[str, str] | None = None) -> None:
+    def __init__(self, path: Path | None, hashes: dict[str, str] | None = None,
+                 max_concurrent_checks: int = MAX_CONCURRENT_CHECKS, check_wait_s: float = CHECK_WAIT_S) -> None:
         self._path = path
         self._lock = threading.Lock()
+        self._checks = threading.BoundedSemaphore(max_concurrent_checks)
+        self._check_wait = check_wait_s
+        self._dummy_hash: str | None = None
         self._hashes: dict[str, str] = dict(hashes or {})
         if path is not None and path.exists():
             try:
@@ -76,9 +86,23 @@ class OperatorAccounts:
                 os.chmod(self._path, 0o600)
 
     def verify(self, username: str, password: str) -> bool:
-        with self._lock:
-            stored = self._hashes.get(username)
-        if stored is None:
-            check_password_hash(_DUMMY_HASH, password)
-            return False
-        return check_password_hash(stored, password)
+        """True for the right password; at most `max_concurrent_checks` hashes are computed at once.
+
+        Raises PasswordCheckBusy when no slot frees up in time, so a burst of guesses waits in
+        nothing bigger than a thread instead of each holding scrypt's memory.
+        """
+        if not self._checks.acquire(timeout=self._check_wait):
+            raise PasswordCheckBusy("operator: too many password checks at once")
+        try:
+            with self._lock:
+                stored = self._hashes.get(username)
+                if stored is None and self._dummy_hash is None:
+                    # Made on first use, not at import: an unknown name costs as long as a wrong password.
+                    self._dummy_hash = generate_password_hash("no such operator, timing only")
+                dummy = self._dummy_hash
+            if stored is None:
+                check_password_hash(dummy or "", password)
+                return False
+            return check_password_hash(stored, password)
+        finally:
+            self._checks.release()

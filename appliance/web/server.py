@@ -1,21 +1,24 @@
-"""The Flask app factory and the threaded server that runs it inside the booth process.
+"""The Flask app factory and the two listeners that serve it inside the booth process.
 
-`create_app` gets everything injected (WebDeps) so tests build it around fakes; `build_web_server`
-is the composition root's helper that wires it to the booth's real parts.
+The subject screen (plain HTTP, for the booth's own display and at most one paired tablet) and the
+operator console (TLS with the booth's own certificate, server-side sessions, `Secure` cookies)
+are two apps on two sockets, so nothing of the console is reachable over the screen's port and the
+console's cookie never travels in clear text. `create_app` gets everything injected (WebDeps) so
+tests build it around fakes, either half or both; `build_web_server` is the composition root's
+helper that wires both to the booth's real parts.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import socket
 import threading
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, abort, redirect, render_template
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from appliance.binding.roster import import_roster
 from appliance.booth_ports import QrCodeReader
@@ -23,11 +26,15 @@ from appliance.settings import Settings
 from appliance.system.settings_recovery import LoadedSettings, inspect_settings
 from appliance.web.console_settings import ConsoleSettings
 from appliance.web.deps import WebDeps
-from appliance.web.live import EventHub
+from appliance.web.listeners import Listener, ListenerLimits
+from appliance.web.live import EventHub, PreviewEncoder, StreamsFull
 from appliance.web.operator import operator_blueprint
-from appliance.web.passwords import OperatorAccounts
+from appliance.web.passwords import OperatorAccounts, PasswordCheckBusy
+from appliance.web.screen_access import PAIRED_FILE, ScreenPairing, install_screen_guard
 from appliance.web.security import LoginLimiter, install_security
+from appliance.web.sessions import ServerSessionInterface, SessionStore
 from appliance.web.subject import subject_blueprint
+from appliance.web.tls import ensure_certificate
 
 log = logging.getLogger(__name__)
 
@@ -41,25 +48,70 @@ ERROR_TEXT = {
     429: ("尝试次数过多，请稍后再试", "Too many attempts: try again later"),
 }
 _RING_PUSH_S = 0.2
+LOGIN_ATTEMPTS_FILE = "login-attempts.sqlite3"
+SCREEN_COOKIE = "booth_screen"
+CONSOLE_COOKIE = "booth_console"
+DEFAULT_LIMITS = ListenerLimits(threads=16, timeout_s=10.0, queue=32)
 
 
-def create_app(deps: WebDeps, secret_key: bytes | None = None) -> Flask:
+def create_app(deps: WebDeps, secret_key: bytes | None = None, *, screen: bool = True, console: bool = True,
+               secure_cookies: bool = False) -> Flask:
+    """The subject screen, the operator console, or (tests) both on one app.
+
+    Wherever the console is, sessions are server-side (revocable, idle and absolute timeouts); the
+    screen alone keeps Flask's signed cookie, which holds only its CSRF token and never expires
+    under a kiosk that stays on one page for days.
+    """
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=secret_key or secrets.token_bytes(32),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_NAME="booth_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(seconds=deps.web.operator_idle_s),
+        SESSION_COOKIE_NAME=SCREEN_COOKIE,
+        SESSION_COOKIE_SECURE=secure_cookies,
         MAX_CONTENT_LENGTH=25_000_000,
         PROPAGATE_EXCEPTIONS=False,
         TRAP_HTTP_EXCEPTIONS=False,
     )
+    web = deps.web
+    if deps.login_limiter is None:
+        deps.login_limiter = LoginLimiter(web.login_max_failures, web.login_window_s)
+    if deps.pairing is None:
+        deps.pairing = ScreenPairing(None, web.pairing_code_ttl_s)
+    if deps.preview is None:
+        deps.preview = PreviewEncoder(deps.latest_frame, web.preview_jpeg_quality, web.max_preview_viewers)
     app.extensions["booth"] = deps
-    app.extensions["login_limiter"] = LoginLimiter(deps.web.login_max_failures, deps.web.login_window_s)
+    app.extensions["login_limiter"] = deps.login_limiter
+    if console:
+        sessions = SessionStore(web.operator_idle_s, web.operator_session_max_s)
+        app.extensions["sessions"] = sessions
+        # "__Host-": the browser accepts it only from a secure origin, for this host, on every path.
+        cookie = f"__Host-{CONSOLE_COOKIE}" if secure_cookies else CONSOLE_COOKIE
+        app.session_interface = ServerSessionInterface(sessions, cookie, secure=secure_cookies)
     install_security(app)
-    app.register_blueprint(subject_blueprint())
-    app.register_blueprint(operator_blueprint())
+    if screen:
+        app.register_blueprint(subject_blueprint())
+        install_screen_guard(app, deps.pairing)
+    if console:
+        app.register_blueprint(operator_blueprint())
+    elif screen:
+        @app.get("/operator", endpoint="console_elsewhere", defaults={"rest": ""})
+        @app.get("/operator/<path:rest>", endpoint="console_elsewhere")
+        def console_elsewhere(rest: str) -> Any:
+            """An old bookmark of the console on the screen's port: only a pointer to the real one."""
+            if not deps.console_url:
+                abort(404)
+            return redirect(deps.console_url, code=302)
+
+    @app.errorhandler(StreamsFull)
+    def streams_full(_exc: StreamsFull) -> Any:
+        zh, en = "观看的屏幕过多，请稍后再试", "Too many screens are watching: try again later"
+        return render_template("error.html", code=503, zh=zh, en=en), 503, {"Retry-After": "5"}
+
+    @app.errorhandler(PasswordCheckBusy)
+    def checks_busy(_exc: PasswordCheckBusy) -> Any:
+        zh, en = ERROR_TEXT[429]
+        return render_template("error.html", code=429, zh=zh, en=en), 429, {"Retry-After": "2"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
@@ -78,38 +130,68 @@ def create_app(deps: WebDeps, secret_key: bytes | None = None) -> Flask:
 
 
 class WebServer:
-    """Runs the app on its own threads; `port` is known after start (port 0 picks a free one)."""
+    """The booth's listeners (screen first, then the console) and the demo's ring pusher."""
 
-    def __init__(self, app: Flask, host: str, port: int, hub: EventHub, ring: Any = None) -> None:
-        self.app = app
-        self.host = host
-        self.port_hint = port
+    def __init__(self, app: Flask, host: str, port: int, hub: EventHub, ring: Any = None, *,
+                 limits: ListenerLimits | None = None, console: Listener | None = None, fingerprint: str = "",
+                 preview: PreviewEncoder | None = None) -> None:
+        self.screen = Listener("subject screen", app, host, port, limits or DEFAULT_LIMITS)
+        self.screen_app = app
+        # The console's app where there is one (log-in and the operator pages), else the screen's.
+        self.app = console.app if console is not None else app
+        self._preview = preview
+        self.console = console
+        self.fingerprint = fingerprint
         self._hub = hub
         self._ring = ring
-        self._server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
 
     @property
+    def host(self) -> str:
+        return self.screen.host
+
+    @property
     def port(self) -> int:
-        return self._server.server_port if self._server is not None else self.port_hint
+        return self.screen.port
+
+    port_hint = port
+
+    @property
+    def screen_url(self) -> str:
+        return f"http://{_url_host(self.screen.host)}:{self.screen.port}/"
+
+    @property
+    def console_url(self) -> str:
+        if self.console is None:
+            return ""
+        return f"https://{_url_host(self.console.host)}:{self.console.port}/operator/"
 
     def start(self) -> None:
-        self._server = make_server(self.host, self.port_hint, self.app, threaded=True)
-        self._server.daemon_threads = True
-        self.port_hint = self._server.server_port
         self._stop.clear()
-        self._threads = [threading.Thread(target=self._server.serve_forever, name="web", daemon=True)]
+        self._hub.open()
+        if self._preview is not None:
+            self._preview.open()
+        self.screen.start()
+        if self.console is not None:
+            try:
+                self.console.start()
+            except Exception:
+                self.screen.stop()
+                raise
         if self._ring is not None:
-            self._threads.append(threading.Thread(target=self._push_ring, name="web-ring", daemon=True))
-        for thread in self._threads:
-            thread.start()
+            self._threads = [threading.Thread(target=self._push_ring, name="web-ring", daemon=True)]
+            self._threads[0].start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        # Open streams end first: the listeners wait for their workers, and a stream is a worker.
+        self._hub.close()
+        if self._preview is not None:
+            self._preview.close()
+        if self.console is not None:
+            self.console.stop()
+        self.screen.stop()
         for thread in self._threads:
             thread.join(timeout=5.0)
         self._threads = []
@@ -124,6 +206,24 @@ class WebServer:
             if snapshot != previous:
                 previous = snapshot
                 self._hub.send({"kind": "ring", **snapshot})
+
+
+def lan_address() -> str:
+    """This machine's address on its default route (for the booth's display to tell the operator);
+    a UDP "connect" sends nothing, it only picks the outgoing interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.254.254.254", 9))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def _url_host(host: str) -> str:
+    """An address a browser on this machine can open (every-address binds answer on loopback)."""
+    if host in ("0.0.0.0", "", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, data_dir: Path,
@@ -154,8 +254,12 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
         loaded = LoadedSettings(console.current, inspected.source, inspected.problem)
         return run_checks(inputs_from_settings(loaded, demo=demo))
 
-    hub = EventHub()
+    web = settings.web
+    certificate = ensure_certificate(data_dir)
+    hub = EventHub(web.max_event_streams)
     parts["bus"].subscribe(hub.publish)
+    pairing = ScreenPairing(data_dir / PAIRED_FILE, web.pairing_code_ttl_s)
+    pairing.listeners.append(hub.send)
     ring = parts.get("ring")
     button = parts.get("button")
     deps = WebDeps(
@@ -166,7 +270,20 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
         ring=ring if hasattr(ring, "snapshot") else None,
         uplink=parts.get("uplink"), demo=demo, advisory=tuple(sorted(getattr(parts.get("guide"), "advisory", ()))),
         analyzer=analyzer,
+        login_limiter=LoginLimiter(web.login_max_failures, web.login_window_s, data_dir / LOGIN_ATTEMPTS_FILE),
+        pairing=pairing, console_fingerprint=certificate.fingerprint,
     )
-    return WebServer(create_app(deps), settings.web.host, settings.web.port, hub, deps.ring)
+    limits = ListenerLimits(web.screen_threads, web.request_timeout_s, web.screen_threads * 2)
+    console_limits = ListenerLimits(web.console_threads, web.request_timeout_s, web.console_threads * 2)
+    console_app = create_app(deps, screen=False, secure_cookies=True)
+    console_listener = Listener("operator console", console_app, web.console_host, web.console_port,
+                                console_limits, tls=(certificate.cert_path, certificate.key_path))
+    server = WebServer(create_app(deps, console=False), web.host, web.port, hub, deps.ring, limits=limits,
+                       console=console_listener, fingerprint=certificate.fingerprint, preview=deps.preview)
+    # The booth's display names the address an operator's laptop on the Wi-Fi can open.
+    bound_to_all = web.console_host in ("0.0.0.0", "::", "")
+    deps.console_url = (f"https://{lan_address()}:{web.console_port}/operator/" if bound_to_all
+                        else server.console_url)
+    return server
 
 

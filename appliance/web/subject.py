@@ -17,7 +17,8 @@ from appliance.session.machine import WEB_ACTIONS
 from appliance.store.errors import StoreError
 from appliance.store.records import PhotoRecord
 from appliance.web.deps import WebDeps
-from appliance.web.live import MJPEG_MIMETYPE, mjpeg_stream
+from appliance.web.live import MJPEG_MIMETYPE
+from appliance.web.screen_access import screen_viewer
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 BUTTON_ACTIONS = ("press", "long_press")
@@ -43,8 +44,12 @@ def subject_blueprint() -> Blueprint:
     @bp.get("/")
     def screen() -> str:
         d = deps()
+        # The booth's own display shows where the console is and its certificate's fingerprint.
+        kiosk = screen_viewer(current_app) == "kiosk"
         return render_template("subject.html", demo=d.demo, has_ring=d.ring is not None,
-                               has_button=d.button is not None)
+                               has_button=d.button is not None,
+                               console_url=d.console_url if kiosk else "",
+                               console_fingerprint=d.console_fingerprint if kiosk else "")
 
     @bp.get("/healthz")
     def healthz() -> Response:
@@ -63,7 +68,7 @@ def subject_blueprint() -> Blueprint:
     @bp.get("/preview.mjpg")
     def preview() -> Response:
         d = deps()
-        stream = mjpeg_stream(d.latest_frame, d.web.preview_fps, d.web.preview_jpeg_quality, d.web.stream_max_s)
+        stream = d.preview.stream(d.web.preview_fps, d.web.stream_max_s)
         return Response(stream, mimetype=MJPEG_MIMETYPE, headers={"Cache-Control": "no-store"})
 
     @bp.get("/review.jpg")
@@ -93,6 +98,14 @@ def subject_blueprint() -> Blueprint:
         review = REVIEW_STATES.get(record.review_state, (record.review_state, record.review_state))
         return render_template("status.html", code=record.masked_capture_code, session=record.session_code,
                                upload=upload, review=review if record.upload_state == "uploaded" else None)
+
+    @bp.get("/receipt.svg")
+    def receipt_qr() -> Response:
+        """The QR code of the receipt on screen, so the events never carry the photo's sha256."""
+        sha = deps().hub.last_receipt_sha
+        if sha is None:
+            abort(404)
+        return qr(sha)
 
     @bp.get("/qr/<sha>.svg")
     def qr(sha: str) -> Response:

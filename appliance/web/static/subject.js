@@ -95,12 +95,13 @@
     facts.textContent = "";
     [["场次 session", receipt.session], ["采集码 code", receipt.capture_code],
      ["结果 verdict", receipt.verdict === "pass" ? "通过 pass" : receipt.verdict],
-     ["编号 photo", (receipt.sha256 || "").slice(0, 12)]].forEach(([k, v]) => {
+     ["编号 photo", receipt.photo_id || (receipt.sha256 || "").slice(0, 12)]].forEach(([k, v]) => {
       const dt = document.createElement("dt"); dt.textContent = k;
       const dd = document.createElement("dd"); dd.textContent = v || "";
       facts.append(dt, dd);
     });
-    if (/^[0-9a-f]{64}$/.test(receipt.sha256 || "")) $("receipt-qr").src = "/qr/" + receipt.sha256 + ".svg";
+    if (receipt.qr === "/receipt.svg") $("receipt-qr").src = receipt.qr + "?t=" + Date.now();
+    else if (/^[0-9a-f]{64}$/.test(receipt.sha256 || "")) $("receipt-qr").src = "/qr/" + receipt.sha256 + ".svg";
     $("receipt").classList.remove("hidden");
   }
 
@@ -180,6 +181,14 @@
     box.classList.remove("hidden");
   });
   events.addEventListener("ring", (e) => drawRing(JSON.parse(e.data)));
+  events.addEventListener("pairing", (e) => {
+    // A pairing code the operator asked for: shown on the booth's display until used or expired.
+    const p = JSON.parse(e.data);
+    const box = $("pairing");
+    box.textContent = p.code ? "平板配对码 Tablet pairing code: " + p.code : "";
+    box.classList.toggle("hidden", !p.code);
+    if (p.code && p.expires_in_s) setTimeout(() => box.classList.add("hidden"), p.expires_in_s * 1000);
+  });
 
   document.querySelectorAll("[data-action]").forEach((b) => b.addEventListener("click", () => post(b.dataset.action)));
   document.addEventListener("keydown", (e) => {
