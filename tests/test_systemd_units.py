@@ -57,7 +57,7 @@ def test_main_unit_is_notify_with_watchdog_and_restart_limits():
 def test_main_unit_hardening():
     service = parse_unit(UNITS / "appliance.service")["Service"]
     assert one(service, "User") == "appliance"
-    assert set(one(service, "SupplementaryGroups").split()) == {"video", "gpio"}
+    assert set(one(service, "SupplementaryGroups").split()) == {"video", "gpio", "spi"}
     assert one(service, "ProtectSystem") == "strict"
     assert one(service, "PrivateTmp") == "yes"
     assert one(service, "NoNewPrivileges") == "yes"
@@ -66,6 +66,7 @@ def test_main_unit_hardening():
     assert one(service, "DevicePolicy") == "closed"
     allowed = " ".join(service["DeviceAllow"])
     assert "video4linux" in allowed and "gpiochip" in allowed
+    assert "/dev/spidev0.0 rw" in service["DeviceAllow"], "the SPI-driven WS2812 ring needs its spidev node"
     assert one(service, "StandardOutput") == "journal"
 
 
