@@ -110,9 +110,10 @@ chromium_package() {
 }
 
 install_apt_packages() {
-  step "install Debian packages (picamera2, lgpio, libzbar0, a Chinese font$([ "$with_kiosk" = 0 ] || echo ', the Chromium kiosk'))"
+  step "install Debian packages (picamera2, lgpio, spidev, libzbar0, a Chinese font$([ "$with_kiosk" = 0 ] || echo ', the Chromium kiosk'))"
   # fonts-wqy-microhei: without a CJK font the screens' Chinese guidance renders as empty boxes.
-  local packages=(python3-venv python3-pip python3-picamera2 python3-lgpio libzbar0 sqlite3 fonts-wqy-microhei)
+  # python3-spidev: the WS2812 ring on SPI (capture.leds.kind = "ws2812_spi"); seen through --system-site-packages.
+  local packages=(python3-venv python3-pip python3-picamera2 python3-lgpio libzbar0 sqlite3 fonts-wqy-microhei python3-spidev)
   if [ "$with_kiosk" = 1 ]; then
     packages+=(cage "$(chromium_package)")
   fi
