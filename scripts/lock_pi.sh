@@ -4,12 +4,50 @@
 #
 #   bash scripts/lock_pi.sh              rewrite both locks (needs uv: pip install uv)
 #   bash scripts/lock_pi.sh --upgrade    also move every pin to the newest allowed version
+#   bash scripts/lock_pi.sh --verify     only check that pip (as the Pi runs it) accepts each lock:
+#                                        downloads every aarch64 wheel with its hash (~150 MB each)
 #
 # Without --upgrade, pins already in a lock are kept where pyproject still allows them (uv reads the
 # output file as preferences), so adding one dependency changes only what it brings in.
 # Run it after changing pyproject's dependencies; tests/test_pi_locks.py fails until you do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+upgrade=()
+verify=0
+for arg in "$@"; do
+  case "$arg" in
+    --upgrade) upgrade=(--upgrade) ;;
+    --verify) verify=1 ;;
+    *) echo "lock_pi: unknown option $arg (use --upgrade or --verify)" >&2; exit 2 ;;
+  esac
+done
+
+# name  python  glibc minor of that release: pip resolves the lock for the Pi's platform from here.
+# lgpio is left out: it has no aarch64 wheel, the Pi uses Debian's python3-lgpio.
+verify_lock() {
+  local name="$1" python="$2" glibc="$3" lock="requirements/pi-$1.txt" platforms=(--platform manylinux2014_aarch64)
+  local minor folder
+  for minor in $(seq 17 "$glibc"); do platforms+=(--platform "manylinux_2_${minor}_aarch64"); done
+  folder="$(mktemp -d)"
+  awk '/^lgpio==/ {skip=1; next} skip && /^ / {next} {skip=0; print}' "$lock" >"$folder/lock.txt"
+  echo "lock_pi: verifying $lock with pip (aarch64, Python $python)"
+  if ! "${PYTHON:-.venv/bin/python}" -m pip download --disable-pip-version-check --progress-bar off -q \
+       --require-hashes --only-binary=:all: "${platforms[@]}" --python-version "$python" --implementation cp \
+       -d "$folder/wheels" -r "$folder/lock.txt"; then
+    rm -rf "$folder"
+    echo "lock_pi: pip refuses $lock" >&2
+    return 1
+  fi
+  echo "lock_pi: $lock ok ($(find "$folder/wheels" -name '*.whl' | wc -l) wheels, $(du -sm "$folder/wheels" | cut -f1) MB)"
+  rm -rf "$folder"
+}
+
+if [ "$verify" = 1 ]; then
+  verify_lock bookworm 3.11 36
+  verify_lock trixie 3.13 41
+  exit 0
+fi
 
 uv_bin="${UV:-}"
 if [ -z "$uv_bin" ]; then
@@ -18,13 +56,6 @@ if [ -z "$uv_bin" ]; then
   else echo "lock_pi: uv not found; install it with: .venv/bin/python -m pip install uv" >&2; exit 1
   fi
 fi
-upgrade=()
-for arg in "$@"; do
-  case "$arg" in
-    --upgrade) upgrade=(--upgrade) ;;
-    *) echo "lock_pi: unknown option $arg (use --upgrade)" >&2; exit 2 ;;
-  esac
-done
 
 # name  python  constraints: the OS's own Python; Bookworm's picamera2 stack (simplejpeg, the
 # libcamera bindings) is built against NumPy 1, so its lock keeps NumPy 1 and OpenCV before 4.12.
@@ -35,7 +66,7 @@ lock() {
   "$uv_bin" pip compile pyproject.toml --extra pi --quiet "${upgrade[@]}" \
     --python-version "$python" --python-platform aarch64-unknown-linux-gnu \
     --only-binary :all: --no-binary lgpio --generate-hashes --no-header --annotation-style line \
-    ${constraints:+--constraint "$constraints"} --output-file "$out"
+    --constraint requirements/pi-constraints.txt ${constraints:+--constraint "$constraints"} --output-file "$out"
   # A header that says what the file is and how to remake it (uv's own names a temporary path).
   { printf '# Raspberry Pi OS %s (aarch64, Python %s): the pinned runtime dependencies and the pi extra.\n' \
       "$name" "$python"
