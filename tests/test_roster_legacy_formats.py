@@ -6,7 +6,6 @@ is a ZIP of XML), with invented students only."""
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -16,8 +15,7 @@ import xlwt
 
 from appliance.binding.errors import RosterError
 from appliance.binding.roster import import_roster
-from appliance.web.server import create_app
-from tests.web_fakes import PASSWORD, make_deps
+from tests.web_fakes import logged_in_operator, make_deps
 
 GOOD_ID = "110101200001011232"
 OTHER_ID = "11010120000101125X"
@@ -130,13 +128,8 @@ def test_a_damaged_xls_is_refused_with_its_format_named(tmp_path: Path) -> None:
 def test_the_console_imports_an_xls_roster(tmp_path: Path) -> None:
     deps, _, _ = make_deps(tmp_path)
     deps.import_roster = import_roster
-    client = create_app(deps, secret_key=b"s" * 32).test_client()
-    page = client.get("/operator/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/operator/login", data={"username": "operator", "password": PASSWORD, "csrf_token": token})
-    dashboard = client.get("/operator").get_data(as_text=True)
-    assert ".xls" in dashboard
-    token = re.search(r'name="csrf_token" value="([^"]+)"', dashboard).group(1)
+    client, token = logged_in_operator(deps)
+    assert ".xls" in client.get("/operator").get_data(as_text=True)
     data = write_xls(tmp_path / "upload.xls", ROWS).read_bytes()
     upload = {"csrf_token": token, "roster": (io.BytesIO(data), "名单.xls")}
     response = client.post("/operator/roster", data=upload, content_type="multipart/form-data")
