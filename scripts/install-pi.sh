@@ -154,7 +154,7 @@ package_version() {
 source_digest() {
   # The release name changes whenever any installed file does, so re-running on the same checkout
   # reuses the release while a changed checkout builds a new one.
-  (cd "$source_dir" && find appliance scripts systemd pyproject.toml models/manifest.toml -type f \
+  (cd "$source_dir" && find appliance scripts systemd requirements pyproject.toml models/manifest.toml -type f \
      ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
 }
 

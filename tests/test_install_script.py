@@ -171,3 +171,22 @@ def test_self_check_fails_only_on_critical_checks(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["models"]
     assert "FAIL camera: no camera connected" in result.stderr
+
+
+def test_a_changed_lock_makes_a_new_release(tmp_path):
+    """The release name covers the locks: new pins must not reuse a release built with the old."""
+    source = tmp_path / "src"
+    for part in ("appliance/__init__.py", "scripts/x.sh", "systemd/a.service", "models/manifest.toml",
+                 "pyproject.toml", "requirements/pi-bookworm.txt"):
+        (source / part).parent.mkdir(parents=True, exist_ok=True)
+        (source / part).write_text("v1\n")
+    digest = f'INSTALL_PI_LIBRARY=1 source "{SCRIPT}"; source_dir="{source}"; source_digest'
+
+    def current() -> str:
+        result = subprocess.run(["bash", "-c", digest], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    before = current()
+    (source / "requirements/pi-bookworm.txt").write_text("v2\n")
+    assert current() != before
