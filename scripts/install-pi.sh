@@ -17,6 +17,7 @@ set -euo pipefail
 APP_ROOT="${APPLIANCE_APP_ROOT:-/opt/appliance}"
 ETC_DIR="${APPLIANCE_ETC_DIR:-/etc/appliance}"
 UNIT_DIR="${APPLIANCE_UNIT_DIR:-/etc/systemd/system}"
+JOURNALD_DIR="${APPLIANCE_JOURNALD_DIR:-/etc/systemd/journald.conf.d}"
 DATA_DIR="${APPLIANCE_DATA_DIR:-/var/lib/appliance}"
 SERVICE_USER="appliance"
 KIOSK_USER="appliance-kiosk"
@@ -109,9 +110,10 @@ chromium_package() {
 }
 
 install_apt_packages() {
-  step "install Debian packages (picamera2, lgpio, libzbar0, a Chinese font$([ "$with_kiosk" = 0 ] || echo ', the Chromium kiosk'))"
+  step "install Debian packages (picamera2, lgpio, spidev, libzbar0, a Chinese font$([ "$with_kiosk" = 0 ] || echo ', the Chromium kiosk'))"
   # fonts-wqy-microhei: without a CJK font the screens' Chinese guidance renders as empty boxes.
-  local packages=(python3-venv python3-pip python3-picamera2 python3-lgpio libzbar0 sqlite3 fonts-wqy-microhei)
+  # python3-spidev: the WS2812 ring on SPI (capture.leds.kind = "ws2812_spi"); seen through --system-site-packages.
+  local packages=(python3-venv python3-pip python3-picamera2 python3-lgpio libzbar0 sqlite3 fonts-wqy-microhei python3-spidev)
   if [ "$with_kiosk" = 1 ]; then
     packages+=(cage "$(chromium_package)")
   fi
@@ -133,9 +135,11 @@ ensure_user() {
 }
 
 create_users() {
-  step "create the service users ($SERVICE_USER: video, gpio$([ "$with_kiosk" = 0 ] || echo "; $KIOSK_USER: video, render, input"))"
+  step "create the service users ($SERVICE_USER: video, gpio, spi$([ "$with_kiosk" = 0 ] || echo "; $KIOSK_USER: video, render, input"))"
   ensure_group gpio
-  ensure_user "$SERVICE_USER" "$DATA_DIR" video,gpio
+  # spi: Raspberry Pi OS gives /dev/spidev* to this group (a WS2812 ring driven over SPI).
+  ensure_group spi
+  ensure_user "$SERVICE_USER" "$DATA_DIR" video,gpio,spi
   if [ "$with_kiosk" = 1 ]; then
     ensure_group render
     ensure_user "$KIOSK_USER" "/var/lib/$KIOSK_USER" video,render,input
@@ -150,7 +154,7 @@ package_version() {
 source_digest() {
   # The release name changes whenever any installed file does, so re-running on the same checkout
   # reuses the release while a changed checkout builds a new one.
-  (cd "$source_dir" && find appliance scripts systemd pyproject.toml models/manifest.toml -type f \
+  (cd "$source_dir" && find appliance scripts systemd requirements pyproject.toml models/manifest.toml -type f \
      ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
 }
 
@@ -172,19 +176,38 @@ reuse_models() {
 
 pip_constraints() {
   # Bookworm's picamera2 stack (simplejpeg, libcamera bindings) is built against NumPy 1.x; a
-  # NumPy 2 in the venv would shadow it and break the camera, so keep NumPy 1 there.
+  # NumPy 2 in the venv would shadow it and break the camera, so keep NumPy 1 there. The lock of
+  # Bookworm is made under the same file (scripts/lock_pi.sh); scripts/check_arm64.sh reads it here.
   local file="$1"
   if [ "$OS_CODENAME" = bookworm ]; then
-    printf 'numpy<2\nopencv-python-headless<4.12\n' >"$file"
+    cp "$source_dir/requirements/bookworm-constraints.txt" "$file"
   else
     : >"$file"
+  fi
+}
+
+lock_file() {
+  # Every booth of a release installs exactly these versions, checked against their hashes.
+  local codename="$OS_CODENAME"
+  if [ "$dry_run" = 1 ] && [ ! -f "$source_dir/requirements/pi-$codename.txt" ]; then
+    codename=bookworm
+  fi
+  echo "requirements/pi-$codename.txt"
+}
+
+pip_progress() {
+  # On a terminal pip draws its own bar (bytes of total); in a log, one line per package.
+  if [ -t 1 ]; then
+    echo "--progress-bar=on"
+  else
+    echo "--progress-bar=off"
   fi
 }
 
 build_release() {
   RELEASE_ID="$(package_version)-$(source_digest)"
   RELEASE_DIR="$APP_ROOT/releases/$RELEASE_ID"
-  step "build release $RELEASE_ID: source, venv (--system-site-packages), package, models"
+  step "build release $RELEASE_ID: source, venv (--system-site-packages), locked dependencies, package, models"
   if [ -f "$RELEASE_DIR/.complete" ]; then
     say "release $RELEASE_ID already built; reusing it"
     return 0
@@ -192,9 +215,16 @@ build_release() {
   run rm -rf "$RELEASE_DIR"
   run copy_source "$RELEASE_DIR"
   run python3 -m venv --system-site-packages "$RELEASE_DIR/.venv"
-  run pip_constraints "$RELEASE_DIR/constraints.txt"
-  run "$RELEASE_DIR/.venv/bin/python" -m pip install --disable-pip-version-check -q \
-      -c "$RELEASE_DIR/constraints.txt" "${RELEASE_DIR}[pi]"
+  local lock progress
+  lock="$(lock_file)"
+  progress="$(pip_progress)"
+  [ -f "$source_dir/$lock" ] || die "no lock file $lock for this release of Raspberry Pi OS"
+  say "dependencies: $lock (pinned with hashes)"
+  run "$RELEASE_DIR/.venv/bin/python" -m pip install --disable-pip-version-check "$progress" \
+      --require-hashes --only-binary=:all: --no-binary=lgpio -r "$RELEASE_DIR/$lock"
+  # The package itself: every dependency is already there from the lock.
+  run "$RELEASE_DIR/.venv/bin/python" -m pip install --disable-pip-version-check "$progress" \
+      --no-deps "$RELEASE_DIR"
   run reuse_models "$RELEASE_DIR"
   run "$RELEASE_DIR/.venv/bin/python" "$RELEASE_DIR/scripts/fetch_models.py"
   run touch "$RELEASE_DIR/.complete"
@@ -269,7 +299,7 @@ self_check() {
 }
 
 install_units() {
-  step "install and enable the systemd units"
+  step "install and enable the systemd units; cap the journal's size"
   run install -m 0644 "$RELEASE_DIR/systemd/appliance.service" "$UNIT_DIR/appliance.service"
   local units=(appliance.service)
   if [ "$with_kiosk" = 1 ]; then
@@ -277,6 +307,10 @@ install_units() {
     units+=(appliance-kiosk.service)
     run systemctl set-default graphical.target
   fi
+  # A size cap on the journal: on the read-only root it lives in RAM (the overlay's upper layer).
+  run install -d -m 0755 "$JOURNALD_DIR"
+  run install -m 0644 "$RELEASE_DIR/systemd/journald-appliance.conf" "$JOURNALD_DIR/appliance.conf"
+  run systemctl restart systemd-journald.service
   run systemctl daemon-reload
   run systemctl enable "${units[@]}"
 }

@@ -56,7 +56,13 @@ def test_dry_run_prints_every_step_and_runs_nothing(tmp_path):
         "apt-get install -y --no-install-recommends python3-venv python3-pip python3-picamera2 "
         "python3-lgpio libzbar0",
         "useradd --system --user-group --home-dir /var/lib/appliance --shell /usr/sbin/nologin appliance",
-        "usermod --append --groups video,gpio appliance",
+        "usermod --append --groups video,gpio,spi appliance",
+        "--require-hashes --only-binary=:all: --no-binary=lgpio -r /opt/appliance/releases/",
+        "/requirements/pi-",
+        "--no-deps /opt/appliance/releases/",
+        "install -m 0644 /opt/appliance/releases/",
+        "systemd/journald-appliance.conf /etc/systemd/journald.conf.d/appliance.conf",
+        "systemctl restart systemd-journald.service",
         "python3 -m venv --system-site-packages /opt/appliance/releases/",
         "-m pip install",
         "scripts/fetch_models.py",
@@ -165,3 +171,22 @@ def test_self_check_fails_only_on_critical_checks(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["models"]
     assert "FAIL camera: no camera connected" in result.stderr
+
+
+def test_a_changed_lock_makes_a_new_release(tmp_path):
+    """The release name covers the locks: new pins must not reuse a release built with the old."""
+    source = tmp_path / "src"
+    for part in ("appliance/__init__.py", "scripts/x.sh", "systemd/a.service", "models/manifest.toml",
+                 "pyproject.toml", "requirements/pi-bookworm.txt"):
+        (source / part).parent.mkdir(parents=True, exist_ok=True)
+        (source / part).write_text("v1\n")
+    digest = f'INSTALL_PI_LIBRARY=1 source "{SCRIPT}"; source_dir="{source}"; source_digest'
+
+    def current() -> str:
+        result = subprocess.run(["bash", "-c", digest], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    before = current()
+    (source / "requirements/pi-bookworm.txt").write_text("v2\n")
+    assert current() != before

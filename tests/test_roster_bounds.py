@@ -5,7 +5,6 @@ strings table unpacks to hundreds of MB, millions of empty rows."""
 from __future__ import annotations
 
 import io
-import re
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -16,8 +15,7 @@ from openpyxl import Workbook
 import appliance.binding.roster as roster_module
 from appliance.binding.errors import RosterError
 from appliance.binding.roster import import_roster
-from appliance.web.server import create_app
-from tests.web_fakes import PASSWORD, make_deps
+from tests.web_fakes import logged_in_operator, make_deps
 
 GOOD_ID = "110101200001011232"
 HEADER = "学号,姓名,身份证号\n"
@@ -106,11 +104,7 @@ def test_an_xlsx_whose_last_row_is_a_million_rows_down_is_refused(tmp_path) -> N
 def test_the_console_answers_a_bad_roster_with_a_message_not_a_500(tmp_path) -> None:
     deps, _, _ = make_deps(tmp_path)
     deps.import_roster = import_roster
-    client = create_app(deps, secret_key=b"s" * 32).test_client()
-    page = client.get("/operator/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/operator/login", data={"username": "operator", "password": PASSWORD, "csrf_token": token})
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/operator").get_data(as_text=True)).group(1)
+    client, token = logged_in_operator(deps)
     text = HEADER + f"20230002,{'x' * 200_000},{GOOD_ID}\n"
     upload = {"csrf_token": token, "roster": (io.BytesIO(text.encode()), "r.csv")}
     response = client.post("/operator/roster", data=upload, content_type="multipart/form-data")

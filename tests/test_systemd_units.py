@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -57,7 +58,7 @@ def test_main_unit_is_notify_with_watchdog_and_restart_limits():
 def test_main_unit_hardening():
     service = parse_unit(UNITS / "appliance.service")["Service"]
     assert one(service, "User") == "appliance"
-    assert set(one(service, "SupplementaryGroups").split()) == {"video", "gpio"}
+    assert set(one(service, "SupplementaryGroups").split()) == {"video", "gpio", "spi"}
     assert one(service, "ProtectSystem") == "strict"
     assert one(service, "PrivateTmp") == "yes"
     assert one(service, "NoNewPrivileges") == "yes"
@@ -66,6 +67,7 @@ def test_main_unit_hardening():
     assert one(service, "DevicePolicy") == "closed"
     allowed = " ".join(service["DeviceAllow"])
     assert "video4linux" in allowed and "gpiochip" in allowed
+    assert "/dev/spidev0.0 rw" in service["DeviceAllow"], "the SPI-driven WS2812 ring needs its spidev node"
     assert one(service, "StandardOutput") == "journal"
 
 
@@ -103,3 +105,30 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "", result.stderr
+
+
+JOURNALD = Path("/lib/systemd/systemd-journald")
+_SIZE = re.compile(r"^(\d+)([KMG]?)$")
+
+
+def size_bytes(value: str) -> int:
+    number, unit = _SIZE.match(value).groups()
+    return int(number) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[unit]
+
+
+def test_journald_drop_in_caps_the_journal_for_a_ram_backed_root():
+    """On the read-only root the journal lives in RAM: its total must stay a small part of a Pi's
+    memory, both the persistent (overlay) and the runtime (/run) journal."""
+    journal = parse_unit(UNITS / "journald-appliance.conf")["Journal"]
+    assert size_bytes(one(journal, "SystemMaxUse")) <= 128 << 20
+    assert size_bytes(one(journal, "RuntimeMaxUse")) <= 64 << 20
+    assert size_bytes(one(journal, "SystemMaxFileSize")) <= size_bytes(one(journal, "SystemMaxUse")) // 4
+    assert size_bytes(one(journal, "RuntimeMaxFileSize")) <= size_bytes(one(journal, "RuntimeMaxUse")) // 2
+
+
+@pytest.mark.skipif(not JOURNALD.exists(), reason="no systemd-journald binary to read its keys from")
+def test_journald_drop_in_uses_only_keys_journald_knows():
+    """journald ignores a misspelt key with only a log line; its own key table is in the binary."""
+    known = set(re.findall(rb"Journal\.([A-Za-z]+)", JOURNALD.read_bytes()))
+    keys = parse_unit(UNITS / "journald-appliance.conf")["Journal"]
+    assert {key.encode() for key in keys} <= known, sorted(k for k in keys if k.encode() not in known)

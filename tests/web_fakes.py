@@ -66,3 +66,17 @@ def make_deps(tmp: Path, *, password: str | None = PASSWORD) -> tuple[WebDeps, F
         import_roster=lambda path: None,
     )
     return deps, machine, applied
+
+
+def logged_in_operator(deps: WebDeps) -> tuple[Any, str]:
+    """A test client of the console logged in as the operator, and the dashboard's CSRF token."""
+    import re
+
+    from appliance.web.server import create_app
+
+    client = create_app(deps, secret_key=b"s" * 32).test_client()
+    page = client.get("/operator/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/operator/login", data={"username": "operator", "password": PASSWORD, "csrf_token": token})
+    dashboard = client.get("/operator").get_data(as_text=True)
+    return client, re.search(r'name="csrf_token" value="([^"]+)"', dashboard).group(1)

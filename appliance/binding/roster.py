@@ -1,4 +1,4 @@
-"""The session's expected students, imported from the school's CSV or XLSX export.
+"""The session's expected students, imported from the school's CSV, XLSX, XLS or ODS export.
 
 Schools export from different systems: UTF-8 (with or without BOM) or GBK, Chinese or English
 headers, ID numbers that Excel turned into floating-point numbers. Every row is checked on its own
@@ -9,7 +9,9 @@ A file that is too big in any way is refused as a whole, cheaply and with a reas
 that unpacks beyond its limit (a shared strings table of hundreds of MB) before openpyxl parses
 it, rows beyond the limit counting empty ones (millions of blank rows) as soon as they are
 reached, a CSV field beyond the csv module's limit with its row number; an overlong value in an
-otherwise usable row is a bad row.
+otherwise usable row is a bad row. Legacy XLS (still what many school systems export) and ODS are
+read by python-calamine in a memory-capped child process (see legacy_sheets.py): calamine holds a
+sheet as one dense grid, which a tiny file can make enormous.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from appliance.binding.errors import RosterError
 from appliance.binding.id_numbers import id_number_problem, normalize_id_number
+from appliance.binding.legacy_sheets import sheet_rows
 from appliance.binding.model import CAPTURE_CODE
 
 # Header spellings seen in school exports, mapped to our column names.
@@ -48,6 +51,8 @@ _MAX_VALUE_CHARS = 200
 # Rows read at most, counting empty ones, per allowed row: blank rows between groups are fine,
 # a million formatted but empty rows are not worth the time it takes to skip them.
 _BLANK_ALLOWANCE = 10_000
+# The first bytes of an OLE2 compound file: an Excel 97-2003 workbook (.xls).
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
@@ -142,22 +147,28 @@ def _csv_rows(data: bytes) -> tuple[Iterator[list[str]], str]:
     return csv.reader(io.StringIO(text), dialect), encoding
 
 
-def _check_xlsx_parts(path: Path) -> None:
-    """Refuse an XLSX whose parts unpack too large, from the ZIP directory, before openpyxl loads
-    them (zipfile never unpacks a member past the size its directory declares)."""
+def _check_zip_parts(path: Path) -> str:
+    """'xlsx' or 'ods' (an OpenDocument spreadsheet has content.xml, an XLSX xl/); refuses one whose
+    parts unpack too large, from the ZIP directory, before a reader loads them (zipfile never
+    unpacks a member past the size its directory declares)."""
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise RosterError("名单文件无法打开（不是有效的XLSX） / roster is not a valid XLSX file: BadZipFile") from None
+    names = {part.filename for part in parts}
+    kind = "ods" if "content.xml" in names and not any(n.startswith("xl/") for n in names) else "xlsx"
+    name = kind.upper()
     for part in parts:
-        limit = _MAX_SHEET_PART_BYTES if part.filename.startswith("xl/worksheets/") else _MAX_OTHER_PART_BYTES
+        sheet = part.filename.startswith("xl/worksheets/") or part.filename == "content.xml"
+        limit = _MAX_SHEET_PART_BYTES if sheet else _MAX_OTHER_PART_BYTES
         if part.file_size > limit:
             raise RosterError(
                 f"名单文件中的 {part.filename} 解压后过大（{part.file_size / 1e6:.0f} MB，上限 {limit / 1e6:.0f} MB）"
-                f" / roster XLSX part {part.filename} is too large when unpacked"
+                f" / roster {name} part {part.filename} is too large when unpacked"
                 f" ({part.file_size / 1e6:.0f} MB, limit {limit / 1e6:.0f} MB)"
             )
+    return kind
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[object]]:
@@ -223,10 +234,13 @@ def import_roster(path: str | Path, max_rows: int = 20_000) -> RosterImport:
         if size > _MAX_FILE_BYTES:
             raise RosterError(f"名单文件过大 / roster file too large ({size // 1_000_000} MB)")
         data = path.read_bytes()
-        if data[:4] == b"PK\x03\x04":  # a ZIP container: XLSX
-            _check_xlsx_parts(path)
-            rows: Iterator[list[object]] = _xlsx_rows(path)
-            encoding = "xlsx"
+        rows: Iterator[list[object]]
+        read_at_most = max_rows + _BLANK_ALLOWANCE + 2  # one past what _bounded accepts, so it refuses
+        if data[:4] == b"PK\x03\x04":  # a ZIP container: XLSX or ODS
+            encoding = _check_zip_parts(path)
+            rows = sheet_rows(path, "ods", read_at_most) if encoding == "ods" else _xlsx_rows(path)
+        elif data[:8] == _OLE2_MAGIC:
+            rows, encoding = sheet_rows(path, "xls", read_at_most), "xls"
         else:
             csv_rows, encoding = _csv_rows(data)
             rows = iter(csv_rows)

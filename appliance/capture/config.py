@@ -75,7 +75,9 @@ class ButtonSettings(_Section):
 
 
 class LedSettings(_Section):
-    kind: Literal["pwm", "ws2812", "virtual"] = "pwm"
+    # ws2812: rpi_ws281x (PWM/DMA, root, Pi 4 and older); ws2812_spi: the SPI MOSI pin (GPIO10),
+    # any Pi including the Pi 5, as the unprivileged service user (capture/leds_spi.py).
+    kind: Literal["pwm", "ws2812", "ws2812_spi", "virtual"] = "pwm"
     # PWM: one pin per segment, image left to right; two pins = left and right halves of the ring.
     pwm_pins: list[int | str] = Field(default_factory=lambda: [12, 13], min_length=1, max_length=4)
     pwm_frequency_hz: int = Field(800, ge=100, le=20000)
@@ -83,6 +85,12 @@ class LedSettings(_Section):
     ws2812_count: int = Field(24, ge=1, le=300)
     # Angle of pixel 0 clockwise from the top of the ring, seen from behind the camera (as the image).
     ws2812_first_pixel_deg: float = Field(0.0, ge=0.0, lt=360.0)
+    # ws2812_spi: /dev/spidev<bus>.<device> (the unit allows spidev0.0 and 0.1); SPI bits per data
+    # bit: 3 at 2.4 MHz or 4 at 3.2 MHz (for rings that misread 3); the pixels' colour order.
+    ws2812_spi_bus: int = Field(0, ge=0, le=6)
+    ws2812_spi_device: int = Field(0, ge=0, le=3)
+    ws2812_spi_bits: Literal[3, 4] = 3
+    ws2812_colour_order: Literal["GRB", "RGB", "BRG"] = "GRB"
     virtual_count: int = Field(2, ge=1, le=300)
     refresh_hz: float = Field(30.0, ge=2.0, le=120.0)
     # Bounds on the ring level (0..1): below min the face is underlit, above max it dazzles.

@@ -195,6 +195,10 @@ def build_ring(settings: Any, pin_factory: Any = None) -> LedRing:
         return VirtualRing(config.virtual_count)
     if config.kind == "ws2812":
         return Ws2812Ring(config.ws2812_count, config.ws2812_pin, config.ws2812_first_pixel_deg)
+    if config.kind == "ws2812_spi":
+        from appliance.capture.leds_spi import build_spi_ring  # it builds on this module's LedRing
+
+        return build_spi_ring(config)
     from gpiozero.exc import GPIOZeroError
 
     factory = pin_factory if pin_factory is not None else real_pin_factory("LED ring")

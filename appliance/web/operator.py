@@ -42,7 +42,7 @@ from appliance.web.sessions import end_session, renew_session
 from appliance.web.subject import SHA256
 
 log = logging.getLogger(__name__)
-_ROSTER_SUFFIXES = (".csv", ".xlsx")
+_ROSTER_SUFFIXES = (".csv", ".xlsx", ".xls", ".ods")
 _MAX_ROSTER_BYTES = 20_000_000
 
 
@@ -168,7 +168,7 @@ def operator_blueprint() -> Blueprint:
         upload = request.files.get("roster")
         suffix = Path(upload.filename or "").suffix.lower() if upload is not None else ""
         if upload is None or suffix not in _ROSTER_SUFFIXES:
-            flash("请选择 CSV 或 XLSX 名单文件 / Choose a CSV or XLSX roster file", "error")
+            flash("请选择 CSV、XLSX、XLS 或 ODS 名单文件 / Choose a CSV, XLSX, XLS or ODS roster file", "error")
             return render_dashboard_error()
         with tempfile.TemporaryDirectory(prefix="roster-") as folder:
             # The operator's file name is never used as a path: only its suffix is kept.
