@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from appliance.app import build_analyzer  # noqa: E402
 from appliance.errors import ImageError  # noqa: E402
 from appliance.imageio import load_image  # noqa: E402
+from appliance.inference.engine import WORK_MAX_SIDE  # noqa: E402
 from appliance.settings import load_settings  # noqa: E402
 
 EXPECTED = {
@@ -72,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         category = corrections.get(rel, {}).get("category", path.parent.name)
         row = {"file": rel, "category": category, "labelled": path.parent.name}
         try:
-            image = load_image(path)
+            image = load_image(path, reduce_to=WORK_MAX_SIDE)  # as `appliance check` decodes it
         except ImageError as exc:
             row.update(verdict="error", error=str(exc), failed=[], values={})
         else:
-            report = analyzer.check(image.bgr, grayscale=image.grayscale)
+            report = analyzer.check(image.bgr, grayscale=image.grayscale, pixel_scale=image.scale)
             row.update(
                 verdict=report.verdict,
                 failed=sorted({c.family for c in report.failed}),
