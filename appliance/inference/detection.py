@@ -143,11 +143,13 @@ class FaceDetector:
     def detect_near(self, rgb: np.ndarray, box: np.ndarray) -> list[Detection]:
         """All faces of the frame's one whole view, plus the face in a window around `box`
         (x0, y0, x1, y1 in `rgb` pixels, where a face is expected): two model runs, not eleven."""
-        small, scale = self._shrink(rgb, 2 * INPUT)
+        # both views from one reduction of the still: the whole-frame copy is made from the window's
+        near, nscale = self._shrink(rgb, 4 * INPUT)
+        small, sscale = self._shrink(near, 2 * INPUT)
+        scale = nscale * sscale
         height, width = small.shape[:2]
         side = float(max(height, width))
         candidates = self._detect_view(small, (width - side) / 2, (height - side) / 2, side, scale)
-        near, nscale = self._shrink(rgb, 4 * INPUT)
         x0, y0, x1, y1 = np.asarray(box, dtype=np.float64) * nscale
         window = SEED_WINDOW * max(x1 - x0, y1 - y0)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
