@@ -223,7 +223,9 @@ class StandardProducer:
 
     def produce(self, still: np.ndarray) -> Product:
         settings = self.settings
-        result = produce_photo(self._analyzer, still, settings)
+        # the still's face is where the live track left it a moment ago: searched there first
+        analysis = self._analyzer.analyze(still, seed=self._analyzer.live_seed(still.shape))
+        result = produce_photo(self._analyzer, still, settings, analysis=analysis)
         if result.report is None:
             return Product(False, None, result.reason_zh, result.reason_en, report={"refusal": result.code})
         jpeg = result.jpeg

@@ -25,6 +25,7 @@ from appliance.produce.photo import produce_photo  # noqa: E402
 from appliance.settings import load_settings  # noqa: E402
 
 SOURCES = ("dpf_img29.jpg", "dpf_img18.jpg")
+TARGET_MS = 200.0  # issue O: produce_photo on a 12 MP still, p50 (printed, never asserted)
 
 
 def twelve_megapixel(path: Path) -> np.ndarray:
@@ -46,16 +47,19 @@ def main() -> int:
     settings = load_settings()
     analyzer = build_analyzer(settings)
     produce_photo(analyzer, stills[0], settings)  # warm-up: model delegates, caches
-    times, results = [], []
+    times, cpu, results = [], [], []
     for run in range(args.runs):
         still = stills[run % len(stills)]
-        start = time.perf_counter()
+        start, used = time.perf_counter(), time.process_time()
         result = produce_photo(analyzer, still, settings)
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
         results.append(result.ok or result.code)
     p50, p95 = np.percentile(times, [50, 95])
     print(f"produce_photo from 12 MP: n={len(times)} p50={p50:.0f} ms p95={p95:.0f} ms "
-          f"(min {min(times):.0f}, max {max(times):.0f}); outcomes {sorted(set(map(str, results)))}")
+          f"(min {min(times):.0f}, max {max(times):.0f}); CPU (process_time) p50={np.percentile(cpu, 50):.0f} ms "
+          f"p95={np.percentile(cpu, 95):.0f} ms; target <= {TARGET_MS:.0f} ms p50; "
+          f"outcomes {sorted(set(map(str, results)))}")
     return 0
 
 

@@ -227,6 +227,7 @@ def analyse(paths: list[Path], folder: Path, layout: Layout, settings_path: Path
     from appliance.app import build_analyzer
     from appliance.errors import ImageError
     from appliance.imageio import load_image
+    from appliance.inference.engine import WORK_MAX_SIDE
     from appliance.settings import load_settings
 
     analyzer = build_analyzer(load_settings(settings_path))
@@ -243,12 +244,12 @@ def analyse(paths: list[Path], folder: Path, layout: Layout, settings_path: Path
         if split is not None:
             row["kind"] = correction.get("kind") or split.kind_of(meta.get("notes", ""))
         try:
-            image = load_image(path)
+            image = load_image(path, reduce_to=WORK_MAX_SIDE)  # as `appliance check` decodes it
         except ImageError as exc:
             row.update(verdict="error", error=str(exc), failed=[], failed_order=[], failed_ids=[],
                        first_failed_id=None, values={})
         else:
-            report = analyzer.check(image.bgr, grayscale=image.grayscale)
+            report = analyzer.check(image.bgr, grayscale=image.grayscale, pixel_scale=image.scale)
             order = list(dict.fromkeys(c.family for c in report.failed))
             row.update(
                 verdict=report.verdict,

@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     import tempfile
 
     from appliance.app import build_analyzer
+    from appliance.inference.engine import WORK_MAX_SIDE
 
     settings = load_settings(args.settings)
     photos = list(args.photos)
@@ -54,13 +55,14 @@ def run(args: argparse.Namespace) -> int:
     all_passed = True
     for path in photos:
         try:
-            image = load_image(path, runtime.max_image_pixels, runtime.max_file_bytes)
+            # decoded no larger than the engine analyses it (a 12 MP JPEG at half size or less)
+            image = load_image(path, runtime.max_image_pixels, runtime.max_file_bytes, reduce_to=WORK_MAX_SIDE)
         except ImageError as exc:
             all_passed = False
             print(report_json(path, "error", [], str(exc)) if args.json else report_text(path, "error", [], str(exc)),
                   flush=True)
             continue
-        report = analyzer.check(image.bgr, grayscale=image.grayscale)
+        report = analyzer.check(image.bgr, grayscale=image.grayscale, pixel_scale=image.scale)
         all_passed &= report.verdict == "pass"
         render = report_json if args.json else report_text
         print(render(path, report.verdict, report.checks), flush=True)

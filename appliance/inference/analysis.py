@@ -38,6 +38,7 @@ class Analysis:
     # sizes in the source's pixels.
     pixel_scale: float = 1.0
     work: Analysis | None = None  # the reduced copy the checks read, when `bgr` is large
+    seeded: bool = False  # the face was found around the live track's face, not by the full search
     _memos: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def memo(self, key: str, make: Callable[[], T]) -> T:
@@ -67,7 +68,7 @@ class Analysis:
             mask = cv2.resize(self.person_mask, (bgr.shape[1], bgr.shape[0]), interpolation=cv2.INTER_LINEAR)
         return Analysis(bgr=bgr, grayscale=self.grayscale, live=self.live, faces=faces, mesh=mesh, eyes=eyes,
                         person_mask=mask, rotation=self.rotation, timings=self.timings, product=self.product,
-                        pixel_scale=self.pixel_scale / factor)
+                        pixel_scale=self.pixel_scale / factor, seeded=self.seeded)
 
     @cached_property
     def overview(self) -> tuple[np.ndarray, np.ndarray | None, float]:

@@ -8,6 +8,11 @@ eyelid/iris model every other frame (the eyes in between follow the mesh); the p
 three groups of slow checks (glasses and hair; the medium in front of the camera; hat, background
 and clothes) each every eighth. Pose, mouth, framing, light and sharpness are measured on every
 frame.
+
+A still taken while the live track follows a face (the booth's shutter) is searched around that
+face (`live_seed`, `seed=`): the tiles and the zoomed-out view are for photos of unknown framing.
+The seed holds only if the face verified there is the still's largest and lies where the track
+left it; otherwise the still gets the full search, as any photo does.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckFn, CheckResult
 from appliance.inference.checks.registry import ALL_CHECKS, SLOW_CHECK_GROUPS, SLOW_CHECKS
 from appliance.inference.config import ChecksSettings
-from appliance.inference.detection import Detection, FaceDetector
+from appliance.inference.detection import Detection, FaceDetector, iou
 from appliance.inference.geometry import Roi
 from appliance.inference.landmarks import EyeDetail, FaceMesh, FaceMeshModel, IrisModel, mesh_eye_centres, roi_from_mesh
 from appliance.inference.runtime import ModelStore
@@ -54,6 +59,9 @@ REDETECT_EVERY = 6
 # every eighth (about twice a second at 15 fps).
 HEAVY_ROTATION = ("iris", "mask", "iris", "face", "iris", "medium", "iris", "scene")
 _GROUP_OF = {check: name for name, group in SLOW_CHECK_GROUPS.items() for check in group}
+# The still's face verified around the seed must overlap the track's last face box this much (the
+# two boxes are the mesh's extent, in the still's pixels); less, and the full search runs instead.
+SEED_MIN_IOU = 0.5
 # Mesh indices standing in for the detector's keypoints when a face is tracked, not detected.
 _TRACK_KEYPOINTS = ((33, 133), (362, 263), (1,), (13, 14), (234,), (454,))
 
@@ -71,6 +79,8 @@ class _LiveTrack:
     eyes_anchor: np.ndarray | None = None  # the mesh's eye centres when `eyes` was measured
     frame: int = 0
     detected: bool = False  # this frame ran the detector (it then skips the rotation's step)
+    box: np.ndarray | None = None  # the tracked face's extent in the last frame, and that frame's size
+    shape: tuple[int, int] | None = None
 
     @property
     def slot(self) -> str:
@@ -79,6 +89,7 @@ class _LiveTrack:
     def reset(self) -> None:
         self.roi, self.others, self.since_detect, self.mask = None, [], 0, None
         self.slow_results, self.eyes, self.eyes_anchor, self.frame, self.detected = {}, None, None, 0, False
+        self.box, self.shape = None, None
 
 
 def keypoint_disagreement(det: Detection, mesh: FaceMesh) -> float:
@@ -142,6 +153,19 @@ class Analyzer:
         with self._lock:
             self._track.reset()
 
+    def live_seed(self, shape: tuple[int, ...]) -> np.ndarray | None:
+        """The live track's face box (x0, y0, x1, y1) mapped into a still of `shape`, taken with the
+        same field of view as the guidance frames (the camera's lores and main streams), or None
+        when no face is tracked or the aspect ratios differ (the mapping would be a guess)."""
+        with self._lock:
+            track = self._track
+            if track.box is None or track.shape is None:
+                return None
+            (frame_h, frame_w), (still_h, still_w) = track.shape, shape[:2]
+            if abs(still_w / still_h - frame_w / frame_h) > 0.01 * (frame_w / frame_h):
+                return None
+            return track.box * np.array([still_w / frame_w, still_h / frame_h] * 2)
+
     def _tracked_face(self, rgb: np.ndarray) -> tuple[list[Detection], FaceMesh | None]:
         """The previous frame's face followed by one mesh pass, or nothing if it was lost."""
         track = self._track
@@ -163,6 +187,8 @@ class Analyzer:
             track.since_detect = 0
             track.others = faces[1:]
         track.roi = roi_from_mesh(mesh.points) if mesh is not None else None
+        track.box = detection_from_mesh(mesh).box if mesh is not None else None
+        track.shape = rgb.shape[:2]
         return faces, mesh
 
     def _live_eyes(self, rgb: np.ndarray, mesh: FaceMesh) -> tuple[EyeDetail, EyeDetail]:
@@ -187,8 +213,17 @@ class Analyzer:
             track.mask = self.segmenter.run(rgb)
         return track.mask
 
-    def _verified_faces(self, rgb: np.ndarray, live: bool) -> tuple[list[Detection], FaceMesh | None]:
-        candidates = self.detector.detect(rgb, thorough=not live)
+    def _seeded_faces(self, rgb: np.ndarray, seed: np.ndarray) -> tuple[list[Detection], FaceMesh | None]:
+        """The still's faces searched around the live track's face; nothing if the seed does not hold."""
+        faces, mesh = self._verified_faces(rgb, live=False, candidates=self.detector.detect_near(rgb, seed))
+        if mesh is None or iou(detection_from_mesh(mesh).box, seed[None])[0] < SEED_MIN_IOU:
+            return [], None
+        return faces, mesh
+
+    def _verified_faces(self, rgb: np.ndarray, live: bool,
+                        candidates: list[Detection] | None = None) -> tuple[list[Detection], FaceMesh | None]:
+        if candidates is None:
+            candidates = self.detector.detect(rgb, thorough=not live)
         candidates = [c for c in candidates if c.score >= self.settings.face_count.min_score]
         verified: list[Detection] = []
         main_mesh = None
@@ -207,32 +242,55 @@ class Analyzer:
         return verified, main_mesh
 
     def analyze(self, bgr: np.ndarray, *, live: bool = False, grayscale: bool = False,
-                product: bool = False) -> Analysis:
+                product: bool = False, pixel_scale: float = 1.0, seed: np.ndarray | None = None) -> Analysis:
         """Findings in `bgr`'s own pixels; a large still is analysed on a reduced copy (kept as
-        `.work` for the checks), since every model input is far smaller than such a still."""
-        with self._lock:
-            return self._analyze_scaled(bgr, live=live, grayscale=grayscale, product=product)
+        `.work` for the checks), since every model input is far smaller than such a still.
 
-    def _analyze_scaled(self, bgr: np.ndarray, *, live: bool, grayscale: bool, product: bool) -> Analysis:
+        `pixel_scale` is the source's pixels per pixel of `bgr` (a JPEG decoded at a reduced size),
+        so sizes are reported in the source's pixels; `seed` is where the still's face is expected
+        (`live_seed`, in `bgr`'s pixels)."""
+        with self._lock:
+            return self._analyze_scaled(bgr, live=live, grayscale=grayscale, product=product,
+                                        pixel_scale=pixel_scale, seed=seed)
+
+    def _analyze_scaled(self, bgr: np.ndarray, *, live: bool, grayscale: bool, product: bool,
+                        pixel_scale: float, seed: np.ndarray | None) -> Analysis:
         height, width = bgr.shape[:2]
         factor = min(1.0, WORK_MAX_SIDE / max(height, width))
         if factor >= 1.0:
-            return self._analyze(bgr, live=live, grayscale=grayscale, product=product)
+            analysis = self._analyze(bgr, live=live, grayscale=grayscale, product=product, seed=seed)
+            analysis.pixel_scale = pixel_scale
+            return analysis
         start = time.perf_counter()
         small = cv2.resize(bgr, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA)
         reduce_ms = (time.perf_counter() - start) * 1000
-        work = self._analyze(small, live=live, grayscale=grayscale, product=product)
+        work = self._analyze(small, live=live, grayscale=grayscale, product=product,
+                             seed=None if seed is None else np.asarray(seed) * factor)
         work.timings["detect"] = work.timings.get("detect", 0.0) + reduce_ms
-        work.pixel_scale = 1.0 / factor
+        work.pixel_scale = pixel_scale / factor
         full = work.scaled(1.0 / factor, bgr)
         full.work = work
         return full
 
-    def _analyze(self, bgr: np.ndarray, *, live: bool, grayscale: bool, product: bool) -> Analysis:
+    def _still_faces(self, rgb: np.ndarray, seed: np.ndarray | None) -> tuple[list[Detection], FaceMesh | None, bool]:
+        """(faces, main mesh, whether the seed held): around the seed first, else the full search."""
+        if seed is not None:
+            faces, mesh = self._seeded_faces(rgb, seed)
+            if mesh is not None:
+                return faces, mesh, True
+        faces, mesh = self._verified_faces(rgb, live=False)
+        return faces, mesh, False
+
+    def _analyze(self, bgr: np.ndarray, *, live: bool, grayscale: bool, product: bool,
+                 seed: np.ndarray | None = None) -> Analysis:
         timings: dict[str, float] = {}
         start = time.perf_counter()
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        faces, mesh = self._live_faces(rgb) if live else self._verified_faces(rgb, live)
+        seeded = False
+        if live:
+            faces, mesh = self._live_faces(rgb)
+        else:
+            faces, mesh, seeded = self._still_faces(rgb, seed)
         rotation = 0
         if not faces and not live:
             # a sideways or upside-down photo: find the face to say so, rather than "no face"
@@ -246,7 +304,7 @@ class Analyzer:
                 faces, mesh = [], None
         timings["detect"] = (time.perf_counter() - start) * 1000
         analysis = Analysis(bgr=bgr, grayscale=grayscale, live=live, faces=faces, rotation=rotation,
-                            timings=timings, product=product)
+                            timings=timings, product=product, seeded=seeded)
         if faces and mesh is not None:
             start = time.perf_counter()
             # the live path keeps the first fit; a still gets a second pass on the tighter ROI
@@ -282,8 +340,10 @@ class Analyzer:
         return results
 
     def check(self, bgr: np.ndarray, *, live: bool = False, grayscale: bool = False,
-              product: bool = False, settings: ChecksSettings | None = None) -> Report:
-        analysis = self.analyze(bgr, live=live, grayscale=grayscale, product=product)
+              product: bool = False, settings: ChecksSettings | None = None,
+              pixel_scale: float = 1.0, seed: np.ndarray | None = None) -> Report:
+        analysis = self.analyze(bgr, live=live, grayscale=grayscale, product=product,
+                                pixel_scale=pixel_scale, seed=seed)
         results = self.evaluate(analysis, settings)
         verdict = "pass" if all(r.passed for r in results) else "fail"
         return Report(verdict=verdict, checks=results, analysis=analysis, timings=dict(analysis.timings))

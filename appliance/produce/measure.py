@@ -53,7 +53,7 @@ def crown_distance(mask: np.ndarray, forehead: np.ndarray, up: np.ndarray, acros
     base = forehead[None, :] + offsets[:, None] * across[None, :]
     xs = (base[:, 0:1] + steps[None, :] * up[0]).astype(np.float32)
     ys = (base[:, 1:2] + steps[None, :] * up[1]).astype(np.float32)
-    samples = cv2.remap(mask.astype(np.float32), xs, ys, cv2.INTER_LINEAR,
+    samples = cv2.remap(mask.astype(np.float32, copy=False), xs, ys, cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
     tops = np.empty(len(offsets), np.float32)
     touches = np.zeros(len(offsets), bool)

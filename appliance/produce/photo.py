@@ -190,17 +190,20 @@ def _crown_shift(prior: np.ndarray, analysis: Analysis, head: HeadMeasure, place
 
 def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, background: str | None = None,
                   *, preset: str | None = None, backdrop: np.ndarray | None = None,
-                  kind: SourceKind = "camera") -> ProductResult:
+                  kind: SourceKind = "camera", analysis: Analysis | None = None) -> ProductResult:
     """The preset's photo of the main face in `bgr` (BGR uint8), verified, or the reason it cannot be.
 
     `backdrop` is an optional calibrated frame of the empty backdrop, same camera and framing as
     `bgr`; it sharpens the matte where the backdrop is plain. `kind` says whether `bgr` is the
-    booth camera's frame or a photo file, for the wording of a refusal.
+    booth camera's frame or a photo file, for the wording of a refusal. `analysis` is the engine's
+    analysis of `bgr` when the caller already made one (the booth's, seeded from the live track):
+    it is used instead of analysing `bgr` again.
     """
     cfg: ProduceSettings = settings.produce
     spec = cfg.spec(preset)
     colour_name = choose_background(spec, background)
-    analysis = analyzer.analyze(bgr)
+    if analysis is None:
+        analysis = analyzer.analyze(bgr)
     head = measure_head(analysis)
     if head is None:
         return refusal("no_face", kind)
