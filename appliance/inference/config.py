@@ -11,6 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from appliance.inference.checks.accessories import AccessoriesSettings
+from appliance.inference.checks.clothing_pattern import ClothingPatternSettings
+from appliance.inference.checks.eye_colour import EyeColourSettings
+from appliance.inference.checks.gaze import GazeSettings
+from appliance.inference.checks.makeup import MakeupSettings
+from appliance.inference.checks.neckline import NecklineSettings
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -156,3 +163,10 @@ class ChecksSettings(_Section):
     background: BackgroundSettings = BackgroundSettings()
     clothing: ClothingSettings = ClothingSettings()
     liveness: LivenessSettings = LivenessSettings()
+    # kept beside their checks' code (appliance/inference/checks/<module>.py)
+    gaze: GazeSettings = GazeSettings()
+    eye_colour: EyeColourSettings = EyeColourSettings()
+    makeup: MakeupSettings = MakeupSettings()
+    accessories: AccessoriesSettings = AccessoriesSettings()
+    clothing_pattern: ClothingPatternSettings = ClothingPatternSettings()
+    neckline: NecklineSettings = NecklineSettings()

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from appliance.inference.checks.accessories import check_accessories
 from appliance.inference.checks.background import check_background
 from appliance.inference.checks.base import CheckFn
 from appliance.inference.checks.clothing import check_clothing
+from appliance.inference.checks.clothing_pattern import check_clothing_pattern
+from appliance.inference.checks.eye_colour import check_eye_colour
 from appliance.inference.checks.eyes import check_eyes
 from appliance.inference.checks.face_count import check_face_count
 from appliance.inference.checks.frame import check_frame
+from appliance.inference.checks.gaze import check_gaze
 from appliance.inference.checks.geometry import check_geometry
 from appliance.inference.checks.glasses import check_glasses
 from appliance.inference.checks.headwear import check_headwear
 from appliance.inference.checks.lighting import check_lighting
 from appliance.inference.checks.liveness import check_liveness
+from appliance.inference.checks.makeup import check_makeup
 from appliance.inference.checks.mouth import check_mouth
+from appliance.inference.checks.neckline import check_neckline
 from appliance.inference.checks.occlusion import check_occlusion
 from appliance.inference.checks.pose import check_pose
 from appliance.inference.checks.sharpness import check_fine_detail, check_sharpness
@@ -24,6 +30,7 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
     check_geometry,
     check_pose,
     check_eyes,
+    check_gaze,
     check_mouth,
     check_glasses,
     check_headwear,
@@ -33,14 +40,20 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
     check_fine_detail,
     check_background,
     check_clothing,
+    check_clothing_pattern,
+    check_neckline,
+    check_accessories,
+    check_eye_colour,
     check_liveness,
+    check_makeup,
 )
 
 # Appearance that changes over seconds, not frames: live guidance refreshes these in groups of
 # about equal cost, each on its own turn, so no frame carries all of them.
 SLOW_CHECK_GROUPS: dict[str, frozenset[CheckFn]] = {
     "face": frozenset({check_glasses, check_occlusion}),
-    "medium": frozenset({check_liveness}),
-    "scene": frozenset({check_headwear, check_background, check_clothing, check_fine_detail}),
+    "medium": frozenset({check_liveness, check_accessories, check_eye_colour, check_makeup}),
+    "scene": frozenset({check_headwear, check_background, check_clothing, check_fine_detail,
+                        check_clothing_pattern, check_neckline}),
 }
 SLOW_CHECKS: frozenset[CheckFn] = frozenset().union(*SLOW_CHECK_GROUPS.values())
