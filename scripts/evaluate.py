@@ -1,53 +1,268 @@
 #!/usr/bin/env python3
-"""Evaluate the checks over a folder laid out like ../shared/faces (one folder per category).
+"""Evaluate the checks over a labelled folder (one sub-folder per category) and report the figures
+the team decides by.
 
-For each defect category it prints how often the expected check family fails (caught), and for
-a_good_frontal the false-reject rate per subject family. The full table, with every image's failed
-families and measured values, is written as JSON. Label corrections come from a TOML file, each
-with its reason, so no image is ever moved.
+For every defect category: how often the family that owns it fails (caught) and how often the
+first failing message names that defect (right reason), each as a count with a Wilson 95%
+interval; for the good folder, the false rejects per family. The same figures per subgroup (from
+the MANIFEST.tsv notes, e.g. `east_asian`) and per source repository, and split categories (e.g.
+e_glasses into tinted / reflection, which must be caught, and clear, which must not be refused as
+glasses). Everything, with every image's failed checks and values, goes to the JSON file.
+
+A folder layout is one `Layout` entry in LAYOUTS (its folder -> family table, its good folder,
+its subgroups and splits); the layout is chosen with --layout or by the folder's name. Label
+corrections come from a TOML file, each with its reason, so no image is ever moved.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import math
 import sys
 import time
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from appliance.app import build_analyzer  # noqa: E402
-from appliance.errors import ImageError  # noqa: E402
-from appliance.imageio import load_image  # noqa: E402
-from appliance.settings import load_settings  # noqa: E402
-
-EXPECTED = {
-    "b_eyes_closed": "eyes",
-    "c_mouth_open_teeth": "mouth",
-    "d_hat": "headwear",
-    "e_glasses": "glasses",
-    "f_head_pose": "pose",
-    "g_lighting": "lighting",
-    "h_blur_lowres": "sharpness",
-    "i_multi_face": "face_count",
-    "i_no_face": "face_count",
-    "j_spoof_recapture": "liveness",
-    "k_hair_covering": "occlusion",
-}
-GOOD = "a_good_frontal"
-SUBJECT_FAMILIES = ("face_count", "pose", "eyes", "mouth", "headwear", "glasses", "lighting", "sharpness")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+Z95 = 1.959963984540054
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (95% by default); (0, 1) when n is 0."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def proportion(successes: int, n: int) -> dict[str, Any]:
+    low, high = wilson(successes, n)
+    return {"count": successes, "of": n, "rate": successes / n if n else None,
+            "wilson95": [round(low, 4), round(high, 4)]}
+
+
+def fmt(prop: dict[str, Any]) -> str:
+    if not prop["of"]:
+        return f"{'-':>18s}"
+    low, high = prop["wilson95"]
+    return f"{prop['count']:>3d}/{prop['of']:<3d} {prop['rate']:6.1%} [{low:5.1%}-{high:5.1%}]"
+
+
+@dataclass(frozen=True)
+class Split:
+    """A category whose members differ in what is expected: `kind_of` reads a member's kind from its
+    MANIFEST notes (or a correction's value); members of `caught_kinds` must fail the category's
+    family, the others must not."""
+
+    kind_of: Callable[[str], str]
+    caught_kinds: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    expected: dict[str, str]  # defect folder -> the check family that must catch it
+    good: str  # the folder whose photos must pass the subject families
+    subject_families: tuple[str, ...]  # a good photo failing one of these is a false reject
+    # Families not about the subject (framing, backdrop, clothes of a found photo): left out when
+    # asking which failing message comes first, since the booth reframes and replaces the backdrop.
+    scene_families: tuple[str, ...] = ()
+    subgroups: dict[str, Callable[[dict[str, str]], bool]] = field(default_factory=dict)
+    splits: dict[str, Split] = field(default_factory=dict)
+
+
+def glasses_kind(notes: str) -> str:
+    text = notes.lower()
+    if any(w in text for w in ("sunglass", "tinted", "mirror", "dark lens")):
+        return "tinted"
+    if any(w in text for w in ("reflection", "glare")):
+        return "reflection"
+    return "clear"
+
+
+FACES = Layout(
+    name="faces",
+    expected={
+        "b_eyes_closed": "eyes",
+        "c_mouth_open_teeth": "mouth",
+        "d_hat": "headwear",
+        "e_glasses": "glasses",
+        "f_head_pose": "pose",
+        "g_lighting": "lighting",
+        "h_blur_lowres": "sharpness",
+        "i_multi_face": "face_count",
+        "i_no_face": "face_count",
+        "j_spoof_recapture": "liveness",
+        "k_hair_covering": "occlusion",
+    },
+    good="a_good_frontal",
+    subject_families=("face_count", "pose", "eyes", "mouth", "headwear", "glasses", "occlusion", "lighting",
+                      "sharpness"),
+    scene_families=("geometry", "background", "clothing"),
+    subgroups={"east_asian": lambda meta: "east_asian" in meta.get("notes", "")},
+    splits={"e_glasses": Split(glasses_kind, frozenset({"tinted", "reflection"}))},
+)
+
+# Another folder layout plugs in here: LAYOUTS["dress"] = Layout(name="dress", expected={...}, ...)
+LAYOUTS: dict[str, Layout] = {FACES.name: FACES}
+
+
+def choose_layout(folder: Path, name: str | None) -> Layout:
+    if name:
+        return LAYOUTS[name]
+    if folder.resolve().name in LAYOUTS:
+        return LAYOUTS[folder.resolve().name]
+    present = {p.name for p in folder.iterdir() if p.is_dir()}
+    return max(LAYOUTS.values(), key=lambda lay: len(present & (set(lay.expected) | {lay.good})))
+
+
+def load_manifest(folder: Path) -> dict[str, dict[str, str]]:
+    path = folder / "MANIFEST.tsv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["file"]: row for row in csv.DictReader(handle, delimiter="\t")}
 
 
 def load_corrections(path: Path | None) -> dict[str, dict[str, str]]:
     if path is None or not path.is_file():
         return {}
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {c["file"]: c for c in data.get("correction", [])}
+    corrections = {}
+    for entry in data.get("correction", []):
+        if not entry.get("reason"):
+            raise SystemExit(f"evaluate: correction of {entry.get('file')} has no reason")
+        corrections[entry["file"]] = entry
+    return corrections
+
+
+def first_reason(row: dict[str, Any], layout: Layout) -> str | None:
+    """Family of the first failing check that is about the subject (the message a student reads)."""
+    return next((fam for fam in row["failed_order"] if fam not in layout.scene_families), None)
+
+
+def expected_caught(row: dict[str, Any], layout: Layout) -> bool:
+    """Whether the row's category family must fail (False for a split's pass kinds)."""
+    split = layout.splits.get(row["category"])
+    return split is None or row.get("kind") in split.caught_kinds
+
+
+def summarise(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
+    """Caught and right-reason figures per defect category, false rejects on the good folder."""
+    by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_category[row["category"]].append(row)
+    categories: dict[str, Any] = {}
+    for category, family in layout.expected.items():
+        members = [r for r in by_category.get(category, []) if expected_caught(r, layout)]
+        if not members:
+            continue
+        caught = [r for r in members if family in r["failed"]]
+        right = [r for r in members if first_reason(r, layout) == family]
+        categories[category] = {
+            "family": family,
+            "caught": proportion(len(caught), len(members)),
+            "right_reason": proportion(len(right), len(members)),
+            "missed": [r["file"] for r in members if family not in r["failed"]],
+            "wrong_reason": {r["file"]: r["first_failed_id"] for r in members
+                             if first_reason(r, layout) != family},
+        }
+    summary: dict[str, Any] = {"categories": categories}
+    good = by_category.get(layout.good, [])
+    if good:
+        per_family = {}
+        for family in layout.subject_families:
+            rejected = [r["file"] for r in good if family in r["failed"]]
+            per_family[family] = {**proportion(len(rejected), len(good)), "files": rejected}
+        any_subject = [r["file"] for r in good if set(r["failed"]) & set(layout.subject_families)]
+        summary["good"] = {"folder": layout.good, "false_rejects": proportion(len(any_subject), len(good)),
+                           "files": any_subject, "per_family": per_family}
+    splits = {}
+    for category, split in layout.splits.items():
+        family = layout.expected[category]
+        kinds: dict[str, Any] = {}
+        for kind in sorted({r.get("kind") for r in by_category.get(category, [])} - {None}):
+            members = [r for r in by_category[category] if r.get("kind") == kind]
+            failed = [r for r in members if family in r["failed"]]
+            key = "caught" if kind in split.caught_kinds else f"refused_as_{family}"
+            kinds[kind] = {key: proportion(len(failed), len(members)), "files": [r["file"] for r in failed]}
+        splits[category] = kinds
+    if splits:
+        summary["splits"] = splits
+    return summary
+
+
+def print_summary(title: str, summary: dict[str, Any], layout: Layout) -> None:
+    print(f"\n== {title}")
+    if summary["categories"]:
+        print(f"{'category':22s} {'family':11s} {'caught':>29s}  {'right reason':>29s}")
+    for category, entry in summary["categories"].items():
+        print(f"{category:22s} {entry['family']:11s} {fmt(entry['caught']):>29s}  {fmt(entry['right_reason']):>29s}")
+    for category, kinds in summary.get("splits", {}).items():
+        for kind, entry in kinds.items():
+            key, prop = next((k, v) for k, v in entry.items() if k != "files")
+            print(f"  {category}/{kind:12s} {key:22s} {fmt(prop)}")
+    good = summary.get("good")
+    if good:
+        print(f"{layout.good}: false rejects {fmt(good['false_rejects'])}")
+        for family, prop in good["per_family"].items():
+            if prop["count"]:
+                print(f"    {family:11s} {fmt(prop)}")
+
+
+def analyse(paths: list[Path], folder: Path, layout: Layout, settings_path: Path | None,
+            manifest: dict[str, dict[str, str]], corrections: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    from appliance.app import build_analyzer
+    from appliance.errors import ImageError
+    from appliance.imageio import load_image
+    from appliance.settings import load_settings
+
+    analyzer = build_analyzer(load_settings(settings_path))
+    rows = []
+    for index, path in enumerate(paths, 1):
+        rel = path.relative_to(folder).as_posix()
+        meta = manifest.get(rel, {})
+        correction = corrections.get(rel, {})
+        category = correction.get("category", path.parent.name)
+        row: dict[str, Any] = {"file": rel, "category": category, "labelled": path.parent.name,
+                               "source": meta.get("source_repo", "unknown"),
+                               "groups": sorted(g for g, test in layout.subgroups.items() if test(meta))}
+        split = layout.splits.get(category)
+        if split is not None:
+            row["kind"] = correction.get("kind") or split.kind_of(meta.get("notes", ""))
+        try:
+            image = load_image(path)
+        except ImageError as exc:
+            row.update(verdict="error", error=str(exc), failed=[], failed_order=[], failed_ids=[],
+                       first_failed_id=None, values={})
+        else:
+            report = analyzer.check(image.bgr, grayscale=image.grayscale)
+            order = list(dict.fromkeys(c.family for c in report.failed))
+            row.update(
+                verdict=report.verdict,
+                failed=sorted(order),
+                failed_order=order,
+                failed_ids=[c.id for c in report.failed],
+                first_failed_id=next((c.id for c in report.failed if c.family not in layout.scene_families), None),
+                values={c.id: c.value for c in report.checks},
+                thresholds={c.id: c.threshold for c in report.checks},
+            )
+        rows.append(row)
+        print(f"\r[{index}/{len(paths)}] {rel[:60]:60s}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,72 +271,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "out" / "evaluation.json", help="table output")
     parser.add_argument("--corrections", type=Path, default=ROOT / "evaluation" / "corrections.toml")
     parser.add_argument("--settings", type=Path, default=None)
+    parser.add_argument("--layout", choices=sorted(LAYOUTS), default=None,
+                        help="folder layout (default: by the folder's name, else the best match)")
+    parser.add_argument("--no-sources", action="store_true", help="leave the per-source table out of the print")
     args = parser.parse_args(argv)
 
     if not args.folder.is_dir():
         print(f"evaluate: no such folder: {args.folder}", file=sys.stderr)
         return 2
+    layout = choose_layout(args.folder, args.layout)
     corrections = load_corrections(args.corrections)
-    settings = load_settings(args.settings)
-    analyzer = build_analyzer(settings)
-    images = sorted(p for p in args.folder.glob("*/*") if p.suffix.lower() in IMAGE_SUFFIXES)
-    rows = []
+    manifest = load_manifest(args.folder)
+    paths = sorted(p for p in args.folder.glob("*/*") if p.suffix.lower() in IMAGE_SUFFIXES)
     started = time.perf_counter()
-    for index, path in enumerate(images, 1):
-        rel = f"{path.parent.name}/{path.name}"
-        category = corrections.get(rel, {}).get("category", path.parent.name)
-        row = {"file": rel, "category": category, "labelled": path.parent.name}
-        try:
-            image = load_image(path)
-        except ImageError as exc:
-            row.update(verdict="error", error=str(exc), failed=[], values={})
-        else:
-            report = analyzer.check(image.bgr, grayscale=image.grayscale)
-            row.update(
-                verdict=report.verdict,
-                failed=sorted({c.family for c in report.failed}),
-                failed_ids=[c.id for c in report.failed],
-                values={c.id: c.value for c in report.checks},
-            )
-        rows.append(row)
-        print(f"\r[{index}/{len(images)}] {rel[:60]:60s}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
-
-    by_category: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_category[row["category"]].append(row)
-    table: dict[str, dict] = {}
-    print(f"{'category':22s} {'family':11s} {'caught':>9s}  rate")
-    for category, family in EXPECTED.items():
-        members = by_category.get(category, [])
-        if not members:
-            continue
-        caught = [r for r in members if family in r["failed"]]
-        missed = [r["file"] for r in members if family not in r["failed"]]
-        rate = len(caught) / len(members)
-        table[category] = {"family": family, "images": len(members), "caught": len(caught), "rate": rate,
-                           "missed": missed}
-        print(f"{category:22s} {family:11s} {len(caught):>4d}/{len(members):<4d} {rate:6.1%}")
-    good = by_category.get(GOOD, [])
-    if good:
-        print(f"\n{GOOD}: false rejects per family ({len(good)} images)")
-        false_rejects = {}
-        for family in SUBJECT_FAMILIES:
-            rejected = [r["file"] for r in good if family in r["failed"]]
-            false_rejects[family] = {"count": len(rejected), "rate": len(rejected) / len(good), "files": rejected}
-            print(f"  {family:11s} {len(rejected):>3d}/{len(good)} {len(rejected) / len(good):6.1%}")
-        any_subject = [r for r in good if set(r["failed"]) & set(SUBJECT_FAMILIES)]
-        print(f"  {'any subject':11s} {len(any_subject):>3d}/{len(good)} {len(any_subject) / len(good):6.1%}")
-        table[GOOD] = {"images": len(good), "false_rejects": false_rejects,
-                       "any_subject_rate": len(any_subject) / len(good)}
-    real = [r for r in rows if r["category"] != "j_spoof_recapture" and r.get("values", {}).get("liveness") is not None]
-    alarms = [r["file"] for r in real if "liveness" in r["failed"]]
-    if real:
-        print(f"\nliveness false alarms on real photos (every other category): {len(alarms)}/{len(real)} "
-              f"{len(alarms) / len(real):6.1%}")
-        table["liveness_false_alarms"] = {"count": len(alarms), "of": len(real), "files": alarms}
+    rows = analyse(paths, args.folder, layout, args.settings, manifest, corrections)
     elapsed = time.perf_counter() - started
-    print(f"\n{len(rows)} images in {elapsed:.1f} s; corrections applied: {len(corrections)}")
+
+    overall = summarise(rows, layout)
+    print_summary(f"all ({len(rows)} images, layout {layout.name})", overall, layout)
+    subgroups = {}
+    for group in layout.subgroups:
+        members = [r for r in rows if group in r["groups"]]
+        subgroups[group] = summarise(members, layout)
+        print_summary(f"subgroup {group} ({len(members)} images)", subgroups[group], layout)
+    sources = {}
+    for source in sorted({r["source"] for r in rows}):
+        members = [r for r in rows if r["source"] == source]
+        sources[source] = summarise(members, layout)
+        if not args.no_sources:
+            print_summary(f"source {source} ({len(members)} images)", sources[source], layout)
+
+    real = [r for r in rows if r["category"] != "j_spoof_recapture" and r["values"].get("liveness") is not None]
+    alarms = [r["file"] for r in real if "liveness" in r["failed"]]
+    liveness = {**proportion(len(alarms), len(real)), "files": alarms}
+    print(f"\nliveness false alarms on real photos (every other category): {fmt(liveness)}")
+    print(f"{len(rows)} images in {elapsed:.1f} s; corrections applied: {len(corrections)}")
+    table = {"layout": layout.name, "all": overall, "subgroups": subgroups, "sources": sources,
+             "liveness_false_alarms": liveness, "corrections": len(corrections), "seconds": round(elapsed, 1)}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"table": table, "images": rows}, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"table written to {args.json}")

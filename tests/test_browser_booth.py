@@ -150,7 +150,7 @@ def walk_session_and_console(base: str, password: str, shots: Path) -> None:
         console.click("#settings-form button[type=submit]")
         console.wait_for_selector(".flashes .error")
         assert "allowed range" in console.inner_text(".flashes")
-        assert console.input_value("input[name='checks.pose.max_yaw_deg']") == "5.0"
+        assert console.input_value("input[name='checks.pose.max_yaw_deg']") == "8.0"
         console.screenshot(path=str(shots / "9-bad-setting-refused.png"), full_page=True)
         browser.close()
     assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -20,6 +20,13 @@ def families_failed(report) -> set[str]:
 
 
 @pytest.fixture(scope="module")
+def settings_checks():
+    from appliance.settings import load_settings
+
+    return load_settings().checks
+
+
+@pytest.fixture(scope="module")
 def good(faces_dir):
     return load_image(faces_dir / "a_good_frontal" / "dpf_img10.jpg").bgr
 
@@ -175,3 +182,28 @@ def test_live_path_reports_every_check_and_refreshes_slow_ones_within_a_rotation
         seen.append(next(c for c in report.checks if c.id == "background_clutter").passed)
     assert not seen[-1], seen
     analyzer.reset_tracking()
+
+
+def test_one_resolution_rule_in_the_sharpness_family(analyzer, good, settings_checks):
+    """A face too small is refused once, by `resolution` (sharpness), with the rule's own limit."""
+    from appliance.inference.checks.sharpness import RESOLUTION_EN
+
+    small = cv2.resize(good, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    report = analyzer.check(small)
+    sized = [c for c in report.checks if "resolution" in c.id]
+    assert [(c.id, c.family) for c in sized] == [("resolution", "sharpness")]
+    assert not sized[0].passed and sized[0].message_en == RESOLUTION_EN
+    assert sized[0].threshold == settings_checks.sharpness.min_face_width_px
+    assert next(c for c in analyzer.check(good).checks if c.id == "resolution").passed
+
+
+@pytest.mark.parametrize("limit", [1.0, 2.0, 30.0])
+def test_pose_limit_shown_is_the_limit_applied(analyzer, good, settings_checks, limit):
+    from appliance.inference.checks.pose import check_pose
+
+    strict = settings_checks.model_copy(update={"pose": settings_checks.pose.model_copy(
+        update={"max_yaw_deg": limit, "max_pitch_deg": limit})})
+    analysis = analyzer.analyze(good)
+    for check in check_pose(analysis, strict)[:2]:
+        assert check.threshold == limit
+        assert check.passed == (abs(check.value) <= limit), check

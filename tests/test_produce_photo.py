@@ -172,11 +172,14 @@ def test_refuses_tiny_face_instead_of_enlarging(analyzer, settings):
     small = cv2.resize(source, None, fx=0.45, fy=0.45, interpolation=cv2.INTER_AREA)
     result = produce(analyzer, settings, small)
     assert not result.ok and result.jpeg is None
-    assert result.code == "low_resolution"
+    assert result.code == "resolution"
     canvas = np.full((1400, 1800, 3), 180, np.uint8)
     canvas[900:900 + small.shape[0], 700:700 + small.shape[1]] = small
     far = produce(analyzer, settings, canvas)
-    assert not far.ok and far.code == "too_small"
+    # one rule, one message: the same as the check's on the same source
+    assert not far.ok and far.code == "resolution"
+    check = next(c for c in analyzer.check(canvas).checks if c.id == "resolution")
+    assert not check.passed and (far.reason_zh, far.reason_en) == (check.message_zh, check.message_en)
     assert "靠近" in far.reason_zh and "closer" in far.reason_en
 
 

@@ -23,8 +23,8 @@ def test_a_face_enlarged_from_40_px_fails(analyzer, plain_portrait):
     face_width = analyzer.analyze(plain_portrait).face_width
     factor = 40 / face_width
     small = cv2.resize(plain_portrait, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    # back to a 100 px face: large enough for the resolution check, so only detail can refuse it
-    enlarged = cv2.resize(small, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_LINEAR)
+    # back to a 200 px face: large enough for the resolution check, so only detail can refuse it
+    enlarged = cv2.resize(small, None, fx=5.0, fy=5.0, interpolation=cv2.INTER_LINEAR)
     report = analyzer.check(enlarged)
     assert next(c for c in report.checks if c.id == "resolution").passed
     check = next(c for c in report.checks if c.id == "fine_detail")

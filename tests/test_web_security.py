@@ -115,11 +115,11 @@ def test_settings_are_validated_before_they_apply(booth) -> None:
     junk = client.post("/operator/settings", data={"checks.pose.max_yaw_deg": "ten", "csrf_token": token})
     unknown = client.post("/operator/settings", data={"device.device_id": "x", "csrf_token": token})
     assert junk.status_code == 400 and unknown.status_code == 400
-    assert deps.console.current.checks.pose.max_yaw_deg == 5.0 and not applied
-    good = client.post("/operator/settings", data={"checks.pose.max_yaw_deg": "8", "csrf_token": token})
+    assert deps.console.current.checks.pose.max_yaw_deg == 8.0 and not applied
+    good = client.post("/operator/settings", data={"checks.pose.max_yaw_deg": "7", "csrf_token": token})
     assert good.status_code == 303
-    assert deps.console.current.checks.pose.max_yaw_deg == 8.0
-    assert applied and applied[-1].checks.pose.max_yaw_deg == 8.0
+    assert deps.console.current.checks.pose.max_yaw_deg == 7.0
+    assert applied and applied[-1].checks.pose.max_yaw_deg == 7.0
     bad_session = client.post("/operator/session", data={"session_code": "../x", "csrf_token": token})
     assert bad_session.status_code == 400 and deps.run.session_code == "26031601"
 

@@ -39,8 +39,6 @@ class FaceCountSettings(_Section):
 
 
 class GeometrySettings(_Section):
-    # The product is 480x640 with a face ~240 px wide: a smaller source face would be upscaled.
-    min_face_width_px: int = Field(180, ge=60, le=600)
     # Head must leave room above it for the crown margin and below it for the shoulders.
     min_top_margin_ratio: float = Field(0.25, ge=0.0, le=1.0)
     min_bottom_margin_ratio: float = Field(0.6, ge=0.0, le=3.0)
@@ -50,13 +48,13 @@ class GeometrySettings(_Section):
 
 
 class PoseSettings(_Section):
-    max_yaw_deg: float = Field(5.0, ge=1.0, le=30.0)
-    max_pitch_deg: float = Field(5.0, ge=1.0, le=30.0)
+    # The limits applied, printed and returned are these values themselves. SPEC §3 asks for
+    # |yaw| <= 5 and |pitch| <= 5 degrees; the landmark model's yaw/pitch scatter on frontal faces
+    # (about 3 degrees in yaw; pitch also depends on camera height, about 7) is part of the value,
+    # so a frame is refused only when the head is beyond 5 degrees by more than that scatter.
+    max_yaw_deg: float = Field(8.0, ge=1.0, le=30.0)
+    max_pitch_deg: float = Field(12.0, ge=1.0, le=30.0)
     max_roll_deg: float = Field(3.0, ge=0.5, le=20.0)
-    # The landmark model's yaw/pitch scatter on frontal faces (pitch also depends on camera
-    # height); a frame is refused only when it is beyond the limit by more than that scatter.
-    yaw_margin_deg: float = Field(3.0, ge=0.0, le=15.0)
-    pitch_margin_deg: float = Field(7.0, ge=0.0, le=20.0)
     # The mesh's forehead-to-chin line leans toward the camera on a level head by about this much.
     pitch_neutral_deg: float = Field(4.5, ge=-20.0, le=20.0)
     # A capture is levelled automatically up to this roll; the produced photo must meet max_roll_deg.
@@ -119,8 +117,11 @@ class SharpnessSettings(_Section):
     # faces read >= 0.13, faces enlarged from 40-50 px a median 0.08-0.125
     # (scripts/sharpness_study.py).
     min_detail: float = Field(0.1, ge=0.0, le=1.0)
-    # Below this cheek-to-cheek width the face carries too little detail to judge or to print.
-    min_face_width_px: int = Field(80, ge=16, le=600)
+    # The one resolution rule (check `resolution`, also the production step's size refusal): the
+    # source face's cheek-to-cheek width in source pixels. The CHSI photo's smallest face width
+    # (180 px, 189 px inside the placement margin) reached with at most 1.15x enlargement
+    # (produce.max_upscale) needs 164 px; below that the photo would be an upscale (SPEC §3).
+    min_face_width_px: int = Field(165, ge=16, le=600)
 
 
 class BackgroundSettings(_Section):

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from appliance.errors import ApplianceError
+from appliance.inference.checks.sharpness import RESOLUTION_EN, RESOLUTION_ZH, resolution_result
 from appliance.inference.config import BACKGROUND_RGB
 from appliance.inference.engine import Analyzer, Report
 from appliance.produce.composite import composite
@@ -27,9 +28,6 @@ from appliance.settings import Settings
 
 # Width of the head box either side of the face centre, in face widths: ears and hair included.
 HEAD_HALF_WIDTH = 0.72
-# A face filling at least this share of the source width is close enough: too few pixels then
-# means the camera or file has too low a resolution, not that the person stands too far away.
-CLOSE_FACE_SHARE = 0.25
 
 REFUSALS: dict[str, tuple[str, str]] = {
     "no_face": ("未检测到人脸，请正对相机", "No face found: face the camera"),
@@ -39,10 +37,8 @@ REFUSALS: dict[str, tuple[str, str]] = {
                   "Head too close to the left edge: move to the middle"),
     "edge_right": ("头部离画面右边缘太近，请向画面中间移动",
                    "Head too close to the right edge: move to the middle"),
-    "too_small": ("人脸太小，成片需要放大，请靠近相机",
-                  "Face too small: the photo would be enlarged; come closer"),
-    "low_resolution": ("照片分辨率太低，请使用更清晰的原图",
-                       "Source resolution too low: use a sharper, larger original"),
+    # the checks' one resolution rule and message (checks.sharpness.min_face_width_px)
+    "resolution": (RESOLUTION_ZH, RESOLUTION_EN),
     "proportions": ("头部比例无法同时满足头顶、眼睛和脸宽的要求，请整理头发后重拍",
                     "Head proportions cannot meet crown, eye-line and face-width rules: fix hair and retake"),
     "shoulders_cut": ("肩膀被画面裁切，请后退一些并站到画面中间",
@@ -81,10 +77,6 @@ def choose_background(spec: PhotoSpec, background: str | None) -> BackgroundName
         raise ProduceError(f"background '{name}' is not allowed for {spec.label_en}: use "
                            + " or ".join(spec.backgrounds))
     return name  # type: ignore[return-value]
-
-
-def _size_refusal(head: HeadMeasure, source_width: int) -> str:
-    return "low_resolution" if head.face_width >= CLOSE_FACE_SHARE * source_width else "too_small"
 
 
 def _head_edge(head: HeadMeasure, placement: Placement, coverage: np.ndarray) -> str | None:
@@ -141,8 +133,9 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
         return refusal("tilted")
     if head.crown_at_edge:
         return refusal("edge_top")
-    if needs_upscale(head, spec, cfg.max_upscale, cfg.placement_margin):
-        return refusal(_size_refusal(head, bgr.shape[1]))
+    if not resolution_result(analysis.face_width * analysis.pixel_scale, settings.checks).passed or \
+            needs_upscale(head, spec, cfg.max_upscale, cfg.placement_margin):
+        return refusal("resolution")
     placement = place(head, spec, cfg.max_upscale, cfg.placement_margin, (bgr.shape[1], bgr.shape[0]))
     if placement is None:
         return refusal("proportions")

@@ -2,7 +2,8 @@
 
 In a live frame this is distance and centring guidance. In a still it asks whether the crop that
 puts the face at the CHSI targets (face width ~240 px, eye line at 250 px, centred) lies inside
-the source without enlarging it; the production step uses the same crop.
+the source; the production step uses the same crop. Whether the face has pixels enough is the
+resolution rule of the sharpness checks, not a question of fit.
 """
 
 from __future__ import annotations
@@ -79,7 +80,6 @@ def check_geometry(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
         return []
     height, width = analysis.bgr.shape[:2]
     face_w = analysis.face_width
-    source_face_w = face_w * analysis.pixel_scale
     right, left = analysis.eye_centres
     mid = (right + left) / 2
     shoulders = []
@@ -110,9 +110,6 @@ def check_geometry(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
     fits = room[worst] <= tol
     zh = {"top": "头顶", "bottom": "肩膀", "left": "左侧", "right": "右侧"}[worst]
     results = [
-        result("face_resolution", "geometry", source_face_w, float(settings.geometry.min_face_width_px),
-               source_face_w >= settings.geometry.min_face_width_px,
-               "脸部像素不足，成片需要放大，请靠近相机", "Face too small for the photo without enlarging: come closer"),
         result("crop_fits", "geometry", float(np.clip(room[worst] * crop.scale, -9999, 9999)), 0.0, fits,
                f"{zh}离画面边缘太近，请调整位置", f"Too close to the {worst} edge of the frame: leave more room"),
         *shoulders,

@@ -37,11 +37,11 @@ def check_pose(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult
     side_zh, side_en = ("右", "right") if yaw < 0 else ("左", "left")
     up_zh, up_en = ("抬", "raise") if pitch > 0 else ("低", "lower")
     return [
-        result("pose_yaw", "pose", yaw, cfg.max_yaw_deg, abs(yaw) <= cfg.max_yaw_deg + cfg.yaw_margin_deg,
+        result("pose_yaw", "pose", yaw, cfg.max_yaw_deg, abs(yaw) <= cfg.max_yaw_deg,
                f"头部侧转，请向{side_zh}转回正对镜头",
                f"Head turned: turn a little to your {side_en} to face the camera"),
         result("pose_pitch", "pose", pitch, cfg.max_pitch_deg,
-               abs(pitch) <= cfg.max_pitch_deg + cfg.pitch_margin_deg,
+               abs(pitch) <= cfg.max_pitch_deg,
                f"请平视镜头，稍微{up_zh}头", f"Look level at the camera: {up_en} your chin a little"),
         result("pose_roll", "pose", roll, roll_limit, abs(roll) <= roll_limit,
                "头部歪斜，请把头摆正", "Head tilted: hold your head upright"),

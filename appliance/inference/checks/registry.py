@@ -1,4 +1,8 @@
-"""The checks in the order guidance gives their messages: distance, centring, pose, then the rest."""
+"""The checks in the order guidance gives their messages: distance, centring, pose, then the rest.
+
+Resolution comes after what the subject can change (eyes, mouth, hair...): on a small photo that
+also shows closed eyes, the closed eyes are the defect to name first; the booth's own stills are
+never that small."""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from appliance.inference.checks.mouth import check_mouth
 from appliance.inference.checks.neckline import check_neckline
 from appliance.inference.checks.occlusion import check_occlusion
 from appliance.inference.checks.pose import check_pose
-from appliance.inference.checks.sharpness import check_fine_detail, check_sharpness
+from appliance.inference.checks.sharpness import check_fine_detail, check_resolution, check_sharpness
 
 ALL_CHECKS: tuple[CheckFn, ...] = (
     check_face_count,
@@ -38,6 +42,7 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
     check_lighting,
     check_sharpness,
     check_fine_detail,
+    check_resolution,
     check_background,
     check_clothing,
     check_clothing_pattern,

@@ -13,7 +13,11 @@ Two measures, each on the face brought to one scale (never enlarged):
   q50 included); the same faces enlarged from 40 px read a median 0.08 (linear) to 0.10 (cubic),
   from 50 px 0.10 to 0.125. The limit (0.1) refuses none of the sharp faces and about half of
   the enlarged ones: a conservative net under the blur effect, not a full upscale detector.
-A face too small to judge is reported as too low a resolution.
+
+Too few pixels on the face is one rule, `resolution`, owned here: a face too small to judge is also
+a face too small to print, and the production step refuses a small source by this same rule and
+message (appliance/produce/photo.py). It applies to stills and products, not to live preview frames,
+whose size says nothing about the still's (live framing guidance asks to come closer instead).
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from appliance.inference.geometry import polygon_mask
 
 # Faces are judged at this cheek-to-cheek width; larger ones are reduced, smaller ones kept.
 JUDGE_WIDTH = 160
-# Fine detail is judged at this width: the smallest face the resolution check accepts is about
-# this size, so every accepted face must carry detail at this scale.
+# Fine detail is judged at this width, below the smallest face the resolution rule accepts, so
+# every accepted face must carry detail at this scale.
 DETAIL_WIDTH = 100
 COARSE_SIGMA = 2.0
 
@@ -136,20 +140,33 @@ def face_detail(analysis: Analysis) -> float:
     return detail_within(crop, outline)
 
 
+RESOLUTION_ZH = "分辨率太低：脸部像素太少，成片需要放大；请靠近相机，或使用更大的原图"
+RESOLUTION_EN = ("Resolution too low: too few pixels on the face, the photo would be enlarged; "
+                 "come closer to the camera or use a larger original")
+
+
+def resolution_result(face_width_px: float, settings: ChecksSettings) -> CheckResult:
+    """The one resolution rule: the source face's cheek-to-cheek width in source pixels against
+    checks.sharpness.min_face_width_px."""
+    limit = settings.sharpness.min_face_width_px
+    return result("resolution", "sharpness", face_width_px, float(limit), face_width_px >= limit,
+                  RESOLUTION_ZH, RESOLUTION_EN)
+
+
+def check_resolution(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    """Its own check: it reads the source's size, not the face, so live preview frames skip it."""
+    if analysis.mesh is None or analysis.live:
+        return []
+    return [resolution_result(analysis.face_width * analysis.pixel_scale, settings)]
+
+
 def check_sharpness(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
     cfg = settings.sharpness
-    width = analysis.face_width * analysis.pixel_scale
-    results = [
-        result("resolution", "sharpness", width, float(cfg.min_face_width_px), width >= cfg.min_face_width_px,
-               "分辨率太低：脸部像素太少，请靠近或换用更清晰的照片",
-               "Resolution too low: the face has too few pixels; come closer or use a sharper photo"),
-    ]
     blur = face_blur(analysis)
-    results.append(result("sharpness", "sharpness", blur, cfg.max_blur, blur <= cfg.max_blur,
-                          "照片模糊，请保持不动并对焦", "Photo is blurred: hold still and keep in focus"))
-    return results
+    return [result("sharpness", "sharpness", blur, cfg.max_blur, blur <= cfg.max_blur,
+                   "照片模糊，请保持不动并对焦", "Photo is blurred: hold still and keep in focus")]
 
 
 def check_fine_detail(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
