@@ -7,8 +7,8 @@ Each measure looks where the rule's object sits, relative to the face mesh, at t
   cheek) are the commonest such points on a plain head;
 - necklace: on and around the bare neck below the chin: compact specular points (a chain's links,
   a pendant, stones), which matt skin does not show;
-- head ornament: in the hair beside and above the face, clearly coloured material unlike both the
-  skin and hair (headbands, clips, flowers); the crown proper is the headwear check's.
+- head ornament: in the hair beside and above the face, the area of clearly coloured material
+  unlike both the skin and hair (headbands, clips, flowers).
 Gold on blonde hair, a black cord on dark skin and matt jewellery are not told apart this way;
 these checks are tuned to raise few false alarms (see the settings' comments), not to catch all.
 """
@@ -25,7 +25,13 @@ from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import skin_model
 from appliance.inference.checks.base import CheckResult, result
-from appliance.inference.checks.face_scale import Box, compact_bright_points, face_window, skin_like_mask
+from appliance.inference.checks.face_scale import (
+    DETAIL_FACE_WIDTH_PX,
+    Box,
+    compact_bright_points,
+    face_window,
+    skin_like_mask,
+)
 
 if TYPE_CHECKING:
     from appliance.inference.config import ChecksSettings
@@ -39,14 +45,17 @@ JAW_RIGHT, JAW_LEFT = 172, 397
 
 class AccessoriesSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    # Specular points off the skin under the worse ear. Bare ears on ../shared/faces/a_good_frontal
-    # and the dress control read up to 8 (hair and collar shine); jewellery 9 and more.
-    max_earring_points: int = Field(8, ge=0, le=100)
-    # Specular points on the neck. Bare necks read up to 6.
-    max_necklace_points: int = Field(7, ge=0, le=100)
-    # Share of the hair around the face that is clearly coloured and unlike skin and hair. Bare
-    # hair reads up to ~0.09 (colour casts), headbands and hair flowers 0.12 and more.
-    max_ornament_share: float = Field(0.1, ge=0.0, le=1.0)
+    # Specular points off the skin under the worse ear, at 200 px per face width. Bare ears on
+    # ../shared/faces/a_good_frontal and the dress control read up to 13 (hair and collar shine);
+    # earrings with metal or stones 21-32, small studs and matt hoops far less (not caught).
+    max_earring_points: int = Field(14, ge=0, le=200)
+    # Specular points on and beside the neck's skin. Bare necks read up to 12, one good photo 27
+    # (a shiny neck under hard light); chains with stones 14-36.
+    max_necklace_points: int = Field(13, ge=0, le=200)
+    # Area (face widths squared) of clearly coloured material unlike skin and hair in the hair
+    # beside and above the face. Bare hair reads up to 0.07 (colour casts of low-quality photos),
+    # headbands and hair flowers 0.06-0.19.
+    max_ornament_area: float = Field(0.075, ge=0.0, le=1.0)
 
 
 def under_ear_boxes(analysis: Analysis) -> list[Box]:
@@ -83,29 +92,30 @@ def earring_points(analysis: Analysis) -> int:
     skin = skin_model(analysis)
     counts = []
     for box in under_ear_boxes(analysis):
-        window = face_window(analysis, box)
+        window = face_window(analysis, box, DETAIL_FACE_WIDTH_PX)
         if window.empty:
             continue
         on_skin = skin_like_mask(window, skin, 0.25, 12.0).astype(np.uint8)
-        on_skin = cv2.morphologyEx(on_skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        near_skin = cv2.dilate(on_skin, np.ones((5, 5), np.uint8)) > 0
+        on_skin = cv2.morphologyEx(on_skin, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+        near_skin = cv2.dilate(on_skin, np.ones((9, 9), np.uint8)) > 0
         counts.append(compact_bright_points(window, ~near_skin, EARRING_CONTRAST))
     return max(counts) if counts else 0
 
 
 def necklace_points(analysis: Analysis) -> int:
     """Specular points on or right next to the neck's skin."""
-    window = face_window(analysis, neck_box(analysis))
+    window = face_window(analysis, neck_box(analysis), DETAIL_FACE_WIDTH_PX)
     if window.empty:
         return 0
     on_skin = skin_like_mask(window, skin_model(analysis)).astype(np.uint8)
-    near_skin = cv2.dilate(on_skin, np.ones((5, 5), np.uint8)) > 0
+    near_skin = cv2.dilate(on_skin, np.ones((9, 9), np.uint8)) > 0
     return compact_bright_points(window, near_skin, NECKLACE_CONTRAST)
 
 
-def ornament_share(analysis: Analysis) -> float:
-    """Share of the hair around the face (the person beside and above the face oval) that is
-    coloured material unlike the skin and unlike hair."""
+def ornament_area(analysis: Analysis) -> float:
+    """Area, in face widths squared, of the hair around the face (the person beside and above the
+    face oval) that is coloured material unlike the skin and unlike hair: an area, not a share,
+    so a small flower counts the same beside short hair as beside long hair."""
     if analysis.grayscale:
         return 0.0
     # imported here: the settings tree imports this module, and headwear imports the settings
@@ -128,12 +138,13 @@ def ornament_share(analysis: Analysis) -> float:
     lab = window.lab_pixels((window.person > 0.6) & (face == 0))
     if len(lab) < 50:
         return 0.0
+    per_face_area = window.face_width_px**2
     ab = lab[:, 1:] - 128.0
     chroma = np.linalg.norm(ab, axis=1)
     coloured = chroma > min(COLOURED_CHROMA, skin.chroma + SKIN_CHROMA_MARGIN)
     hue = hue_from_skin(ab, skin.reference[1:] - 128.0)
     hair_like = (hue >= HAIR_HUE_MIN) & (hue <= HAIR_HUE_MAX) & (chroma <= HAIR_MAX_CHROMA)
-    return float(np.mean(coloured & ~hair_like & ~skin.skin_like(lab)))
+    return float(np.count_nonzero(coloured & ~hair_like & ~skin.skin_like(lab))) / per_face_area
 
 
 def check_accessories(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
@@ -142,12 +153,12 @@ def check_accessories(analysis: Analysis, settings: ChecksSettings) -> list[Chec
     cfg = settings.accessories
     earrings = earring_points(analysis)
     necklace = necklace_points(analysis)
-    ornament = ornament_share(analysis)
+    ornament = ornament_area(analysis)
     return [
         result("earrings", "accessories", earrings, cfg.max_earring_points, earrings <= cfg.max_earring_points,
                "请摘下耳环", "Take off your earrings"),
         result("necklace", "accessories", necklace, cfg.max_necklace_points, necklace <= cfg.max_necklace_points,
                "请摘下项链", "Take off your necklace"),
-        result("head_ornament", "accessories", ornament, cfg.max_ornament_share, ornament <= cfg.max_ornament_share,
+        result("head_ornament", "accessories", ornament, cfg.max_ornament_area, ornament <= cfg.max_ornament_area,
                "请摘下发卡、发箍等头饰", "Take off hair clips, headbands and other hair ornaments"),
     ]
