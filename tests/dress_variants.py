@@ -75,17 +75,19 @@ def _stone(canvas: np.ndarray, centre: tuple[float, float], radius: float, rgb: 
     cv2.circle(canvas, (hx, hy), max(1, round(radius * 0.3)), (255, 255, 255), -1, cv2.LINE_AA)
 
 
-def with_drop_earrings(analysis: Analysis, stones: int = 10, rgb: tuple[int, int, int] = (200, 170, 90)) -> np.ndarray:
-    """Drop earrings under both lobes: a column of metal beads, each with its highlight."""
+def with_drop_earrings(analysis: Analysis, stones: int = 10, strands: int = 1,
+                       rgb: tuple[int, int, int] = (200, 170, 90)) -> np.ndarray:
+    """Drop earrings under both lobes: `strands` columns of metal beads, each with its highlight."""
     bgr = analysis.bgr.copy()
     p = analysis.pts[:, :2]
     width, unit = analysis.face_width, analysis.eye_to_chin
     lobe_y = float(p[lm.NOSE_TIP, 1]) + 0.08 * unit
     radius = 0.018 * width
     for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
-        x = float(p[edge, 0]) + outward * 0.04 * width
-        for i in range(stones):
-            _stone(bgr, (x, lobe_y + i * 2.6 * radius), radius, rgb)
+        for strand in range(strands):
+            x = float(p[edge, 0]) + outward * (0.04 + 0.05 * strand) * width
+            for i in range(stones):
+                _stone(bgr, (x, lobe_y + i * 2.6 * radius), radius, rgb)
     return bgr
 
 
