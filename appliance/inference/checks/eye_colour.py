@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckResult, advisory, result
+from appliance.inference.checks.gaze import eyes_readable
 from appliance.inference.geometry import polygon_mask
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def iris_chroma(analysis: Analysis) -> float | None:
 
 
 def check_eye_colour(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
-    if analysis.mesh is None or analysis.eyes is None or analysis.grayscale:
+    if analysis.mesh is None or analysis.grayscale or not eyes_readable(analysis, settings):
         return []
     cfg = settings.eye_colour
     results = []

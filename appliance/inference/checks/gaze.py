@@ -30,6 +30,23 @@ EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
 # moved by a known turn (the eye opening warped by R sin(angle), tests/dress_variants.py) read 0.78
 # of it (median of 56 warps of 14 photos, 10 and 15 degrees either way); the turn is divided by it.
 IRIS_RESPONSE = 0.78
+# Narrower eyes (corner to corner, source pixels) put the iris within a pixel or two of anywhere:
+# such a photo is judged by the sharpness and resolution checks, not read for gaze.
+MIN_EYE_WIDTH_PX = 24.0
+
+
+def eyes_readable(analysis: Analysis, settings: ChecksSettings) -> bool:
+    """Open (as the eyes check wants them) and wide enough for the iris to be placed; otherwise
+    the eyes or sharpness checks speak and the iris is not read."""
+    # imported here: the settings tree imports this module, and eyes imports the settings
+    from appliance.inference.checks.eyes import eye_openings
+
+    if analysis.eyes is None:
+        return False
+    p = analysis.pts[:, :2]
+    width = min(float(np.linalg.norm(p[lm.RIGHT_EYE_OUTER] - p[lm.RIGHT_EYE_INNER])),
+                float(np.linalg.norm(p[lm.LEFT_EYE_OUTER] - p[lm.LEFT_EYE_INNER]))) * analysis.pixel_scale
+    return width >= MIN_EYE_WIDTH_PX and min(eye_openings(analysis)) >= settings.eyes.min_open_ratio
 
 
 class GazeSettings(BaseModel):
@@ -80,7 +97,7 @@ def off_lens_deg(analysis: Analysis, settings: ChecksSettings) -> float | None:
 
 
 def check_gaze(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
-    if analysis.mesh is None:
+    if analysis.mesh is None or not eyes_readable(analysis, settings):
         return []
     gaze = off_lens_deg(analysis, settings)
     if gaze is None:

@@ -34,7 +34,6 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
     check_geometry,
     check_pose,
     check_eyes,
-    check_gaze,
     check_mouth,
     check_glasses,
     check_headwear,
@@ -49,6 +48,8 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
     check_clothing_pattern,
     check_accessories,
     check_eye_colour,
+    # last of what the subject can change: eyes to the lens once the rest is right
+    check_gaze,
     check_liveness,
     check_makeup,
 )
