@@ -147,18 +147,27 @@ def ornament_area(analysis: Analysis) -> float:
     return float(np.count_nonzero(coloured & ~hair_like & ~skin.skin_like(lab))) / per_face_area
 
 
-def check_accessories(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+# Three functions, not one: live guidance spreads them over its slow-check groups (registry.py).
+def check_earrings(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
-    cfg = settings.accessories
-    earrings = earring_points(analysis)
-    necklace = necklace_points(analysis)
-    ornament = ornament_area(analysis)
-    return [
-        result("earrings", "accessories", earrings, cfg.max_earring_points, earrings <= cfg.max_earring_points,
-               "请摘下耳环", "Take off your earrings"),
-        result("necklace", "accessories", necklace, cfg.max_necklace_points, necklace <= cfg.max_necklace_points,
-               "请摘下项链", "Take off your necklace"),
-        result("head_ornament", "accessories", ornament, cfg.max_ornament_area, ornament <= cfg.max_ornament_area,
-               "请摘下发卡、发箍等头饰", "Take off hair clips, headbands and other hair ornaments"),
-    ]
+    limit = settings.accessories.max_earring_points
+    points = earring_points(analysis)
+    return [result("earrings", "accessories", points, limit, points <= limit, "请摘下耳环", "Take off your earrings")]
+
+
+def check_necklace(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    if analysis.mesh is None:
+        return []
+    limit = settings.accessories.max_necklace_points
+    points = necklace_points(analysis)
+    return [result("necklace", "accessories", points, limit, points <= limit, "请摘下项链", "Take off your necklace")]
+
+
+def check_head_ornament(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    if analysis.mesh is None:
+        return []
+    limit = settings.accessories.max_ornament_area
+    area = ornament_area(analysis)
+    return [result("head_ornament", "accessories", area, limit, area <= limit,
+                   "请摘下发卡、发箍等头饰", "Take off hair clips, headbands and other hair ornaments")]
