@@ -29,14 +29,16 @@ log = logging.getLogger(__name__)
 # Session code of the demo's collection run: the format of SPEC §1's example.
 DEMO_SESSION_CODE = "26031601"
 
-# The demo's portrait smiles with teeth showing, wears a space suit whose collar ring reads as
-# tilted shoulders, and is a portrait-shaped picture where the engine's live framing expects a
-# landscape camera; behind the suit the replaced backdrop is not perfectly even. No real subject
-# is measured with these relaxed: they exist so the demo can walk the whole flow, and the screen
-# and the receipt's report list them.
+# The demo's portrait smiles with teeth showing, wears its hair over the upper half of both ears,
+# wears a space suit whose collar ring reads as tilted shoulders, and is a portrait-shaped picture
+# where the engine's live framing expects a landscape camera; behind the suit the replaced
+# backdrop is not perfectly even. No real subject is measured with these relaxed: they exist so
+# the demo can walk the whole flow, and the screen and the receipt's report list them.
 DEMO_ADVISORY_CHECKS = (
     "framing_distance", "shoulders_level", "mouth_closed", "mouth_neutral", "mouth_no_teeth",
-    "background_uniform",
+    "ears_visible", "background_uniform",
+    # the space suit's mission patches and flag read as a busy print on the chest
+    "clothing_pattern",
 )
 
 

@@ -93,11 +93,12 @@ class OcclusionSettings(_Section):
     # Share of the band above the brows that does not look like the subject's skin. Frontal
     # photos with hair swept back read up to ~0.77 (shadow and skin texture), fringes 0.8-1.0.
     max_brow_cover: float = Field(0.8, ge=0.05, le=1.0)
-    # Share of the area beside each cheek at ear height that is the person but unlike that
-    # cheek's skin (hair over the ear); the worse side counts. Visible ears read up to ~0.77,
-    # hair worn down over them 0.95-1.0.
+    # Share of the rows beside each cheek at ear height (eye line to nose tip) where the person
+    # continues but no ear skin shows (hair over the ear); the worse side counts. On
+    # ../shared/faces visible ears read up to ~0.55 (hair worn behind them included), hair worn
+    # down over them 0.7-1.0.
     check_ears: bool = True
-    max_ear_cover: float = Field(0.9, ge=0.05, le=1.0)
+    max_ear_cover: float = Field(0.65, ge=0.05, le=1.0)
 
 
 class LightingSettings(_Section):

@@ -3,13 +3,22 @@ to the eye-to-chin distance, and the share of the mouth that is bright and colou
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.appearance import skin_model
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
+from appliance.inference.geometry import polygon_mask
+
+# Teeth, in shares of the mouth's height and width: the lip outline drawn in by TEETH_INSET; the
+# lips' colour read from a TEETH_RING-wide ring inside the outline; a patch TEETH_BRIGHTER (Lab L)
+# brighter than the lips and colourless counts when it reaches across the line where the lips
+# meet and spans TEETH_MIN_WIDTH of the mouth.
+TEETH_INSET, TEETH_RING = 0.08, 0.2
+TEETH_BRIGHTER = 20.0
+TEETH_MIN_WIDTH = 0.15
 
 
 def lip_gap(analysis: Analysis) -> float:
@@ -19,22 +28,63 @@ def lip_gap(analysis: Analysis) -> float:
 
 
 def teeth_fraction(analysis: Analysis) -> float | None:
-    """Share of the outer-lip area that is much brighter and less saturated than the lips.
+    """Share of the lips' inside that is teeth: much brighter and less coloured than the lips, in
+    a patch spanning a fair part of the mouth's width.
 
     The outer lip outline is used, not the inner one, because the mesh model tends to close the
-    inner lips over a smile's teeth. Without colour, teeth and skin cannot be told apart: None.
+    inner lips over a smile's teeth. Two things there are bright and colourless like teeth without
+    being teeth, and are left out: the skin just outside the lip border (the outline is drawn in
+    by TEETH_INSET of the mouth's height) and a specular highlight on closed lips, which is a
+    spot or a streak on the body of one lip, where a row of teeth spans the mouth as one patch
+    across the line where the lips meet, which the mesh draws through the teeth (a patch counts
+    only when it lies on both sides of that line and spans TEETH_MIN_WIDTH of the mouth). The
+    lips' colour is read along the outline, which is lip even when teeth fill the middle, so pale
+    lips are compared with themselves. Without colour, teeth and skin cannot be told apart: None.
     """
     if analysis.grayscale:
         return None
-    p = analysis.pts[:, :2]
-    mouth = analysis.region_mask(p[list(lm.OUTER_LIPS)])
-    lab = skin_model(analysis).pixels(mouth)
-    if len(lab) < 10:
+    outline = analysis.pts[list(lm.OUTER_LIPS), :2]
+    height, width = analysis.bgr.shape[:2]
+    x0, y0 = np.maximum(np.floor(outline.min(axis=0)).astype(int) - 1, 0)
+    x1, y1 = np.ceil(outline.max(axis=0)).astype(int) + 2
+    x1, y1 = min(x1, width), min(y1, height)
+    if x1 - x0 < 4 or y1 - y0 < 4:
         return 0.0
-    lightness = lab[:, 0]
-    chroma = np.linalg.norm(lab[:, 1:] - 128.0, axis=1)
-    teeth = (lightness > np.median(lightness) + 30) & (chroma < max(0.6 * float(np.median(chroma)), 6.0))
-    return float(np.mean(teeth))
+    crop = analysis.bgr[y0:y1, x0:x1]
+    mouth = polygon_mask(crop.shape, outline - np.array([x0, y0]))
+    mouth_w, mouth_h = float(np.ptp(outline[:, 0])), float(np.ptp(outline[:, 1]))
+    inset = round(TEETH_INSET * mouth_h)
+    if inset:
+        mouth = cv2.erode(mouth, np.ones((2 * inset + 1, 2 * inset + 1), np.uint8))
+    inside = mouth > 0
+    if np.count_nonzero(inside) < 10:
+        return 0.0
+    lab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB).astype(np.float32)
+    lightness = lab[..., 0]
+    chroma = np.linalg.norm(lab[..., 1:] - 128.0, axis=-1)
+    # the lips' own colour, from the lip body along the outline (lip even when teeth show)
+    body = polygon_mask(crop.shape, outline - np.array([x0, y0])) > 0
+    ring = max(1, round(TEETH_RING * mouth_h))
+    lip = body & (cv2.erode(body.astype(np.uint8), np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)) == 0)
+    lip = lip if np.count_nonzero(lip) >= 10 else body
+    bright = lightness > np.median(lightness[lip]) + TEETH_BRIGHTER
+    colourless = chroma < max(0.6 * float(np.median(chroma[lip])), 6.0)
+    candidates = (inside & bright & colourless).astype(np.uint8)
+    # where the lips meet: a row of teeth reaches across that line, a highlight sits on one lip
+    upper = analysis.pts[list(lm.LIP_JUNCTION_UPPER), :2]
+    lower = analysis.pts[list(lm.LIP_JUNCTION_LOWER), :2]
+    meet = (upper + lower) / 2 - np.array([x0, y0])
+    order = np.argsort(meet[:, 0])
+    meet_y = np.interp(np.arange(crop.shape[1]), meet[order, 0], meet[order, 1])
+    rows = np.arange(crop.shape[0])[:, None]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidates, connectivity=8)
+    above = np.bincount(labels[(rows < meet_y[None, :]) & (candidates > 0)], minlength=count) > 0
+    below = np.bincount(labels[(rows > meet_y[None, :]) & (candidates > 0)], minlength=count) > 0
+    teeth = 0
+    for index in range(1, count):
+        if above[index] and below[index] and stats[index, cv2.CC_STAT_WIDTH] >= TEETH_MIN_WIDTH * mouth_w:
+            teeth += int(stats[index, cv2.CC_STAT_AREA])
+    return teeth / float(np.count_nonzero(inside))
 
 
 def corner_lift(analysis: Analysis) -> float:

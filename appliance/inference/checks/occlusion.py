@@ -1,18 +1,20 @@
 """Hair off the eyebrows and both ears visible.
 
-The band above the eyebrows should look like the subject's skin, and the areas beside the cheeks
-at ear height like that side's cheek (an ear) or like no person at all (background beside short
-hair); where hair (or anything else) covers them they do not. The worse ear decides. Hair close
-to the skin's own colour (light blonde, auburn) is not told from an ear this way.
+The band above the eyebrows should look like the subject's skin, and beside each cheek at ear
+height some of the person should look like that side's cheek (the ear) in every row (see
+ear_cover); where hair (or anything else) covers them they do not. The worse ear decides. Hair very
+close to the skin's own colour (light blonde, ginger under bright light) is not told from an ear
+this way.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.appearance import SkinModel, box_mask, limit_to, skin_model, within_person
+from appliance.inference.checks.appearance import SkinModel, box_mask, limit_to, skin_model
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
@@ -23,6 +25,12 @@ EAR_CHROMA_TOLERANCE = 20.0
 # Shares and medians of these small areas are read from a regular sample about this many pixels
 # across: a still's ear area holds thousands of pixels that add time but not information.
 EAR_SAMPLE_WIDTH = 24
+# Where an ear shows from the front: this far out from the face's edge, in face widths.
+EAR_STRIP = (0.02, 0.16)
+# A row of the strip is read when at least this share of it is the person; it holds the ear when
+# at least this share of that person part looks like the cheek's skin.
+EAR_MIN_PERSON_SHARE = 0.3
+EAR_MIN_SKIN_SHARE = 0.2
 BAND_SAMPLE_WIDTH = 64
 
 
@@ -38,7 +46,7 @@ def brow_band_box(analysis: Analysis) -> Box:
 
 
 def ear_boxes(analysis: Analysis) -> list[tuple[Box, Box]]:
-    """Per side (image-left, image-right): (the area beside the cheek at ear height, that cheek)."""
+    """Per side (image-left, image-right): (the strip beside the cheek at ear height, that cheek)."""
     p = analysis.pts[:, :2]
     width = analysis.face_width
     eye_y = float(np.mean([c[1] for c in analysis.eye_centres]))
@@ -46,7 +54,7 @@ def ear_boxes(analysis: Analysis) -> list[tuple[Box, Box]]:
     boxes = []
     for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
         x = float(p[edge, 0])
-        boxes.append(((x + outward * 0.02 * width, eye_y, x + outward * 0.18 * width, nose_y),
+        boxes.append(((x + outward * EAR_STRIP[0] * width, eye_y, x + outward * EAR_STRIP[1] * width, nose_y),
                       (x - outward * 0.04 * width, eye_y, x - outward * 0.16 * width, nose_y)))
     return boxes
 
@@ -60,31 +68,54 @@ def brow_cover(analysis: Analysis, skin: SkinModel) -> float:
 
 
 def ear_cover(analysis: Analysis, skin: SkinModel) -> tuple[float, float]:
-    """Per side (image-left, image-right): share of the area beside the cheek at ear height that is
-    the person but unlike that cheek's own skin, i.e. hair (or a scarf) over the ear.
+    """Per side (image-left, image-right): the share of rows at ear height, eye line to nose tip,
+    where the person continues beside the cheek but hardly any of it looks like that cheek's skin.
 
-    The comparison is with the adjacent cheek, not the whole face, because an ear shares its
-    side's light: on a side-lit face the ear in shade matches the shaded cheek. Background beside a
-    short-haired head is not the person and does not count as cover.
+    An ear is skin lit like the cheek next to it and, seen from the front, spans that whole height
+    just outside the face's edge; hair worn down over it replaces that skin row by row. Asking row
+    by row whether some ear skin is there, rather than how much of the area is unlike skin, lets
+    hair worn behind a visible ear (which fills the rest of the strip) pass, and hair whose colour
+    is near the skin's (brown hair under studio light) still fail wherever it hides the ear's
+    skin. The comparison is with the adjacent cheek, not the whole face, because an ear shares its
+    side's light. Rows where the strip is background (beside a short-haired head) do not count as
+    cover.
     """
     covers = []
     for beside_box, cheek_box in ear_boxes(analysis):
-        beside = box_mask(analysis.bgr.shape, *beside_box)
-        area = max(int(np.count_nonzero(beside)), 1)
-        person = within_person(beside, analysis, 0.5)
-        person_share = np.count_nonzero(person) / area
+        strip = ear_strip(analysis, beside_box)
+        if strip is None:
+            covers.append(0.0)
+            continue
+        lab, person = strip
         cheek = box_mask(analysis.bgr.shape, *cheek_box)
         cheek_lab = skin.pixels(limit_to(cheek, analysis.skin_mask), sample_width=EAR_SAMPLE_WIDTH)
         reference = np.median(cheek_lab, axis=0) if len(cheek_lab) >= 10 else skin.reference
-        lab = skin.pixels(person, sample_width=EAR_SAMPLE_WIDTH)
-        if not len(lab):
-            covers.append(0.0)
-            continue
-        unlike = np.abs(lab[:, 0] - reference[0]) > EAR_LUMA_TOLERANCE * max(float(reference[0]), 1.0)
+        like = np.abs(lab[..., 0] - reference[0]) <= EAR_LUMA_TOLERANCE * max(float(reference[0]), 1.0)
         if not analysis.grayscale:
-            unlike |= np.linalg.norm(lab[:, 1:] - reference[1:], axis=1) > EAR_CHROMA_TOLERANCE
-        covers.append(float(np.mean(unlike)) * person_share)
+            like &= np.linalg.norm(lab[..., 1:] - reference[1:], axis=-1) <= EAR_CHROMA_TOLERANCE
+        in_person = person.sum(axis=1)
+        rows = in_person >= EAR_MIN_PERSON_SHARE * person.shape[1]
+        ear_skin = (like & person).sum(axis=1) / np.maximum(in_person, 1)
+        covered = rows & (ear_skin < EAR_MIN_SKIN_SHARE)
+        covers.append(float(np.count_nonzero(covered)) / max(len(covered), 1))
     return covers[0], covers[1]
+
+
+def ear_strip(analysis: Analysis, box: Box) -> tuple[np.ndarray, np.ndarray] | None:
+    """The strip's Lab pixels and person mask, read about EAR_SAMPLE_WIDTH pixels across."""
+    height, width = analysis.bgr.shape[:2]
+    x0, x1 = (int(np.clip(v, 0, width)) for v in sorted((box[0], box[2])))
+    y0, y1 = (int(np.clip(v, 0, height)) for v in (box[1], box[3]))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    step = max(1, (x1 - x0) // EAR_SAMPLE_WIDTH)
+    window = np.ascontiguousarray(analysis.bgr[y0:y1:step, x0:x1:step])
+    lab = cv2.cvtColor(window, cv2.COLOR_BGR2LAB).astype(np.float32)
+    if analysis.person_mask is None:
+        person = np.ones(lab.shape[:2], bool)
+    else:
+        person = analysis.person_mask[y0:y1:step, x0:x1:step] > 0.5
+    return lab, person
 
 
 def check_occlusion(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:

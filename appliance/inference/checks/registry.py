@@ -1,8 +1,12 @@
 """The checks in the order guidance gives their messages: distance, centring, pose, then the rest.
 
-Resolution comes after what the subject can change (eyes, mouth, hair...): on a small photo that
-also shows closed eyes, the closed eyes are the defect to name first; the booth's own stills are
-never that small."""
+A head covering is named before pose and the rest: it hides the forehead, brows and ears that
+pose, occlusion and the eye checks read (a brim's shadow closes the eyes, its edge moves the
+forehead), so it is the one thing to change first. Resolution comes after what the subject can
+change (eyes, mouth, hair...): on a small photo that also shows closed eyes, the closed eyes are
+the defect to name first; the booth's own stills are never that small. Light comes before the
+checks that compare a region's colour with the skin (glasses, brows, ears): on a half-lit face
+the shaded lens and brow band read as tint and hair, and the light is what to fix."""
 
 from __future__ import annotations
 
@@ -32,13 +36,13 @@ ALL_CHECKS: tuple[CheckFn, ...] = (
     check_face_count,
     check_frame,
     check_geometry,
+    check_headwear,
     check_pose,
     check_eyes,
     check_mouth,
-    check_glasses,
-    check_headwear,
-    check_occlusion,
     check_lighting,
+    check_glasses,
+    check_occlusion,
     check_sharpness,
     check_fine_detail,
     check_resolution,

@@ -141,7 +141,7 @@ def face_detail(analysis: Analysis) -> float:
 
 
 RESOLUTION_ZH = "分辨率太低：脸部像素太少，成片需要放大；请靠近相机，或使用更大的原图"
-RESOLUTION_EN = ("Resolution too low: too few pixels on the face, the photo would be enlarged; "
+RESOLUTION_EN = ("Too low a resolution: too few pixels on the face, the photo would be enlarged; "
                  "come closer to the camera or use a larger original")
 
 
