@@ -81,6 +81,14 @@ class Layout:
     scene_families: tuple[str, ...] = ()
     subgroups: dict[str, Callable[[dict[str, str]], bool]] = field(default_factory=dict)
     splits: dict[str, Split] = field(default_factory=dict)
+    # "family", or "id" where one family holds several rules a folder each (earrings, necklace):
+    # then `expected`, `subject_families` and the right reason name check ids.
+    key: str = "family"
+    # When set, the right reason is the first failing of these (the rest of a found photo's
+    # failures, a smile or the framing, are not what the folder is about).
+    reasons: tuple[str, ...] = ()
+    # Checks whose false alarms and operator notices on the good folder are reported one by one.
+    watch_ids: tuple[str, ...] = ()
 
 
 def glasses_kind(notes: str) -> str:
@@ -113,10 +121,30 @@ FACES = Layout(
     scene_families=("geometry", "background", "clothing"),
     subgroups={"east_asian": lambda meta: "east_asian" in meta.get("notes", "")},
     splits={"e_glasses": Split(glasses_kind, frozenset({"tinted", "reflection"}))},
+    watch_ids=("earrings", "necklace", "head_ornament", "clothing_pattern", "neckline", "gaze", "red_eye",
+               "coloured_contacts", "heavy_makeup"),
 )
 
-# Another folder layout plugs in here: LAYOUTS["dress"] = Layout(name="dress", expected={...}, ...)
-LAYOUTS: dict[str, Layout] = {FACES.name: FACES}
+DRESS_CHECKS = ("earrings", "necklace", "head_ornament", "clothing_contrast", "clothing_pattern", "neckline")
+DRESS = Layout(
+    name="dress",
+    expected={
+        "l_earrings": "earrings",
+        "l_necklace": "necklace",
+        "l_head_ornament": "head_ornament",
+        "m_light_blue_top": "clothing_contrast",
+        "m_stripes_pattern": "clothing_pattern",
+        "m_low_cut_strapless": "neckline",
+    },
+    good="a_plain_ok",
+    subject_families=DRESS_CHECKS,
+    key="id",
+    reasons=DRESS_CHECKS,
+    subgroups={"east_asian": lambda meta: "east_asian" in meta.get("notes", "")},
+    watch_ids=(*DRESS_CHECKS, "gaze", "red_eye", "coloured_contacts", "heavy_makeup"),
+)
+
+LAYOUTS: dict[str, Layout] = {FACES.name: FACES, DRESS.name: DRESS}
 
 
 def choose_layout(folder: Path, name: str | None) -> Layout:
@@ -149,8 +177,10 @@ def load_corrections(path: Path | None) -> dict[str, dict[str, str]]:
 
 
 def first_reason(row: dict[str, Any], layout: Layout) -> str | None:
-    """Family of the first failing check that is about the subject (the message a student reads)."""
-    return next((fam for fam in row["failed_order"] if fam not in layout.scene_families), None)
+    """Family (or id) of the first failing check that is about the subject (the message a student
+    reads)."""
+    return next((key for key in row["failed_order"] if key not in layout.scene_families
+                 and (not layout.reasons or key in layout.reasons)), None)
 
 
 def expected_caught(row: dict[str, Any], layout: Layout) -> bool:
@@ -189,6 +219,14 @@ def summarise(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
         any_subject = [r["file"] for r in good if set(r["failed"]) & set(layout.subject_families)]
         summary["good"] = {"folder": layout.good, "false_rejects": proportion(len(any_subject), len(good)),
                            "files": any_subject, "per_family": per_family}
+        if layout.watch_ids:
+            watched = {}
+            for check_id in layout.watch_ids:
+                alarms = [r["file"] for r in good if check_id in r.get("failed_ids", [])]
+                notices = [r["file"] for r in good if check_id in r.get("notices", [])]
+                watched[check_id] = {"false_alarms": {**proportion(len(alarms), len(good)), "files": alarms},
+                                     "notices": {**proportion(len(notices), len(good)), "files": notices}}
+            summary["good"]["per_check"] = watched
     splits = {}
     for category, split in layout.splits.items():
         family = layout.expected[category]
@@ -220,6 +258,10 @@ def print_summary(title: str, summary: dict[str, Any], layout: Layout) -> None:
         for family, prop in good["per_family"].items():
             if prop["count"]:
                 print(f"    {family:11s} {fmt(prop)}")
+        if good.get("per_check"):
+            print(f"  watched checks on {layout.good}: {'false alarms':>29s}  {'operator notices':>29s}")
+            for check_id, entry in good["per_check"].items():
+                print(f"    {check_id:18s} {fmt(entry['false_alarms']):>29s}  {fmt(entry['notices']):>29s}")
 
 
 def analyse(paths: list[Path], folder: Path, layout: Layout, settings_path: Path | None,
@@ -247,16 +289,18 @@ def analyse(paths: list[Path], folder: Path, layout: Layout, settings_path: Path
             image = load_image(path, reduce_to=WORK_MAX_SIDE)  # as `appliance check` decodes it
         except ImageError as exc:
             row.update(verdict="error", error=str(exc), failed=[], failed_order=[], failed_ids=[],
-                       first_failed_id=None, values={})
+                       first_failed_id=None, values={}, notices=[])
         else:
             report = analyzer.check(image.bgr, grayscale=image.grayscale, pixel_scale=image.scale)
-            order = list(dict.fromkeys(c.family for c in report.failed))
+            order = list(dict.fromkeys(c.id if layout.key == "id" else c.family for c in report.failed))
             row.update(
                 verdict=report.verdict,
                 failed=sorted(order),
                 failed_order=order,
                 failed_ids=[c.id for c in report.failed],
-                first_failed_id=next((c.id for c in report.failed if c.family not in layout.scene_families), None),
+                first_failed_id=next((c.id for c in report.failed if c.family not in layout.scene_families
+                                      and (not layout.reasons or c.id in layout.reasons)), None),
+                notices=[c.id for c in report.checks if getattr(c, "notice", False)],
                 values={c.id: c.value for c in report.checks},
                 thresholds={c.id: c.threshold for c in report.checks},
             )

@@ -40,3 +40,24 @@ def face_photo(faces_dir):
 def plain_portrait(face_photo):
     """A sharp, frontal, neutral portrait on a plain background with both ears showing."""
     return face_photo("a_good_frontal/dpf_img29.jpg")
+
+
+DRESS = ROOT.parent / "shared" / "dress"
+
+
+@pytest.fixture(scope="session")
+def dress_dir() -> Path:
+    if not DRESS.is_dir():
+        pytest.skip(f"the dress-code photographs are absent ({DRESS}); CI provides ../shared/dress")
+    return DRESS
+
+
+@pytest.fixture(scope="session")
+def dress_photo(dress_dir):
+    """Loads a photo of ../shared/dress by its path there, as BGR pixels."""
+    from appliance.imageio import load_image
+
+    def load(relative: str):
+        return load_image(dress_dir / relative).bgr
+
+    return load

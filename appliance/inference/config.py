@@ -11,6 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from appliance.inference.checks.accessories import AccessoriesSettings
+from appliance.inference.checks.clothing_pattern import ClothingPatternSettings
+from appliance.inference.checks.eye_colour import EyeColourSettings
+from appliance.inference.checks.gaze import GazeSettings
+from appliance.inference.checks.makeup import MakeupSettings
+from appliance.inference.checks.neckline import NecklineSettings
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -134,6 +141,9 @@ BACKGROUND_RGB = {"blue": (100, 197, 255), "white": (255, 255, 255), "grey": (24
 class ClothingSettings(_Section):
     # Clothing pixels closer than this (CIELAB delta E) to the background colour merge with it.
     close_delta_e: float = Field(25.0, ge=1.0, le=100.0)
+    # Share of the clothing that close. Light-blue tops on the blue preset read 0.01-0.62 (a print,
+    # shading or a colour cast keeps much of the top away from the backdrop's colour), a white
+    # shirt inside a dark suit on the white preset 0.24 (it must pass), other tops 0.0.
     max_close_fraction: float = Field(0.3, ge=0.0, le=1.0)
 
 
@@ -158,3 +168,10 @@ class ChecksSettings(_Section):
     background: BackgroundSettings = BackgroundSettings()
     clothing: ClothingSettings = ClothingSettings()
     liveness: LivenessSettings = LivenessSettings()
+    # kept beside their checks' code (appliance/inference/checks/<module>.py)
+    gaze: GazeSettings = GazeSettings()
+    eye_colour: EyeColourSettings = EyeColourSettings()
+    makeup: MakeupSettings = MakeupSettings()
+    accessories: AccessoriesSettings = AccessoriesSettings()
+    clothing_pattern: ClothingPatternSettings = ClothingPatternSettings()
+    neckline: NecklineSettings = NecklineSettings()

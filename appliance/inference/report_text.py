@@ -32,9 +32,9 @@ def report_text(path: str, verdict: str, checks: list[CheckResult], error: str |
     if error:
         lines.append(f"  {error}")
     for check in checks:
-        flag = "ok " if check.passed else "XX "
+        flag = "!! " if check.notice else "ok " if check.passed else "XX "
         line = f"  {flag}{check.family:<10} {check.id:<20} {_fmt(check.value):>8} (limit {_fmt(check.threshold)})"
-        if not check.passed:
+        if not check.passed or check.notice:
             line += f"  {check.message_zh} / {check.message_en}"
         lines.append(line)
     return "\n".join(lines)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from appliance.session.lens import LensPosition
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -59,6 +61,9 @@ class SessionSettings(_Section):
     auto_capture_frames: int = Field(7, ge=0, le=120)
     button_capture: bool = True
     countdown_s: float = Field(3.0, ge=0.0, le=10.0)
+    # Where the camera's lens sits relative to the subject's screen: the countdown's last message
+    # tells the student to look there (students otherwise look at the screen, off the lens).
+    lens_position: LensPosition = "above"
     burst_size: int = Field(3, ge=1, le=10)
     # Retakes after the first attempt; the subject sees the result each time.
     retake_limit: int = Field(3, ge=0, le=20)

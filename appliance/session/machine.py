@@ -23,6 +23,7 @@ from appliance.privacy import mask_code, mask_id_number, mask_name
 from appliance.session.chart import TIMED_STATES, BoothChart
 from appliance.session.config import SessionSettings
 from appliance.session.events import GUIDANCE, NOTICE, TRANSITION, EventBus, SessionEvent, safe_payload
+from appliance.session.lens import lens_hint
 from appliance.session.liveness import LivenessTracker
 from appliance.session.ports import (
     Binding,
@@ -298,7 +299,12 @@ class SessionMachine:
         if state == "countdown" and not live.established:
             self._go("abort", reason="liveness")
         elif state == "guiding" and needed > 0 and self._streak >= needed:
-            self._go("ready", trigger="auto", seconds=self._settings.countdown_s)
+            self._go("ready", **self._countdown_payload("auto"))
+
+    def _countdown_payload(self, trigger: str) -> dict[str, Any]:
+        """The countdown's start: its length and the last second's message, where the lens is."""
+        zh, en = lens_hint(self._settings.lens_position)
+        return {"trigger": trigger, "seconds": self._settings.countdown_s, "lens_zh": zh, "lens_en": en}
 
     def _on_button(self) -> None:
         state = self.state
@@ -382,7 +388,7 @@ class SessionMachine:
         elif not live.established:
             self._notice("capture_refused", live.reason_zh, live.reason_en, liveness=live.to_payload())
         else:
-            self._go("ready", trigger="button", seconds=self._settings.countdown_s)
+            self._go("ready", **self._countdown_payload("button"))
 
     def _accept(self) -> None:
         if self._product is not None and self._product.ok:

@@ -21,6 +21,7 @@
   };
   let state = "idle";
   let countdownTimer = null;
+  let lensShown = false;  // the countdown's last second shows where the lens is, over guidance
 
   function setMessage(zh, en, tone) {
     $("msg-zh").textContent = zh;
@@ -76,14 +77,17 @@
     }
   }
 
-  function startCountdown(seconds) {
+  function startCountdown(seconds, lensZh, lensEn) {
     clearInterval(countdownTimer);
+    lensShown = false;
     const end = Date.now() + seconds * 1000;
     const box = $("countdown");
     box.classList.remove("hidden");
     const tick = () => {
       const left = Math.ceil((end - Date.now()) / 1000);
       box.textContent = left > 0 ? String(left) : "";
+      // the last second: eyes off the screen and into the lens
+      if (left <= 1 && lensZh) { lensShown = true; setMessage(lensZh, lensEn || "", ""); }
       if (left <= 0) clearInterval(countdownTimer);
     };
     tick();
@@ -114,7 +118,7 @@
     $("stage").classList.remove("pass");
     $("streak").firstChild && ($("streak").firstChild.style.width = "0");
     if (state !== "countdown") { clearInterval(countdownTimer); $("countdown").classList.add("hidden"); }
-    if (state === "countdown") startCountdown(payload.seconds || 3);
+    if (state === "countdown") startCountdown(payload.seconds || 3, payload.lens_zh, payload.lens_en);
     const reviewing = state === "reviewing";
     $("review").classList.toggle("hidden", !reviewing);
     if (reviewing) {
@@ -133,7 +137,7 @@
 
   function guidance(g) {
     if (!["guiding", "countdown"].includes(state)) return;
-    setMessage(g.message_zh, g.message_en, g.passed ? "pass" : "");
+    if (!(state === "countdown" && lensShown)) setMessage(g.message_zh, g.message_en, g.passed ? "pass" : "");
     $("stage").classList.toggle("pass", !!g.passed);
     const bar = $("streak").firstChild;
     if (bar && g.needed) bar.style.width = Math.min(100, (100 * g.streak) / g.needed) + "%";

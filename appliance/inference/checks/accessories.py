@@ -1,0 +1,173 @@
+"""Jewellery and hair ornaments (不得佩戴头饰、项链、耳环等首饰).
+
+Each measure looks where the rule's object sits, relative to the face mesh, at the face's scale
+(face_scale.py), and asks for what a bare head and neck do not show there:
+- earrings: beside the face from the ear lobe's height down to the chin: compact specular points
+  (metal and stones under the ring light) that do not lie on skin, whose own highlights (an oily
+  cheek) are the commonest such points on a plain head;
+- necklace: on and around the bare neck below the chin: compact specular points (a chain's links,
+  a pendant, stones), which matt skin does not show;
+- head ornament: in the hair beside and above the face, the area of clearly coloured material
+  unlike both the skin and hair (headbands, clips, flowers).
+Gold on blonde hair, a black cord on dark skin and matt jewellery are not told apart this way;
+these checks are tuned to raise few false alarms (see the settings' comments), not to catch all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from appliance.inference import landmarks as lm
+from appliance.inference.analysis import Analysis
+from appliance.inference.checks.appearance import skin_model
+from appliance.inference.checks.base import CheckResult, result
+from appliance.inference.checks.face_scale import (
+    DETAIL_FACE_WIDTH_PX,
+    Box,
+    compact_bright_points,
+    face_window,
+    skin_like_mask,
+)
+
+if TYPE_CHECKING:
+    from appliance.inference.config import ChecksSettings
+
+# Lighter than the surroundings by this much (Lab L) for a point to count as a specular highlight.
+EARRING_CONTRAST = 40
+NECKLACE_CONTRAST = 35
+# Mesh points of the jaw below the ears (subject's right, left): the neck lies between them.
+JAW_RIGHT, JAW_LEFT = 172, 397
+
+
+class AccessoriesSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Specular points off the skin under the worse ear, at 200 px per face width. Bare ears on
+    # ../shared/faces/a_good_frontal and the dress control read up to 13 (hair and collar shine);
+    # earrings with metal or stones 21-32, small studs and matt hoops far less (not caught).
+    max_earring_points: int = Field(14, ge=0, le=200)
+    # Specular points on and beside the neck's skin. Bare necks read up to 12, one good photo 27
+    # (a shiny neck under hard light); chains with stones 14-36.
+    max_necklace_points: int = Field(13, ge=0, le=200)
+    # Area (face widths squared) of clearly coloured material unlike skin and hair in the hair
+    # beside and above the face. Bare hair reads up to 0.07 (colour casts of low-quality photos),
+    # headbands and hair flowers 0.06-0.19.
+    max_ornament_area: float = Field(0.075, ge=0.0, le=1.0)
+
+
+def under_ear_boxes(analysis: Analysis) -> list[Box]:
+    """Per side (image-left, image-right): from the ear lobe's height down to the chin, from just
+    inside the face's edge outward."""
+    p = analysis.pts[:, :2]
+    width = analysis.face_width
+    top = float(p[lm.NOSE_TIP, 1]) - 0.05 * analysis.eye_to_chin
+    bottom = float(p[lm.CHIN, 1])
+    boxes = []
+    for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
+        x = float(p[edge, 0])
+        a, b = x - outward * 0.05 * width, x + outward * 0.22 * width
+        boxes.append((min(a, b), top, max(a, b), bottom))
+    return boxes
+
+
+def neck_box(analysis: Analysis) -> Box:
+    p = analysis.pts[:, :2]
+    chin = float(p[lm.CHIN, 1])
+    unit = analysis.eye_to_chin
+    return float(p[JAW_RIGHT, 0]), chin + 0.05 * unit, float(p[JAW_LEFT, 0]), chin + 0.9 * unit
+
+
+def hair_box(analysis: Analysis) -> Box:
+    p = analysis.pts[:, :2]
+    width = analysis.face_width
+    return (float(p[lm.FACE_RIGHT_EDGE, 0]) - 0.35 * width, float(p[lm.FOREHEAD, 1]) - 0.6 * analysis.eye_to_chin,
+            float(p[lm.FACE_LEFT_EDGE, 0]) + 0.35 * width, float(p[lm.NOSE_TIP, 1]))
+
+
+def earring_points(analysis: Analysis) -> int:
+    """The worse side's count of specular points that are not on (or right next to) skin."""
+    skin = skin_model(analysis)
+    counts = []
+    for box in under_ear_boxes(analysis):
+        window = face_window(analysis, box, DETAIL_FACE_WIDTH_PX)
+        if window.empty:
+            continue
+        on_skin = skin_like_mask(window, skin, 0.25, 12.0).astype(np.uint8)
+        on_skin = cv2.morphologyEx(on_skin, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+        near_skin = cv2.dilate(on_skin, np.ones((9, 9), np.uint8)) > 0
+        counts.append(compact_bright_points(window, ~near_skin, EARRING_CONTRAST))
+    return max(counts) if counts else 0
+
+
+def necklace_points(analysis: Analysis) -> int:
+    """Specular points on or right next to the neck's skin."""
+    window = face_window(analysis, neck_box(analysis), DETAIL_FACE_WIDTH_PX)
+    if window.empty:
+        return 0
+    on_skin = skin_like_mask(window, skin_model(analysis)).astype(np.uint8)
+    near_skin = cv2.dilate(on_skin, np.ones((9, 9), np.uint8)) > 0
+    return compact_bright_points(window, near_skin, NECKLACE_CONTRAST)
+
+
+def ornament_area(analysis: Analysis) -> float:
+    """Area, in face widths squared, of the hair around the face (the person beside and above the
+    face oval) that is coloured material unlike the skin and unlike hair: an area, not a share,
+    so a small flower counts the same beside short hair as beside long hair."""
+    if analysis.grayscale:
+        return 0.0
+    # imported here: the settings tree imports this module, and headwear imports the settings
+    from appliance.inference.checks.headwear import (
+        COLOURED_CHROMA,
+        HAIR_HUE_MAX,
+        HAIR_HUE_MIN,
+        HAIR_MAX_CHROMA,
+        SKIN_CHROMA_MARGIN,
+        hue_from_skin,
+    )
+
+    window = face_window(analysis, hair_box(analysis))
+    if window.empty or window.person is None:
+        return 0.0
+    skin = skin_model(analysis)
+    face = np.zeros(window.bgr.shape[:2], np.uint8)
+    cv2.fillPoly(face, [np.round((analysis.face_polygon - window.origin) * window.scale).astype(np.int32)], 1)
+    face = cv2.dilate(face, np.ones((7, 7), np.uint8))
+    lab = window.lab_pixels((window.person > 0.6) & (face == 0))
+    if len(lab) < 50:
+        return 0.0
+    per_face_area = window.face_width_px**2
+    ab = lab[:, 1:] - 128.0
+    chroma = np.linalg.norm(ab, axis=1)
+    coloured = chroma > min(COLOURED_CHROMA, skin.chroma + SKIN_CHROMA_MARGIN)
+    hue = hue_from_skin(ab, skin.reference[1:] - 128.0)
+    hair_like = (hue >= HAIR_HUE_MIN) & (hue <= HAIR_HUE_MAX) & (chroma <= HAIR_MAX_CHROMA)
+    return float(np.count_nonzero(coloured & ~hair_like & ~skin.skin_like(lab))) / per_face_area
+
+
+# Three functions, not one: live guidance spreads them over its slow-check groups (registry.py).
+def check_earrings(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    if analysis.mesh is None:
+        return []
+    limit = settings.accessories.max_earring_points
+    points = earring_points(analysis)
+    return [result("earrings", "accessories", points, limit, points <= limit, "请摘下耳环", "Take off your earrings")]
+
+
+def check_necklace(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    if analysis.mesh is None:
+        return []
+    limit = settings.accessories.max_necklace_points
+    points = necklace_points(analysis)
+    return [result("necklace", "accessories", points, limit, points <= limit, "请摘下项链", "Take off your necklace")]
+
+
+def check_head_ornament(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    if analysis.mesh is None:
+        return []
+    limit = settings.accessories.max_ornament_area
+    area = ornament_area(analysis)
+    return [result("head_ornament", "accessories", area, limit, area <= limit,
+                   "请摘下发卡、发箍等头饰", "Take off hair clips, headbands and other hair ornaments")]

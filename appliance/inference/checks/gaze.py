@@ -1,0 +1,108 @@
+"""Looking at the lens (双眼平视镜头): where the eyes point, from the irises and the head pose.
+
+In a booth the screen sits beside the camera, so students look at the screen with a frontal head
+and a photo shows them looking past the lens. The iris centre's offset from the middle of its eye
+corners, along the corner line, is the sine of the eye's turn times the eyeball's radius (about
+0.42 of the corner-to-corner width: a 12 mm radius against a 29 mm eye opening); the turn of the
+head (the mesh's yaw) adds to it. Both eyes are averaged in image coordinates, so the irises'
+natural nasal offset cancels.
+Vertical gaze is left to the pose check's pitch: the lids follow the eye up and down, so the
+iris against the lid corners says little about it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from appliance.inference import landmarks as lm
+from appliance.inference.analysis import Analysis
+from appliance.inference.checks.base import CheckResult, result
+
+if TYPE_CHECKING:
+    from appliance.inference.config import ChecksSettings
+
+# Eyeball radius over the eye corners' distance (12 mm over ~29 mm in adults).
+EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
+# The iris model places a moved iris short of where it is, pulled toward the eye's middle: irises
+# moved by a known turn (the eye opening warped by R sin(angle), tests/dress_variants.py) read 0.78
+# of it (median of 56 warps of 14 photos, 10 and 15 degrees either way); the turn is divided by it.
+IRIS_RESPONSE = 0.78
+# Narrower eyes (corner to corner, source pixels) put the iris within a pixel or two of anywhere:
+# such a photo is judged by the sharpness and resolution checks, not read for gaze.
+MIN_EYE_WIDTH_PX = 24.0
+
+
+def eyes_readable(analysis: Analysis, settings: ChecksSettings) -> bool:
+    """Open (as the eyes check wants them) and wide enough for the iris to be placed; otherwise
+    the eyes or sharpness checks speak and the iris is not read."""
+    # imported here: the settings tree imports this module, and eyes imports the settings
+    from appliance.inference.checks.eyes import eye_openings
+
+    if analysis.eyes is None:
+        return False
+    p = analysis.pts[:, :2]
+    width = min(float(np.linalg.norm(p[lm.RIGHT_EYE_OUTER] - p[lm.RIGHT_EYE_INNER])),
+                float(np.linalg.norm(p[lm.LEFT_EYE_OUTER] - p[lm.LEFT_EYE_INNER]))) * analysis.pixel_scale
+    return width >= MIN_EYE_WIDTH_PX and min(eye_openings(analysis)) >= settings.eyes.min_open_ratio
+
+
+class GazeSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Degrees off the lens (eye turn plus head turn, left or right) that a photo may show.
+    max_off_lens_deg: float = Field(10.0, ge=2.0, le=30.0)
+    # How much of the head's yaw (from the mesh) adds to the eyes' turn. Physically all of it,
+    # but the mesh's yaw scatters by a few degrees on frontal heads (the pose check allows a 3
+    # degree margin for it), and the pose check judges the head on its own: half of it kept the
+    # good frontal photos' spread lowest while a turned head with the eyes on the lens still passes.
+    head_weight: float = Field(0.5, ge=0.0, le=1.0)
+    # The iris model's scatter (about 1-2 degrees on the same eye): a photo is refused this much
+    # short of the limit, so an eye turned by the limit itself is refused. Good frontal photos read
+    # under 9 degrees but one in 98.
+    margin_deg: float = Field(1.0, ge=0.0, le=5.0)
+
+
+def eye_turns(analysis: Analysis) -> tuple[float, float] | None:
+    """(subject's right, left) eye's horizontal turn within the head in degrees, > 0 toward the
+    image's right; None without irises."""
+    if analysis.eyes is None:
+        return None
+    p = analysis.pts[:, :2]
+    turns = []
+    for eye, (outer, inner) in zip(analysis.eyes, ((lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER),
+                                                   (lm.LEFT_EYE_INNER, lm.LEFT_EYE_OUTER)), strict=True):
+        a, b = p[outer], p[inner]  # image-left corner first
+        axis = b - a
+        width = float(np.linalg.norm(axis))
+        if width < 1.0:
+            return None
+        along = float(np.dot(eye.iris[0] - (a + b) / 2, axis / width))
+        sine = np.clip(along / (EYEBALL_RADIUS_PER_EYE_WIDTH * width), -1.0, 1.0)
+        turns.append(float(np.degrees(np.arcsin(sine))) / IRIS_RESPONSE)
+    return turns[0], turns[1]
+
+
+def off_lens_deg(analysis: Analysis, settings: ChecksSettings) -> float | None:
+    """Signed horizontal gaze off the lens in degrees (> 0 toward the image's right)."""
+    turns = eye_turns(analysis)
+    if turns is None:
+        return None
+    # imported here: the settings tree imports this module for GazeSettings, and pose imports it
+    from appliance.inference.checks.pose import head_pose
+
+    yaw, _, _ = head_pose(analysis, settings.pose.pitch_neutral_deg)
+    return float(np.mean(turns)) + settings.gaze.head_weight * yaw
+
+
+def check_gaze(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    if analysis.mesh is None or not eyes_readable(analysis, settings):
+        return []
+    gaze = off_lens_deg(analysis, settings)
+    if gaze is None:
+        return []
+    limit = settings.gaze.max_off_lens_deg - settings.gaze.margin_deg
+    return [result("gaze", "gaze", gaze, limit, abs(gaze) < limit,
+                   "请看镜头（屏幕上方的亮灯处），不要看屏幕",
+                   "Look into the lens (where the ring light marks it), not at the screen")]

@@ -1,0 +1,121 @@
+"""The dress, jewellery and eye-colour checks on controlled variants of real compliant photos
+(../shared/dress/a_plain_ok): the top recoloured, striped or replaced by bare skin, jewellery and
+a hair flower drawn with metal highlights, red pupils, tinted irises and lipstick. Each variant
+must fail (or raise its notice) and the photo it was made from must pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.inference.checks.base import CheckResult
+from tests import dress_variants as dv
+
+# Plain tops with the chest in view: a white V-neck on grey (two subjects), a grey crew-neck on white.
+PHOTOS = ["a_plain_ok/dbr_034_03.jpg", "a_plain_ok/dbr_119_03.jpg", "a_plain_ok/dpf_img14.jpg"]
+
+
+@pytest.fixture(scope="module", params=PHOTOS)
+def plain(request, analyzer, dress_photo):
+    """(the analysed copy the checks read, its pixels) of one compliant photo."""
+    analysis = analyzer.analyze(dress_photo(request.param)).for_checks
+    return analysis, analysis.bgr
+
+
+def result_of(analyzer, bgr, check_id: str, settings=None) -> CheckResult:
+    results = analyzer.evaluate(analyzer.analyze(bgr), settings)
+    return next(r for r in results if r.id == check_id)
+
+
+@pytest.mark.parametrize("check_id", ["clothing_contrast", "clothing_pattern", "neckline", "earrings",
+                                      "necklace", "head_ornament", "red_eye", "gaze"])
+def test_the_compliant_photo_passes(analyzer, plain, check_id):
+    _, bgr = plain
+    check = result_of(analyzer, bgr, check_id)
+    assert check.passed, (check_id, check.value, check.threshold)
+
+
+def test_the_compliant_photo_raises_no_notice(analyzer, plain):
+    _, bgr = plain
+    notices = [r.id for r in analyzer.evaluate(analyzer.analyze(bgr)) if r.notice]
+    assert notices == []
+
+
+def test_light_blue_top_fails_on_blue_passes_on_white(analyzer, plain):
+    analysis, bgr = plain
+    light_blue = dv.recolour(bgr, dv.top_mask(analysis), (150, 205, 245))
+    on_blue = result_of(analyzer, light_blue, "clothing_contrast")
+    assert not on_blue.passed, on_blue.value
+    white = analyzer.settings.model_copy(
+        update={"background": analyzer.settings.background.model_copy(update={"color": "white"})})
+    on_white = result_of(analyzer, light_blue, "clothing_contrast", white)
+    assert on_white.passed, on_white.value
+
+
+def test_navy_top_passes_on_blue(analyzer, plain):
+    analysis, bgr = plain
+    navy = dv.recolour(bgr, dv.top_mask(analysis), (25, 35, 90))
+    check = result_of(analyzer, navy, "clothing_contrast")
+    assert check.passed, check.value
+
+
+@pytest.mark.parametrize(("period", "angle"), [(0.12, 0.0), (0.2, 90.0), (0.15, 45.0)],
+                         ids=["fine_horizontal", "wide_vertical", "diagonal"])
+def test_stripes_along_the_top_fail_pattern(analyzer, plain, period, angle):
+    analysis, bgr = plain
+    stripes = dv.striped(bgr, dv.top_mask(analysis), period * analysis.face_width, angle)
+    check = result_of(analyzer, stripes, "clothing_pattern")
+    assert not check.passed, check.value
+
+
+def test_skin_below_the_collarbone_fails_neckline(analyzer, plain):
+    analysis, _ = plain
+    check = result_of(analyzer, dv.bare_shoulders(analysis), "neckline")
+    assert not check.passed, check.value
+
+
+def test_chain_necklace_fails(analyzer, plain):
+    analysis, _ = plain
+    check = result_of(analyzer, dv.with_chain_necklace(analysis), "necklace")
+    assert not check.passed, check.value
+
+
+def test_chandelier_earrings_fail(analyzer, plain):
+    """Two strands of ten metal beads under each lobe. A single strand (ten highlights) reads
+    9-13 points, at or under the bare photos' worst, and is not caught: see the check's notes."""
+    analysis, _ = plain
+    check = result_of(analyzer, dv.with_drop_earrings(analysis, strands=2), "earrings")
+    assert not check.passed, check.value
+
+
+def test_hair_flower_fails_head_ornament(analyzer, plain):
+    analysis, _ = plain
+    check = result_of(analyzer, dv.with_hair_flower(analysis), "head_ornament")
+    assert not check.passed, check.value
+
+
+def test_red_pupils_fail_red_eye(analyzer, plain):
+    analysis, _ = plain
+    check = result_of(analyzer, dv.pupils_painted(analysis, (200, 30, 30)), "red_eye")
+    assert not check.passed, check.value
+
+
+def test_dark_pupils_pass_red_eye(analyzer, plain):
+    analysis, _ = plain
+    check = result_of(analyzer, dv.pupils_painted(analysis, (20, 15, 15)), "red_eye")
+    assert check.passed, check.value
+
+
+def test_tinted_irises_raise_a_notice_but_never_fail(analyzer, plain):
+    analysis, _ = plain
+    report = analyzer.check(dv.irises_tinted(analysis, (60, 120, 220)))
+    check = next(r for r in report.checks if r.id == "coloured_contacts")
+    assert check.notice and check.passed, check.value
+    assert check.id not in {r.id for r in report.failed}
+
+
+def test_lipstick_raises_a_notice_but_never_fails(analyzer, plain):
+    analysis, _ = plain
+    report = analyzer.check(dv.lips_painted(analysis, (200, 20, 60)))
+    check = next(r for r in report.checks if r.id == "heavy_makeup")
+    assert check.notice and check.passed, check.value
+    assert check.message_zh.startswith("提示操作员")
