@@ -20,6 +20,7 @@ import numpy as np
 
 from appliance.binding import errors as code_errors
 from appliance.binding.binder import CodeBinder
+from appliance.binding.contract import personal_of
 from appliance.binding.model import Binding as CodeBinding
 from appliance.binding.model import PriorCapture
 from appliance.binding.roster import Roster
@@ -264,9 +265,7 @@ class StorePhotoSink:
             raise ValueError("an accepted product has no JPEG")
         code_binding: CodeBinding = binding.binding
         fields = code_binding.fields
-        personal = {
-            "name": fields.name, "id_number": fields.id_number, "student_number": fields.student_number,
-        }
+        personal = personal_of(fields)
         record = self._store.commit_accepted(
             code_binding.session_code, code_binding.key, fields.school_code, product.jpeg, product.report,
             personal=personal,

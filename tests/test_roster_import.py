@@ -109,7 +109,7 @@ def test_check_digit() -> None:
 
 
 def _login_binder(allow: bool = True, lookup=lambda key: None) -> CodeBinder:
-    settings = CodesSettings(allow_student_login=allow)
+    settings = CodesSettings(allow_student_login=allow, school_code="10403")
     return CodeBinder(settings, load_decoders(settings, lambda: []), lookup)
 
 

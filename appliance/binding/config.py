@@ -29,6 +29,10 @@ class CodesSettings(BaseModel):
     reference_keys: dict[str, SecretStr] = Field(default_factory=dict)
     # School feature codes (特征码, 24 hex) this booth accepts; empty = not checked.
     school_feature_codes: list[str] = Field(default_factory=list)
+    # The booth's school (5-digit school code, e.g. 10403): filed with every photo whose code does
+    # not carry one (a plain code never does); a code naming another school is refused. Empty:
+    # only codes that carry their school code are accepted.
+    school_code: str = Field("", pattern=r"^(\d{5})?$")
     # Student-number + ID-number login against the session's roster, for schools that allow it.
     allow_student_login: bool = False
     # With a roster loaded, refuse a code whose student is not on it.

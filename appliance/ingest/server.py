@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from appliance.ingest.auth import AuthError, authenticate
 from appliance.ingest.config import IngestSettings
 from appliance.ingest.metadata import Metadata, ServerPhoto
-from appliance.ingest.payloads import ReviewDecision, ReviewQuery, UploadRequest
+from appliance.ingest.payloads import ReviewDecision, ReviewQuery, UploadRequest, describe_invalid
 from appliance.ingest.photo_files import PhotoFiles
 from appliance.privacy import mask_code
 from appliance.uplink.signing import HEADER_SERVER_TIME
@@ -47,9 +47,7 @@ def _parse(model: type[BaseModel], body: bytes) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise _Refusal(422, "invalid", f"{where}: {first['msg']}") from None
+        raise _Refusal(422, "invalid", describe_invalid(exc.errors()[0])) from None
 
 
 class _Refusal(Exception):

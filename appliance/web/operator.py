@@ -32,6 +32,7 @@ from appliance.binding.model import SESSION_CODE
 from appliance.errors import ApplianceError
 from appliance.store.errors import StoreError
 from appliance.store.records import PhotoRecord
+from appliance.uplink.status_text import describe_uplink, explain_error, state_words
 from appliance.web.console_settings import EDITABLE_FIELDS, current_value, parse_form
 from appliance.web.deps import WebDeps
 from appliance.web.photo_review import PhotoNotReadable, annotated_jpeg, failed_checks
@@ -112,13 +113,13 @@ def operator_blueprint() -> Blueprint:
         sessions: dict[str, int] = {}
         for record in recent:
             sessions[record.session_code] = sessions.get(record.session_code, 0) + 1
-        uplink = d.uplink.status() if d.uplink is not None else None
+        uplink = describe_uplink(d.uplink.status() if d.uplink is not None else None)
         return render_template(
             "operator.html", run=d.run, fields=fields, summary=d.store.queue_summary(), recent=recent,
             sessions=sessions, feature_codes=" ".join(settings.codes.school_feature_codes),
             uplink=uplink, demo=d.demo, state=d.machine.state, user=session.get("operator"),
             links=d.store.capture_links(shas), checks=checks, identity=identity,
-            can_annotate=d.analyzer is not None,
+            can_annotate=d.analyzer is not None, explain_error=explain_error, state_words=state_words,
         )
 
     @bp.post("/session")
