@@ -239,3 +239,21 @@ def test_losing_liveness_during_the_countdown_aborts_it():
     booth.frame()
     assert booth.machine.state == "guiding"
     assert booth.transitions()[-1] == ("abort", "guiding")
+
+
+def test_receipt_stays_until_the_button_and_not_for_a_repeated_press():
+    booth = make_booth(auto_capture_frames=0)
+    booth.machine.button_pressed()
+    booth.frame()
+    booth.machine.button_pressed()
+    booth.frames_until(lambda: booth.machine.snapshot()["guidance"]["liveness"]["established"])
+    booth.machine.button_pressed()
+    booth.tick(booth.machine_settings.countdown_s + 0.01)
+    booth.machine.button_pressed()
+    assert booth.machine.state == "done"
+    assert booth.machine.snapshot()["receipt"]["sha256"] == "ab" * 32
+    booth.machine.button_pressed()  # the accepting press repeated: the receipt stays
+    booth.tick(60.0)  # far longer than the old 10 s
+    assert booth.machine.state == "done"
+    booth.machine.button_pressed()
+    assert booth.machine.state == "idle" and booth.machine.snapshot()["receipt"] is None

@@ -44,6 +44,9 @@ WEB_ACTIONS = ("start", "accept", "retake", "cancel")
 _CANCELLABLE = {"scanning", "confirming", "guiding", "countdown", "reviewing"}
 _LIVE_TRACKED = {"guiding", "countdown"}
 _NOT_RUNNING = {"idle", "failsafe", "done"}
+# A press this soon after the receipt appears is the accepting press repeated (or its bounce):
+# it must not clear the receipt before the student could scan its QR.
+RECEIPT_MIN_S = 3.0
 
 
 class SessionFault(Exception):
@@ -86,6 +89,7 @@ class SessionMachine:
         # Why the camera is unavailable (None while it delivers); kept across sessions so every
         # screen the subject sees during an outage says so, not only the one it began on.
         self._camera_problem: str | None = None
+        self._receipt: dict[str, Any] | None = None
         self._discard()
 
     # -- inputs -------------------------------------------------------------------------------
@@ -140,6 +144,8 @@ class SessionMachine:
                 "identity": self._masked_identity(),
                 "retakes_left": self._retakes_left(),
                 "guidance": self._last_guidance,
+                # The receipt on screen (its QR names the student's status page): only while shown.
+                "receipt": self._receipt if self.state == "done" else None,
             }
 
     # -- machinery ----------------------------------------------------------------------------
@@ -241,6 +247,7 @@ class SessionMachine:
                 assert self._binding is not None and self._product is not None
                 receipt = self._sink.commit(self._binding, self._product)
                 self._product = None
+                self._receipt = receipt
                 self._go("committed", receipt=receipt)
             else:
                 return
@@ -294,6 +301,8 @@ class SessionMachine:
         state = self.state
         if state == "idle":
             self._start()
+        elif state == "done" and self._now() - self._entered_at >= RECEIPT_MIN_S:
+            self._go("finished")  # the student has read the receipt: clear it for the next one
         elif state == "confirming":
             self._go("confirmed")
         elif state == "guiding":

@@ -15,6 +15,9 @@ class WebSettings(BaseModel):
     # The booth's own Wi-Fi address in production; loopback by default so nothing is exposed by accident.
     host: str = Field("127.0.0.1", min_length=1, max_length=255)
     port: int = Field(8080, ge=1, le=65535)
+    # The address students' phones open the receipt's status QR with (e.g. http://192.168.4.1:8080).
+    # Empty: the booth's own LAN address when it listens on one (host 0.0.0.0 or an address).
+    public_url: str = Field("", max_length=200, pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")
     # Failed logins allowed per client address within the window before answers become HTTP 429.
     login_max_failures: int = Field(5, ge=1, le=50)
     login_window_s: float = Field(300.0, ge=10.0, le=86400.0)

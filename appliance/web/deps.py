@@ -31,4 +31,5 @@ class WebDeps:
     uplink: Any | None = None
     demo: bool = False
     advisory: tuple[str, ...] = ()
+    status_links: Any | None = None  # StatusLinks: the students' status-page tokens
     analyzer: Any | None = None  # the engine, for the console's annotated pictures (check(bgr, product=True))

@@ -27,6 +27,7 @@ from appliance.web.live import EventHub
 from appliance.web.operator import operator_blueprint
 from appliance.web.passwords import OperatorAccounts
 from appliance.web.security import LoginLimiter, install_security
+from appliance.web.status_links import StatusLinks
 from appliance.web.subject import subject_blueprint
 
 log = logging.getLogger(__name__)
@@ -165,7 +166,7 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
         button=button if hasattr(button, "press") else None,
         ring=ring if hasattr(ring, "snapshot") else None,
         uplink=parts.get("uplink"), demo=demo, advisory=tuple(sorted(getattr(parts.get("guide"), "advisory", ()))),
-        analyzer=analyzer,
+        analyzer=analyzer, status_links=StatusLinks.in_data_dir(data_dir),
     )
     return WebServer(create_app(deps), settings.web.host, settings.web.port, hub, deps.ring)
 

@@ -100,7 +100,16 @@
       const dd = document.createElement("dd"); dd.textContent = v || "";
       facts.append(dt, dd);
     });
-    if (/^[0-9a-f]{64}$/.test(receipt.sha256 || "")) $("receipt-qr").src = "/qr/" + receipt.sha256 + ".svg";
+    const qr = $("receipt-qr");
+    qr.classList.remove("hidden");
+    $("receipt-qr-hint").classList.remove("hidden");
+    $("receipt-no-qr").classList.add("hidden");
+    qr.onerror = () => {  // no address a phone could open (web.public_url unset, loopback only)
+      qr.classList.add("hidden");
+      $("receipt-qr-hint").classList.add("hidden");
+      $("receipt-no-qr").classList.remove("hidden");
+    };
+    if (/^[0-9a-f]{64}$/.test(receipt.sha256 || "")) qr.src = "/qr/" + receipt.sha256 + ".svg";
     $("receipt").classList.remove("hidden");
   }
 
