@@ -111,6 +111,7 @@ def build_booth(
     pin_factory: Any = None,
     operator_password: str | None = None,
     settings_file: Path | None = None,
+    demo_code_format: str = "reference",
 ) -> Booth:
     """Every part of the running booth from one validated settings tree, in start order.
 
@@ -129,7 +130,7 @@ def build_booth(
     bus = EventBus()
     frames: Any = shared
     if demo:
-        card = DemoCodeCard(shared, settings.capture.camera.lores_size)
+        card = DemoCodeCard(shared, settings.capture.camera.lores_size, code_format=demo_code_format)
         bus.subscribe(card.on_event)
         frames = card
     guide = build_guide(settings, analyzer, advisory)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.client
 import logging
 import queue
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from appliance.binding.phone_photo import PhoneShot, render_phone_photo
+from appliance.demo.codes import DEMO_KEY_HEX, DEMO_KEY_ID, DEMO_SCHOOL_CODE, DemoCodeFormat, demo_code
 from appliance.errors import ApplianceError
 from appliance.session.events import TRANSITION, SessionEvent
 
@@ -41,9 +41,11 @@ DEMO_ADVISORY_CHECKS = (
 
 
 def demo_overrides(data_dir: str) -> dict[str, Any]:
-    """Settings of `appliance run --demo`: no camera, no GPIO, a flat portrait (liveness off)."""
+    """Settings of `appliance run --demo`: no camera, no GPIO, a flat portrait (liveness off), the
+    public demo key for reference codes and the school plain codes are filed under."""
     return {
         "device": {"data_dir": data_dir},
+        "codes": {"school_code": DEMO_SCHOOL_CODE, "reference_keys": {DEMO_KEY_ID: DEMO_KEY_HEX}},
         "store": {"dir": f"{data_dir}/store", "min_free_mb": 1},
         "capture": {
             # A larger guidance stream than the Pi's default: the portrait's face is small in it.
@@ -64,11 +66,14 @@ class DemoCodeCard:
     """The demo's subject holding a phone with a capture code up to the lens while the booth scans.
 
     Wraps the camera: while the session is scanning, guidance frames show a rendered phone screen
-    with a fresh plain capture code; otherwise the camera's own frames pass through.
+    with a fresh capture code (reference format with the demo key, or plain); otherwise the
+    camera's own frames pass through.
     """
 
-    def __init__(self, camera: Any, frame_size: tuple[int, int], seed: int | None = None) -> None:
+    def __init__(self, camera: Any, frame_size: tuple[int, int], seed: int | None = None,
+                 code_format: DemoCodeFormat = "reference") -> None:
         self._camera = camera
+        self._format = code_format
         self._frame_size = frame_size
         self._rng = np.random.default_rng(seed)
         self._card: np.ndarray | None = None
@@ -80,7 +85,7 @@ class DemoCodeCard:
             return
         with self._lock:
             if event.target == "scanning":
-                code = secrets.token_hex(8)
+                code, _fields = demo_code(self._format, DEMO_SESSION_CODE, self._rng)
                 shot = PhoneShot(module_px=4.0, frame_size=self._frame_size)
                 self._card = render_phone_photo(code, shot, self._rng)
                 self.codes_shown += 1
