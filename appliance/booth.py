@@ -51,7 +51,7 @@ def demo_overrides(data_dir: str) -> dict[str, Any]:
             # A larger guidance stream than the Pi's default: the portrait's face is small in it.
             "camera": {"kind": "demo", "lores_size": (1280, 720)},
             "button": {"kind": "simulated"},
-            "leds": {"kind": "virtual"},
+            "leds": {"kind": "virtual", "virtual_count": 16},  # drawn on the screen as a ring
         },
         "session": {
             "countdown_s": 1.0,

@@ -191,6 +191,24 @@ class QrCodeReader:
         log.info("capture code %s bound", mask_code(binding.key))
         return BoundStudent(binding)
 
+    def login(self, student_number: str, id_number: str) -> BoundStudent | CodeRejected:
+        """Student number + ID number against the run's roster (when the school allows it)."""
+        with self._lock:
+            binder = self._binder
+        try:
+            binding = binder.login(student_number[:32], id_number[:32], self._run.session_code, self._run.roster)
+        except code_errors.CodeRejected as exc:
+            log.info("student login refused: %s", exc.reason)
+            return CodeRejected(*split_message(str(exc)))
+        log.info("student %s logged in", mask_code(binding.key))
+        return BoundStudent(binding)
+
+    def login_allowed(self) -> bool:
+        """Whether the screen offers the login: allowed by settings, with a roster loaded."""
+        with self._lock:
+            binder = self._binder
+        return binder.allows_login and self._run.roster is not None and len(self._run.roster) > 0
+
 
 def sharpness(image: np.ndarray) -> float:
     """Variance of the Laplacian on a downscaled grey copy: higher is sharper."""

@@ -74,6 +74,10 @@ class CodeBinder:
         fields = deliverable(fields, self._settings.school_code)
         return self._finish(Binding(format=format_name, session_code=session_code, fields=fields))
 
+    @property
+    def allows_login(self) -> bool:
+        return self._settings.allow_student_login
+
     def login(
         self, student_number: str, id_number: str, session_code: str | None, roster: Roster | None
     ) -> Binding:

@@ -112,6 +112,13 @@ class SessionMachine:
     def tick(self, now: float | None = None) -> None:
         self._handle(self._on_tick, now)
 
+    def student_login(self, student_number: str, id_number: str) -> CodeRejected | None:
+        """Student number + ID number instead of a code (SPEC §1), while the booth is scanning;
+        None when it bound the student (the session moves on to confirming), else the refusal."""
+        outcome: list[CodeRejected] = []
+        self._handle(self._on_login, student_number, id_number, outcome)
+        return outcome[0] if outcome else None
+
     def camera_lost(self, reason: str) -> None:
         """The camera failed; an attempt in progress cannot be finished and is abandoned."""
         self._handle(self._on_camera_lost, reason)
@@ -270,6 +277,17 @@ class SessionMachine:
             return
         self._binding = result
         self._go("code_read", identity=self._masked_identity())
+
+    def _on_login(self, student_number: str, id_number: str, outcome: list[CodeRejected]) -> None:
+        if self.state != "scanning":
+            outcome.append(CodeRejected("请先按“开始”，再用学号登录", "Press Start first, then log in"))
+            return
+        result = self._reader.login(student_number, id_number)
+        if isinstance(result, CodeRejected):
+            outcome.append(result)
+            return
+        self._binding = result
+        self._go("code_read", identity=self._masked_identity(), login=True)
 
     def _guide_frame(self, guidance: Guidance) -> None:
         live = self._liveness.update(guidance.landmarks, self._now(), guidance.spoof_score)

@@ -31,5 +31,6 @@ class WebDeps:
     uplink: Any | None = None
     demo: bool = False
     advisory: tuple[str, ...] = ()
+    login_allowed: Callable[[], bool] | None = None  # student-number login offered on the screen now
     status_links: Any | None = None  # StatusLinks: the students' status-page tokens
     analyzer: Any | None = None  # the engine, for the console's annotated pictures (check(bgr, product=True))

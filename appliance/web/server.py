@@ -167,6 +167,7 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
         ring=ring if hasattr(ring, "snapshot") else None,
         uplink=parts.get("uplink"), demo=demo, advisory=tuple(sorted(getattr(parts.get("guide"), "advisory", ()))),
         analyzer=analyzer, status_links=StatusLinks.in_data_dir(data_dir),
+        login_allowed=reader.login_allowed if isinstance(reader, QrCodeReader) else None,
     )
     return WebServer(create_app(deps), settings.web.host, settings.web.port, hub, deps.ring)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import segno
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
@@ -18,6 +19,7 @@ from appliance.store.errors import StoreError
 from appliance.store.records import PhotoRecord
 from appliance.web.deps import WebDeps
 from appliance.web.live import MJPEG_MIMETYPE, mjpeg_stream
+from appliance.web.security import LoginLimiter
 from appliance.web.status_links import public_base
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -108,6 +110,37 @@ def subject_blueprint() -> Blueprint:
             abort(404)
         return jsonify({"state": d.machine.state})
 
+    @bp.get("/login-student")
+    def login_offered() -> Response:
+        d = deps()
+        return jsonify({"allowed": bool(d.login_allowed is not None and d.login_allowed())})
+
+    @bp.post("/login-student")
+    def login_student() -> Any:
+        d = deps()
+        if d.login_allowed is None or not d.login_allowed():
+            return _login_refused(403, "本场次不支持学号登录，请使用图像采集码",
+                                  "Login by student number is not offered here: use your capture code")
+        client = request.remote_addr or "unknown"
+        limiter = current_app.extensions.setdefault(
+            "student_login_limiter", LoginLimiter(d.web.login_max_failures, d.web.login_window_s))
+        wait = limiter.blocked_for(client)
+        if wait > 0:
+            minutes = max(1, round(wait / 60))
+            response = _login_refused(429, f"尝试次数过多，请约 {minutes} 分钟后再试或联系工作人员",
+                                      f"Too many tries: wait about {minutes} min or ask the staff")
+            response.headers["Retry-After"] = str(int(wait) + 1)
+            return response
+        body = request.get_json(silent=True) or request.form
+        number = str(body.get("student_number", ""))[:32]
+        id_number = str(body.get("id_number", ""))[:32]
+        refused = d.machine.student_login(number, id_number)
+        if refused is not None:
+            limiter.failed(client)
+            return _login_refused(400, refused.reason_zh, refused.reason_en)
+        limiter.succeeded(client)
+        return jsonify({"ok": True, "state": d.machine.state})
+
     @bp.get("/status/<sha>/<token>")
     def status(sha: str, token: str) -> str:
         record = _record_for(sha, token)
@@ -145,6 +178,12 @@ def subject_blueprint() -> Blueprint:
         return Response(buffer.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
     return bp
+
+
+def _login_refused(status: int, zh: str, en: str) -> Response:
+    response = jsonify({"ok": False, "message_zh": zh, "message_en": en})
+    response.status_code = status
+    return response
 
 
 def status_url(sha: str) -> str | None:
