@@ -29,17 +29,6 @@ log = logging.getLogger(__name__)
 # Session code of the demo's collection run: the format of SPEC §1's example.
 DEMO_SESSION_CODE = "26031601"
 
-# The demo's portrait smiles with teeth showing, wears a space suit whose collar ring reads as
-# tilted shoulders, and is a portrait-shaped picture where the engine's live framing expects a
-# landscape camera; behind the suit the replaced backdrop is not perfectly even. No real subject
-# is measured with these relaxed: they exist so the demo can walk the whole flow, and the screen
-# and the receipt's report list them.
-DEMO_ADVISORY_CHECKS = (
-    "framing_distance", "shoulders_level", "mouth_closed", "mouth_neutral", "mouth_no_teeth",
-    "background_uniform",
-)
-
-
 def demo_overrides(data_dir: str) -> dict[str, Any]:
     """Settings of `appliance run --demo`: no camera, no GPIO, a flat portrait (liveness off), the
     public demo key for reference codes and the school plain codes are filed under."""
@@ -48,8 +37,8 @@ def demo_overrides(data_dir: str) -> dict[str, Any]:
         "codes": {"school_code": DEMO_SCHOOL_CODE, "reference_keys": {DEMO_KEY_ID: DEMO_KEY_HEX}},
         "store": {"dir": f"{data_dir}/store", "min_free_mb": 1},
         "capture": {
-            # A larger guidance stream than the Pi's default: the portrait's face is small in it.
-            "camera": {"kind": "demo", "lores_size": (1280, 720)},
+            # The Pi's own stream sizes: the scripted subject (appliance/demo/) fills them as a student would.
+            "camera": {"kind": "demo"},
             "button": {"kind": "simulated"},
             "leds": {"kind": "virtual", "virtual_count": 16},  # drawn on the screen as a ring
         },
