@@ -151,7 +151,7 @@ def walk_session_and_console(base: str, password: str, shots: Path) -> None:
         console.fill("input[name='checks.pose.max_yaw_deg']", "99")
         console.click("#settings-form button[type=submit]")
         console.wait_for_selector(".flashes .error")
-        assert "allowed range" in console.inner_text(".flashes")
+        assert "须在 1 到 30 之间" in console.inner_text(".flashes")
         assert console.input_value("input[name='checks.pose.max_yaw_deg']") == "5.0"
         console.screenshot(path=str(shots / "9-bad-setting-refused.png"), full_page=True)
         browser.close()

@@ -73,3 +73,24 @@ def test_session_setup_validates_codes_before_applying(console) -> None:
                                                   "feature_codes": "a" * 24})
     assert good.status_code == 303 and deps.run.session_code == "26031602"
     assert deps.console.current.codes.school_feature_codes == ["a" * 24]
+
+
+def test_threshold_refusals_are_worded_and_cross_field_rules_hold(tmp_path) -> None:
+    from appliance.errors import SettingsError
+    from appliance.settings import Settings
+    from appliance.web.console_settings import ConsoleSettings, parse_form
+
+    console = ConsoleSettings(Settings())
+    with pytest.raises(SettingsError) as low_above_high:
+        console.apply(parse_form({"checks.lighting.min_face_luma": "220", "checks.lighting.max_face_luma": "200"}))
+    text = str(low_above_high.value)
+    assert text.startswith("面部最低亮度 (220) 必须低于最高亮度 (200)") and "must be below" in text
+    with pytest.raises(SettingsError) as junk:
+        console.apply(parse_form({"checks.pose.max_roll_deg": "abc"}))
+    assert str(junk.value).startswith("最大歪头角度 (°) 须为数字") and "must be a number" in str(junk.value)
+    with pytest.raises(SettingsError) as codes:
+        console.apply(parse_form({"codes.school_feature_codes": "xyz"}))
+    assert str(codes.value).startswith("学校特征码须为24位十六进制") and "Value error" not in str(codes.value)
+    assert console.current.checks.lighting.min_face_luma == 70.0  # nothing applied
+    console.apply(parse_form({"checks.lighting.min_face_luma": "90"}))
+    assert console.current.checks.lighting.min_face_luma == 90.0

@@ -111,7 +111,7 @@ def test_settings_are_validated_before_they_apply(booth) -> None:
     token = csrf(client, "/operator")
     bad = client.post("/operator/settings", data={"checks.pose.max_yaw_deg": "99", "csrf_token": token})
     assert bad.status_code == 400
-    assert "allowed range [1.0, 30.0]" in bad.get_data(as_text=True)
+    assert "最大左右转头角度 (°) 须在 1 到 30 之间（输入 99.0）" in bad.get_data(as_text=True)
     junk = client.post("/operator/settings", data={"checks.pose.max_yaw_deg": "ten", "csrf_token": token})
     unknown = client.post("/operator/settings", data={"device.device_id": "x", "csrf_token": token})
     assert junk.status_code == 400 and unknown.status_code == 400

@@ -54,7 +54,7 @@ class CodesSettings(BaseModel):
     def _feature_codes_well_formed(cls, codes: list[str]) -> list[str]:
         for code in codes:
             if not re.fullmatch(r"[0-9a-fA-F]{24}", code):
-                raise ValueError("each school feature code is 24 hex digits")
+                raise ValueError("学校特征码须为24位十六进制数字 / each school feature code is 24 hex digits")
         return [code.lower() for code in codes]
 
     def key_bytes(self) -> dict[str, bytes]:
