@@ -94,3 +94,29 @@ def test_threshold_refusals_are_worded_and_cross_field_rules_hold(tmp_path) -> N
     assert console.current.checks.lighting.min_face_luma == 70.0  # nothing applied
     console.apply(parse_form({"checks.lighting.min_face_luma": "90"}))
     assert console.current.checks.lighting.min_face_luma == 90.0
+
+
+def test_lockout_page_says_how_long_and_csv_headers_are_bilingual(tmp_path) -> None:
+    import csv
+
+    deps, *_ = make_deps(tmp_path)
+    client = create_app(deps, secret_key=b"k" * 32).test_client()
+    page = client.get("/operator/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    for _ in range(deps.web.login_max_failures + 1):
+        answer = client.post("/operator/login",
+                             data={"username": "operator", "password": "wrong!", "csrf_token": token})
+    assert answer.status_code == 429
+    minutes = -(-deps.web.login_window_s // 60)
+    assert f"请约 {minutes:g} 分钟后再试" in answer.get_data(as_text=True)
+    client = create_app(deps, secret_key=b"k" * 32).test_client()
+    page = client.get("/operator/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    # another client address is not locked out
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert client.post("/operator/login", data={"username": "operator", "password": PASSWORD,
+                                                "csrf_token": token}).status_code == 302
+    text = client.get("/operator/export.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][0] == "场次 session" and rows[0][6] == "审核 review"
+    assert rows[1][5] == "等待上传 waiting to upload"

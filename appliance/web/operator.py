@@ -41,6 +41,8 @@ from appliance.web.subject import SHA256
 log = logging.getLogger(__name__)
 _ROSTER_SUFFIXES = (".csv", ".xlsx")
 _MAX_ROSTER_BYTES = 20_000_000
+CSV_HEADERS = ["场次 session", "采集码 capture_code", "照片 sha256", "字节 bytes", "接收时间 accepted_at",
+               "上传 upload", "审核 review", "原因 reason"]
 
 
 def deps() -> WebDeps:
@@ -78,7 +80,8 @@ def operator_blueprint() -> Blueprint:
         client = request.remote_addr or "unknown"
         wait = limiter().blocked_for(client)
         if wait > 0:
-            response = Response(render_template("login.html", locked=False, too_many=True), status=429)
+            response = Response(render_template("login.html", locked=False, too_many=True,
+                                                wait_minutes=max(1, -(-int(wait) // 60))), status=429)
             response.headers["Retry-After"] = str(int(wait) + 1)
             return response
         username = request.form.get("username", "")[:64]
@@ -235,12 +238,14 @@ def operator_blueprint() -> Blueprint:
     def export() -> Response:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["session", "capture_code", "sha256", "bytes", "accepted_at", "upload", "review"])
+        writer.writerow(CSV_HEADERS)
         for r in deps().store.recent(10_000):
             writer.writerow([r.session_code, r.masked_capture_code, r.sha256, r.size_bytes,
                              time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.accepted_at)),
-                             r.upload_state, r.review_state])
-        return Response(out.getvalue(), mimetype="text/csv",
+                             " ".join(state_words("upload", r.upload_state)),
+                             " ".join(state_words("review", r.review_state)), r.review_reason or ""])
+        # A BOM so that Excel on a Chinese Windows reads the UTF-8 file as UTF-8.
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=queue.csv"})
 
     return bp
