@@ -120,3 +120,18 @@ def test_lockout_page_says_how_long_and_csv_headers_are_bilingual(tmp_path) -> N
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][0] == "场次 session" and rows[0][6] == "审核 review"
     assert rows[1][5] == "等待上传 waiting to upload"
+
+
+def test_print_sheet_pdf_from_a_photos_row(tmp_path) -> None:
+    deps, *_ = make_deps(tmp_path)
+    client = create_app(deps, secret_key=b"k" * 32).test_client()
+    sha = deps.store.recent(1)[0].sha256
+    assert client.get(f"/operator/photo/{sha}/sheet.pdf").status_code == 302  # log-in first
+    page = client.get("/operator/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/operator/login", data={"username": "operator", "password": PASSWORD, "csrf_token": token})
+    console = client.get("/operator").get_data(as_text=True)
+    assert f"/operator/photo/{sha}/sheet.pdf" in console
+    pdf = client.get(f"/operator/photo/{sha}/sheet.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert client.get(f"/operator/photo/{'0' * 64}/sheet.pdf").status_code == 404

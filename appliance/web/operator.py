@@ -15,6 +15,8 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 from flask import (
     Blueprint,
     Response,
@@ -227,6 +229,26 @@ def operator_blueprint() -> Blueprint:
         except StoreError:
             abort(404)
         return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+
+    @bp.get("/photo/<sha>/sheet.pdf")
+    @login_required
+    def sheet(sha: str) -> Response:
+        """The print sheet (8 x 1寸 + 4 x 2寸 on 6 x 4 in) of a stored photo, as a PDF to print."""
+        from appliance.produce.sheet import build_sheet, sheet_files
+
+        record = known_photo(sha)
+        try:
+            data = deps().store.read_photo(sha)
+        except StoreError:
+            abort(404)
+        photo = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        if photo is None:
+            abort(404)
+        _, pdf = sheet_files(build_sheet(photo), "PNG")
+        name = f"sheet-{record.session_code}-{sha[:8]}.pdf"
+        log.info("operator %s made the print sheet of photo %s", session.get("operator"), sha[:12])
+        return Response(pdf, mimetype="application/pdf", headers={
+            "Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
 
     @bp.get("/health")
     @login_required
