@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from appliance.binding.binder import CodeBinder
 from appliance.binding.decoders import load_decoders
+from appliance.binding.run_state import RunState
 from appliance.booth import DEMO_SESSION_CODE, Booth, DemoCodeCard, Service
 from appliance.booth_ports import (
     CollectionRun,
@@ -37,6 +38,7 @@ from appliance.session.liveness import LivenessTracker
 from appliance.session.machine import SessionMachine
 from appliance.session.ports import MonotonicClock
 from appliance.settings import Settings
+from appliance.store.cipher import cipher_from_key_file
 from appliance.store.photo_store import PhotoStore
 from appliance.system.notify import SystemdNotifier, watchdog_interval
 from appliance.system.store_recovery import recover_store
@@ -124,7 +126,8 @@ def build_booth(
     models = build_models(settings)
     analyzer = build_analyzer(settings, models)
     store = build_store(settings)
-    run = CollectionRun(session_code=DEMO_SESSION_CODE if demo else "")
+    run_state = RunState(data_dir, cipher_from_key_file(settings.store.encryption_key_file))
+    run = restored_run(run_state, DEMO_SESSION_CODE if demo else "")
     reader = QrCodeReader(build_binder(settings, store), run, settings.codes.scanner)
     subject = ScriptedStudent() if demo else None
     source = None if subject is None else demo_subject_source(settings, subject, analyzer)
@@ -162,7 +165,7 @@ def build_booth(
         "settings": settings, "analyzer": analyzer, "store": store, "run": run, "reader": reader,
         "camera": camera, "frames": frames, "bus": bus, "machine": machine, "driver": driver,
         "button": button, "ring": ring, "animator": animator, "uplink": uplink, "guide": guide,
-        "producer": producer, "subject": subject,
+        "producer": producer, "subject": subject, "run_state": run_state,
     }
     services = [
         Service("analysis engine", analyzer.warm_up, lambda: None),
@@ -183,6 +186,15 @@ def build_booth(
         services.append(Service("web screen", web.start, web.stop))
         booth.ready_url = (settings.web.host, web.port_hint)
     return booth
+
+
+def restored_run(run_state: RunState, default_session: str) -> CollectionRun:
+    """The operator's session set-up and roster as before the restart (or a fresh run)."""
+    restored = run_state.load()
+    if restored is None:
+        return CollectionRun(session_code=default_session)
+    code, roster, source = restored
+    return CollectionRun(session_code=code or default_session, roster=roster, roster_source=source)
 
 
 def demo_subject_source(settings: Settings, subject: ScriptedStudent, analyzer: Analyzer) -> SubjectSource:

@@ -155,6 +155,8 @@ class CollectionRun:
     session_code: str = ""
     roster: Roster | None = None
     roster_source: str = ""
+    # An import with bad rows waiting for the operator's yes before it replaces `roster`.
+    pending_roster: Any = None
 
 
 def split_message(text: str) -> tuple[str, str]:

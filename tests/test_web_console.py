@@ -135,3 +135,54 @@ def test_print_sheet_pdf_from_a_photos_row(tmp_path) -> None:
     pdf = client.get(f"/operator/photo/{sha}/sheet.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert client.get(f"/operator/photo/{'0' * 64}/sheet.pdf").status_code == 404
+
+
+def _upload(client, token, text: str):
+    return client.post("/operator/roster", data={"csrf_token": token, "roster": (io.BytesIO(text.encode()), "r.csv")},
+                       content_type="multipart/form-data", follow_redirects=True)
+
+
+ID_2, ID_3 = "11010519491231002X", "440524188001010014"
+
+
+def test_partly_bad_roster_asks_before_replacing_and_a_roster_can_be_cleared(console, tmp_path) -> None:
+    from appliance.binding.run_state import RunState
+    from appliance.store.cipher import PlainCipher
+
+    client, token, deps = console
+    state = RunState(tmp_path / "state", PlainCipher())
+    deps.save_run = lambda: state.save(deps.run.session_code, deps.run.roster, deps.run.roster_source)
+    good = f"学号,姓名,身份证号\n20230001,黄小正,{VALID_ID}\n20230002,李四,{ID_2}\n20230003,王五,{ID_3}\n"
+    _upload(client, token, good)
+    assert len(deps.run.roster) == 3
+    partly_bad = f"学号,姓名,身份证号\n20230001,黄小正,{VALID_ID}\n20230002,,{ID_2}\n20230003,王五,123\n"
+    page = _upload(client, token, partly_bad).get_data(as_text=True)
+    assert len(deps.run.roster) == 3, "3 good rows must not silently become 1"
+    assert 'id="roster-pending"' in page and "替换当前名单吗" in page and "第 3 行" in page
+    client.post("/operator/roster/discard", data={"csrf_token": token})
+    assert deps.run.pending_roster is None and len(deps.run.roster) == 3
+    _upload(client, token, partly_bad)
+    client.post("/operator/roster/confirm", data={"csrf_token": token})
+    assert len(deps.run.roster) == 1
+    assert state.load()[1] is not None and len(state.load()[1]) == 1
+    page = client.post("/operator/roster/clear", data={"csrf_token": token}, follow_redirects=True).get_data(
+        as_text=True)
+    assert deps.run.roster is None and "名单已清除" in page
+    assert state.load()[1] is None
+
+
+def test_session_set_up_and_roster_survive_a_restart(tmp_path) -> None:
+    from appliance.app import restored_run
+    from appliance.binding.roster import Roster, RosterEntry
+    from appliance.binding.run_state import RUN_STATE_FILE, RunState
+    from appliance.store.cipher import AesGcmCipher
+
+    cipher = AesGcmCipher(bytes(range(32)))
+    state = RunState(tmp_path, cipher)
+    state.save("26031702", Roster([RosterEntry("20230001", "黄小正", VALID_ID)]), "1 行 rows")
+    raw = (tmp_path / RUN_STATE_FILE).read_text(encoding="utf-8")
+    assert "黄小正" not in raw and VALID_ID not in raw, "the roster's personal data is sealed on disk"
+    run = restored_run(RunState(tmp_path, cipher), "")
+    assert run.session_code == "26031702" and run.roster.by_student_number("20230001").name == "黄小正"
+    (tmp_path / RUN_STATE_FILE).write_text("{broken", encoding="utf-8")
+    assert restored_run(RunState(tmp_path, cipher), "26031601").session_code == "26031601"

@@ -32,5 +32,6 @@ class WebDeps:
     demo: bool = False
     advisory: tuple[str, ...] = ()
     login_allowed: Callable[[], bool] | None = None  # student-number login offered on the screen now
+    save_run: Callable[[], None] | None = None  # keep the session set-up and roster across a restart
     status_links: Any | None = None  # StatusLinks: the students' status-page tokens
     analyzer: Any | None = None  # the engine, for the console's annotated pictures (check(bgr, product=True))

@@ -142,6 +142,7 @@ def operator_blueprint() -> Blueprint:
             flash(str(exc), "error")
             return render_dashboard_error()
         d.run.session_code = code
+        saved_run()
         flash(f"场次已设为 {code} / Session set to {code}", "ok")
         return redirect(url_for("operator.dashboard")), 303
 
@@ -178,10 +179,46 @@ def operator_blueprint() -> Blueprint:
             except ApplianceError as exc:
                 flash(str(exc), "error")
                 return render_dashboard_error()
-        d.run.roster = result.roster
-        d.run.roster_source = f"{result.rows_accepted} rows"
         for line in result.report_lines()[:20]:
             flash(line, "ok" if not result.problems else "warn")
+        if result.rows_accepted == 0:
+            flash("名单中没有可用的行，当前名单未改变 / No usable rows: the current roster is unchanged", "error")
+            return render_dashboard_error()
+        if result.problems and d.run.roster is not None:
+            # Some rows were bad: replacing a working roster with a shorter one needs a yes.
+            d.run.pending_roster = result
+            flash(f"新名单只有 {result.rows_accepted} 行可用（当前 {len(d.run.roster)} 行），确认替换吗？ / "
+                  f"Only {result.rows_accepted} rows are usable (current roster: {len(d.run.roster)}): replace it?",
+                  "warn")
+            return redirect(url_for("operator.dashboard")), 303
+        use_roster(result)
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.post("/roster/confirm")
+    @login_required
+    def roster_confirm() -> Any:
+        pending = deps().run.pending_roster
+        if pending is None:
+            flash("没有等待确认的名单 / No roster is waiting for confirmation", "error")
+            return redirect(url_for("operator.dashboard")), 303
+        use_roster(pending)
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.post("/roster/discard")
+    @login_required
+    def roster_discard() -> Any:
+        deps().run.pending_roster = None
+        flash("已保留当前名单 / The current roster is kept", "ok")
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.post("/roster/clear")
+    @login_required
+    def roster_clear() -> Any:
+        d = deps()
+        d.run.roster, d.run.roster_source, d.run.pending_roster = None, "", None
+        saved_run()
+        log.info("operator %s cleared the roster", session.get("operator"))
+        flash("名单已清除 / Roster cleared", "ok")
         return redirect(url_for("operator.dashboard")), 303
 
     @bp.post("/retry/<sha>")
@@ -271,6 +308,27 @@ def operator_blueprint() -> Blueprint:
                         headers={"Content-Disposition": "attachment; filename=queue.csv"})
 
     return bp
+
+
+def use_roster(result: Any) -> None:
+    d = deps()
+    d.run.roster, d.run.pending_roster = result.roster, None
+    d.run.roster_source = f"{result.rows_accepted} 行 rows"
+    saved_run()
+    flash(f"名单已启用：{result.rows_accepted} 行 / Roster in use: {result.rows_accepted} rows", "ok")
+
+
+def saved_run() -> None:
+    """Record the session set-up and roster so a restart keeps them (logged, never fatal here)."""
+    save = deps().save_run
+    if save is None:
+        return
+    try:
+        save()
+    except OSError as exc:
+        log.error("run state not saved: %s", exc)
+        flash("场次设置未能保存到磁盘，重启后需重新设置 / The set-up could not be saved: redo it after a restart",
+              "error")
 
 
 def known_photo(sha: str) -> PhotoRecord:

@@ -127,6 +127,13 @@ class WebServer:
                 self._hub.send({"kind": "ring", **snapshot})
 
 
+def _run_saver(parts: dict[str, Any]) -> Any:
+    run, state = parts["run"], parts.get("run_state")
+    if state is None:
+        return None
+    return lambda: state.save(run.session_code, run.roster, run.roster_source)
+
+
 def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, data_dir: Path,
                      operator_password: str | None = None, settings_file: Path | None = None) -> WebServer:
     from appliance.app import build_binder  # the composition root owns how a binder is built
@@ -168,6 +175,7 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
         uplink=parts.get("uplink"), demo=demo, advisory=tuple(sorted(getattr(parts.get("guide"), "advisory", ()))),
         analyzer=analyzer, status_links=StatusLinks.in_data_dir(data_dir),
         login_allowed=reader.login_allowed if isinstance(reader, QrCodeReader) else None,
+        save_run=_run_saver(parts),
     )
     return WebServer(create_app(deps), settings.web.host, settings.web.port, hub, deps.ring)
 
