@@ -61,7 +61,8 @@ def test_pending_photo_can_be_retried(console) -> None:
 def test_health_page_lists_every_check(console) -> None:
     client, _, _ = console
     text = client.get("/operator/health").get_data(as_text=True)
-    assert "demo camera not started" in text and "故障 FAIL" in text and "12 GB free" in text
+    assert "demo camera not started" in text and "故障" in text and "12 GB free" in text
+    assert "摄像头" in text and "存储空间" in text and "检查摄像头排线并重启采集机" in text
 
 
 def test_session_setup_validates_codes_before_applying(console) -> None:

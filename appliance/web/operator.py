@@ -37,6 +37,7 @@ from appliance.store.records import PhotoRecord
 from appliance.uplink.status_text import describe_uplink, explain_error, state_words
 from appliance.web.console_settings import EDITABLE_FIELDS, current_value, parse_form
 from appliance.web.deps import WebDeps
+from appliance.web.health_text import health_rows
 from appliance.web.photo_review import PhotoNotReadable, annotated_jpeg, failed_checks
 from appliance.web.subject import SHA256
 
@@ -290,7 +291,7 @@ def operator_blueprint() -> Blueprint:
     @bp.get("/health")
     @login_required
     def health() -> str:
-        return render_template("health.html", results=deps().health())
+        return render_template("health.html", rows=health_rows(deps().health()))
 
     @bp.get("/export.csv")
     @login_required
