@@ -163,6 +163,7 @@ def test_console_reports_a_broken_settings_file_and_rescued_photos(tmp_path) -> 
         health = client.get("/operator/health").get_data(as_text=True)
     finally:
         booth.parts["store"].close()
-    rows = dict(re.findall(r"<td>(\w+)</td><td>(.*?)</td>", health))
-    assert rows["settings"] == "故障 FAIL" and "device.device_id" in health
-    assert rows["database"] == "故障 FAIL" and "1 accepted photo file(s)" in health
+    # each row: Chinese name, the doctor's name beside it, then the state (故障 = FAIL)
+    rows = dict(re.findall(r'<span class="en">(\w+)</span></td>\s*<td>(\S+) <span class="en">', health))
+    assert rows["settings"] == "故障" and "device.device_id" in health
+    assert rows["database"] == "故障" and "1 accepted photo file(s)" in health
