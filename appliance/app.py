@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from appliance.binding.binder import CodeBinder
 from appliance.binding.decoders import load_decoders
-from appliance.booth import DEMO_ADVISORY_CHECKS, DEMO_SESSION_CODE, Booth, DemoCodeCard, Service
+from appliance.binding.run_state import RunState
+from appliance.booth import DEMO_SESSION_CODE, Booth, DemoCodeCard, Service
 from appliance.booth_ports import (
     CollectionRun,
     EngineGuide,
@@ -26,6 +27,7 @@ from appliance.capture.camera.base import CameraHealth, CameraStatus
 from appliance.capture.camera.factory import build_camera
 from appliance.capture.leds import build_ring
 from appliance.capture.ring_animator import build_ring_animator
+from appliance.demo.subject import ScriptedStudent, SubjectSource
 from appliance.inference.engine import Analyzer
 from appliance.inference.runtime import ModelStore
 from appliance.paths import resolve_path
@@ -36,6 +38,7 @@ from appliance.session.liveness import LivenessTracker
 from appliance.session.machine import SessionMachine
 from appliance.session.ports import MonotonicClock
 from appliance.settings import Settings
+from appliance.store.cipher import cipher_from_key_file
 from appliance.store.photo_store import PhotoStore
 from appliance.system.notify import SystemdNotifier, watchdog_interval
 from appliance.system.store_recovery import recover_store
@@ -111,25 +114,31 @@ def build_booth(
     pin_factory: Any = None,
     operator_password: str | None = None,
     settings_file: Path | None = None,
+    demo_code_format: str = "reference",
 ) -> Booth:
     """Every part of the running booth from one validated settings tree, in start order.
 
     `pin_factory` is passed to the button and the ring (gpiozero's MockFactory in tests); without
     it the real GPIO is required unless the settings choose the simulated button and virtual ring.
     """
-    advisory = DEMO_ADVISORY_CHECKS if demo else ()
+    advisory: tuple[str, ...] = ()  # the demo's subject passes every check: nothing is advisory
     data_dir = resolve_path(settings.device.data_dir)
     models = build_models(settings)
     analyzer = build_analyzer(settings, models)
     store = build_store(settings)
-    run = CollectionRun(session_code=DEMO_SESSION_CODE if demo else "")
+    run_state = RunState(data_dir, cipher_from_key_file(settings.store.encryption_key_file))
+    run = restored_run(run_state, DEMO_SESSION_CODE if demo else "")
     reader = QrCodeReader(build_binder(settings, store), run, settings.codes.scanner)
-    camera = build_camera(settings)
+    subject = ScriptedStudent() if demo else None
+    source = None if subject is None else demo_subject_source(settings, subject, analyzer)
+    camera = build_camera(settings, source=source)
     shared = SharedCamera(camera)
     bus = EventBus()
+    if subject is not None:
+        bus.subscribe(subject.on_event)
     frames: Any = shared
     if demo:
-        card = DemoCodeCard(shared, settings.capture.camera.lores_size)
+        card = DemoCodeCard(shared, settings.capture.camera.lores_size, code_format=demo_code_format)
         bus.subscribe(card.on_event)
         frames = card
     guide = build_guide(settings, analyzer, advisory)
@@ -158,7 +167,7 @@ def build_booth(
         "settings": settings, "analyzer": analyzer, "store": store, "run": run, "reader": reader,
         "camera": camera, "frames": frames, "bus": bus, "machine": machine, "driver": driver,
         "button": button, "ring": ring, "animator": animator, "uplink": uplink, "guide": guide,
-        "producer": producer,
+        "producer": producer, "subject": subject, "run_state": run_state,
     }
     services = [
         Service("analysis engine", analyzer.warm_up, lambda: None),
@@ -179,6 +188,21 @@ def build_booth(
         services.append(Service("web screen", web.start, web.stop))
         booth.ready_url = (settings.web.host, web.port_hint)
     return booth
+
+
+def restored_run(run_state: RunState, default_session: str) -> CollectionRun:
+    """The operator's session set-up and roster as before the restart (or a fresh run)."""
+    restored = run_state.load()
+    if restored is None:
+        return CollectionRun(session_code=default_session)
+    code, roster, source = restored
+    return CollectionRun(session_code=code or default_session, roster=roster, roster_source=source)
+
+
+def demo_subject_source(settings: Settings, subject: ScriptedStudent, analyzer: Analyzer) -> SubjectSource:
+    """The development camera of `run --demo`: the scripted subject at the configured stream sizes."""
+    config = settings.capture.camera
+    return SubjectSource(subject, analyzer.analyze, config.lores_size, config.main_size, config.fps)
 
 
 def forward_camera_health(status: CameraStatus, driver: SessionDriver) -> None:

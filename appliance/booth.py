@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.client
 import logging
 import queue
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from appliance.binding.phone_photo import PhoneShot, render_phone_photo
+from appliance.demo.codes import DEMO_KEY_HEX, DEMO_KEY_ID, DEMO_SCHOOL_CODE, DemoCodeFormat, demo_code
 from appliance.errors import ApplianceError
 from appliance.session.events import NOTICE, TRANSITION, SessionEvent
 
@@ -29,29 +29,18 @@ log = logging.getLogger(__name__)
 # Session code of the demo's collection run: the format of SPEC §1's example.
 DEMO_SESSION_CODE = "26031601"
 
-# The demo's portrait smiles with teeth showing, wears its hair over the upper half of both ears,
-# wears a space suit whose collar ring reads as tilted shoulders, and is a portrait-shaped picture
-# where the engine's live framing expects a landscape camera; behind the suit the replaced
-# backdrop is not perfectly even. No real subject is measured with these relaxed: they exist so
-# the demo can walk the whole flow, and the screen and the receipt's report list them.
-DEMO_ADVISORY_CHECKS = (
-    "framing_distance", "shoulders_level", "mouth_closed", "mouth_neutral", "mouth_no_teeth",
-    "ears_visible", "background_uniform",
-    # the space suit's mission patches and flag read as a busy print on the chest
-    "clothing_pattern",
-)
-
-
 def demo_overrides(data_dir: str) -> dict[str, Any]:
-    """Settings of `appliance run --demo`: no camera, no GPIO, a flat portrait (liveness off)."""
+    """Settings of `appliance run --demo`: no camera, no GPIO, a flat portrait (liveness off), the
+    public demo key for reference codes and the school plain codes are filed under."""
     return {
         "device": {"data_dir": data_dir},
+        "codes": {"school_code": DEMO_SCHOOL_CODE, "reference_keys": {DEMO_KEY_ID: DEMO_KEY_HEX}},
         "store": {"dir": f"{data_dir}/store", "min_free_mb": 1},
         "capture": {
-            # A larger guidance stream than the Pi's default: the portrait's face is small in it.
-            "camera": {"kind": "demo", "lores_size": (1280, 720)},
+            # The Pi's own stream sizes: the scripted subject (appliance/demo/) fills them as a student would.
+            "camera": {"kind": "demo"},
             "button": {"kind": "simulated"},
-            "leds": {"kind": "virtual"},
+            "leds": {"kind": "virtual", "virtual_count": 16},  # drawn on the screen as a ring
         },
         "session": {
             "countdown_s": 1.0,
@@ -66,11 +55,14 @@ class DemoCodeCard:
     """The demo's subject holding a phone with a capture code up to the lens while the booth scans.
 
     Wraps the camera: while the session is scanning, guidance frames show a rendered phone screen
-    with a fresh plain capture code; otherwise the camera's own frames pass through.
+    with a fresh capture code (reference format with the demo key, or plain); otherwise the
+    camera's own frames pass through.
     """
 
-    def __init__(self, camera: Any, frame_size: tuple[int, int], seed: int | None = None) -> None:
+    def __init__(self, camera: Any, frame_size: tuple[int, int], seed: int | None = None,
+                 code_format: DemoCodeFormat = "reference") -> None:
         self._camera = camera
+        self._format = code_format
         self._frame_size = frame_size
         self._rng = np.random.default_rng(seed)
         self._card: np.ndarray | None = None
@@ -82,7 +74,7 @@ class DemoCodeCard:
             return
         with self._lock:
             if event.target == "scanning":
-                code = secrets.token_hex(8)
+                code, _fields = demo_code(self._format, DEMO_SESSION_CODE, self._rng)
                 shot = PhoneShot(module_px=4.0, frame_size=self._frame_size)
                 self._card = render_phone_photo(code, shot, self._rng)
                 self.codes_shown += 1

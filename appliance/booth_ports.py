@@ -20,6 +20,7 @@ import numpy as np
 
 from appliance.binding import errors as code_errors
 from appliance.binding.binder import CodeBinder
+from appliance.binding.contract import personal_of
 from appliance.binding.model import Binding as CodeBinding
 from appliance.binding.model import PriorCapture
 from appliance.binding.roster import Roster
@@ -155,6 +156,8 @@ class CollectionRun:
     session_code: str = ""
     roster: Roster | None = None
     roster_source: str = ""
+    # An import with bad rows waiting for the operator's yes before it replaces `roster`.
+    pending_roster: Any = None
 
 
 def split_message(text: str) -> tuple[str, str]:
@@ -190,6 +193,24 @@ class QrCodeReader:
             return CodeRejected(*split_message(str(exc)))
         log.info("capture code %s bound", mask_code(binding.key))
         return BoundStudent(binding)
+
+    def login(self, student_number: str, id_number: str) -> BoundStudent | CodeRejected:
+        """Student number + ID number against the run's roster (when the school allows it)."""
+        with self._lock:
+            binder = self._binder
+        try:
+            binding = binder.login(student_number[:32], id_number[:32], self._run.session_code, self._run.roster)
+        except code_errors.CodeRejected as exc:
+            log.info("student login refused: %s", exc.reason)
+            return CodeRejected(*split_message(str(exc)))
+        log.info("student %s logged in", mask_code(binding.key))
+        return BoundStudent(binding)
+
+    def login_allowed(self) -> bool:
+        """Whether the screen offers the login: allowed by settings, with a roster loaded."""
+        with self._lock:
+            binder = self._binder
+        return binder.allows_login and self._run.roster is not None and len(self._run.roster) > 0
 
 
 def sharpness(image: np.ndarray) -> float:
@@ -272,10 +293,9 @@ class StorePhotoSink:
     def commit(self, binding: Any, product: Product) -> dict[str, Any]:
         if product.jpeg is None:
             raise ValueError("an accepted product has no JPEG")
-        fields = binding.binding.fields
-        personal = {
-            "name": fields.name, "id_number": fields.id_number, "student_number": fields.student_number,
-        }
+        code_binding: CodeBinding = binding.binding
+        fields = code_binding.fields
+        personal = personal_of(fields)
         record = self._store.commit_accepted(
             *_binding_of(binding), product.jpeg, product.report, personal=personal,
         )

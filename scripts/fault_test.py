@@ -103,13 +103,13 @@ def run_booth(work: Path, captures: int, proxy_url: str, device_id: str = DEVICE
     store.add_listener(worker.notify)
     worker.start()
     recent = store.recent(1)
-    index = int(recent[0].capture_code[3:]) if recent else 0  # redo the last one: must be a no-op
+    index = int(recent[0].capture_code, 16) if recent else 0  # redo the last one: must be a no-op
     while index < captures:
         photo = (work / "captures" / f"{index}.jpg").read_bytes()
         try:
             store.check_space()
             report = {"verdict": "pass", "i": index}
-            store.commit_accepted("26031601", f"cap{index:05d}", "10403", photo, report)
+            store.commit_accepted("26031601", f"{index:016x}", "10403", photo, report)  # a 16-hex capture code
         except StorageFullError:
             print("DISKFULL", flush=True)
             time.sleep(0.05)
@@ -444,7 +444,7 @@ def compare(work: Path) -> dict[str, int]:
         per_capture[capture] = per_capture.get(capture, 0) + 1
     on_server = mismatched = 0
     for sha, capture in accepted.items():
-        expected = (work / "captures" / f"{int(capture[3:])}.jpg").read_bytes()
+        expected = (work / "captures" / f"{int(capture, 16)}.jpg").read_bytes()
         path = work / "server" / "photos" / sha[:2] / f"{sha}.jpg"
         if sha in {r[0] for r in rows}:
             on_server += 1

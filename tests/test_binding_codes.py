@@ -25,7 +25,7 @@ SESSION = "26031601"
 
 
 def _settings(**extra: object) -> CodesSettings:
-    data = {"reference_keys": {"K1": KEY.hex()}, "school_feature_codes": [FEATURE], **extra}
+    data = {"reference_keys": {"K1": KEY.hex()}, "school_feature_codes": [FEATURE], "school_code": "10403", **extra}
     return CodesSettings.model_validate(data)
 
 
@@ -64,7 +64,7 @@ def test_plain_code_binds_without_fields() -> None:
     binding = _binder().bind("C8BADE99B9B2EDCA", SESSION)
     assert binding.format == "plain"
     assert binding.fields.capture_code == "c8bade99b9b2edca"
-    assert binding.display == {"capture_code": "c8ba********edca"}
+    assert binding.display == {"capture_code": "c8ba********edca", "school_code": "10403"}
 
 
 def _refusal(payload: str, binder: CodeBinder | None = None, session: str | None = SESSION, **kw) -> type:

@@ -88,3 +88,17 @@ def test_roster_report_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     report = json.loads(capsys.readouterr().out)
     assert report["encoding"] == "gbk" and report["rows_accepted"] == 1
     assert [p["row"] for p in report["problems"]] == [3]
+
+
+def test_scan_takes_a_key_like_make_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "c.png"
+    assert main(["code", "make", "--key", KEY_HEX, "--out", str(out), "--name", "黄小正"]) == 0
+    capsys.readouterr()
+    assert main(["code", "scan", "--json", "--key", KEY_HEX, str(out)]) == 0  # same default key id (DEMO)
+    record = json.loads(capsys.readouterr().out)
+    assert record["ok"] and record["format"] == "reference" and record["fields"]["name"] == "黄*正"
+    other = tmp_path / "k7.png"
+    assert main(["code", "make", "--key", KEY_HEX, "--key-id", "K7", "--out", str(other)]) == 0
+    assert main(["code", "scan", "--key", KEY_HEX, "--key-id", "K7", str(other)]) == 0
+    assert main(["code", "scan", "--key", "abc", str(other)]) == 2
+    assert "64 hex" in capsys.readouterr().err

@@ -17,7 +17,7 @@ import pytest
 from appliance.app import build_booth
 from appliance.booth import demo_overrides
 from appliance.capture.camera.base import CameraHealth
-from appliance.capture.camera.demo import DemoSource
+from appliance.demo.subject import SubjectSource
 from appliance.settings import load_settings, merge_dicts
 from appliance.store.photo_store import PHOTOS_DIR
 from appliance.system.store_recovery import RECOVERED_DIR
@@ -46,14 +46,14 @@ def wait_for(condition: Callable[[], Any], timeout_s: float = 20.0) -> Any:
 
 def test_a_lost_camera_ends_the_attempt_tells_the_screen_and_is_reopened(tmp_path, monkeypatch) -> None:
     unplugged = threading.Event()
-    original_read = DemoSource.read
+    original_read = SubjectSource.read  # the demo's camera: the scripted student
 
-    def read(self: DemoSource, want_full: bool) -> Any:
+    def read(self: SubjectSource, want_full: bool) -> Any:
         if unplugged.is_set():
             raise OSError("demo camera unplugged")
         return original_read(self, want_full)
 
-    monkeypatch.setattr(DemoSource, "read", read)
+    monkeypatch.setattr(SubjectSource, "read", read)
     booth = build_booth(demo_settings(tmp_path), demo=True, serve=False)
     machine, camera, driver = booth.parts["machine"], booth.parts["camera"], booth.parts["driver"]
     events: list[Any] = []
@@ -163,6 +163,7 @@ def test_console_reports_a_broken_settings_file_and_rescued_photos(tmp_path) -> 
         health = client.get("/operator/health").get_data(as_text=True)
     finally:
         booth.parts["store"].close()
-    rows = dict(re.findall(r"<td>(\w+)</td><td>(.*?)</td>", health))
-    assert rows["settings"] == "故障 FAIL" and "device.device_id" in health
-    assert rows["database"] == "故障 FAIL" and "1 accepted photo file(s)" in health
+    # each row: Chinese name, the doctor's name beside it, then the state (故障 = FAIL)
+    rows = dict(re.findall(r'<span class="en">(\w+)</span></td>\s*<td>(\S+) <span class="en">', health))
+    assert rows["settings"] == "故障" and "device.device_id" in health
+    assert rows["database"] == "故障" and "1 accepted photo file(s)" in health

@@ -64,7 +64,8 @@ def test_live_server_on_postgres_stores_once(postgres_url, tmp_path):
         payload = {
             "binding": {
                 "sha256": record.sha256, "session_code": "s1", "school_code": "10999",
-                "capture_code": "code7", "device_id": DEVICE_ID, "captured_at": 1.7e9, "accepted_at": 1.7e9,
+                "capture_code": "c0de000000000007", "device_id": DEVICE_ID,
+                "captured_at": 1.7e9, "accepted_at": 1.7e9 + 1,
                 "size_bytes": len(data),
             },
             "report": {},

@@ -12,7 +12,7 @@ from appliance.binding.config import CodesSettings
 from appliance.binding.decoders import load_decoders
 from appliance.binding.errors import RosterError
 from appliance.binding.id_numbers import check_digit, is_resident_id
-from appliance.binding.roster import import_roster
+from appliance.binding.roster import Roster, RosterEntry, import_roster
 
 GOOD_ID = "11010519491231002X"
 GOOD_ID_2 = "440524188001010014"
@@ -109,7 +109,7 @@ def test_check_digit() -> None:
 
 
 def _login_binder(allow: bool = True, lookup=lambda key: None) -> CodeBinder:
-    settings = CodesSettings(allow_student_login=allow)
+    settings = CodesSettings(allow_student_login=allow, school_code="10403")
     return CodeBinder(settings, load_decoders(settings, lambda: []), lookup)
 
 
@@ -129,3 +129,20 @@ def test_student_number_login(tmp_path: Path) -> None:
         _login_binder().login("2022001234", GOOD_ID, "26031601", None)
     with pytest.raises(errors.NoActiveSession):
         _login_binder().login("2022001234", GOOD_ID, None, roster)
+
+
+def test_student_login_through_the_booths_reader_binds_and_refuses(tmp_path: Path) -> None:
+    """The screen's login reaches Binder.login through the booth's reader, with the run's roster."""
+    from appliance.booth_ports import BoundStudent, CollectionRun, QrCodeReader
+    from appliance.session.ports import CodeRejected
+
+    roster = Roster([RosterEntry("2022001234", "黄小正", GOOD_ID)])
+    run = CollectionRun("26031601", roster)
+    reader = QrCodeReader(_login_binder(), run)
+    assert reader.login_allowed()
+    bound = reader.login("2022001234", GOOD_ID.lower())
+    assert isinstance(bound, BoundStudent) and bound.binding.key == "student:2022001234"
+    refused = reader.login("2022001234", GOOD_ID_2)
+    assert isinstance(refused, CodeRejected) and refused.reason_zh.startswith("学号或身份证号不正确")
+    assert not QrCodeReader(_login_binder(allow=False), run).login_allowed()
+    assert not QrCodeReader(_login_binder(), CollectionRun("26031601")).login_allowed()

@@ -46,7 +46,8 @@ def test_first_failure_keeps_the_engines_order_and_skips_advisory_checks() -> No
 
 
 def reader(session_code: str) -> QrCodeReader:
-    binder = CodeBinder(Settings().codes, [PlainCodeDecoder()], captured_lookup=lambda _key: None)
+    codes = Settings().codes.model_copy(update={"school_code": "10403"})  # plain codes need the booth's school
+    binder = CodeBinder(codes, [PlainCodeDecoder()], captured_lookup=lambda _key: None)
     return QrCodeReader(binder, CollectionRun(session_code), "zxing")
 
 

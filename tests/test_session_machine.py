@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from session_fakes import CODE, ID_NUMBER, NAME, make_booth, replay_landmarks
+from session_fakes import CODE, ID_NUMBER, NAME, FakeBinding, make_booth, replay_landmarks
 
 from appliance.session.ports import CodeRejected
 
@@ -239,3 +239,39 @@ def test_losing_liveness_during_the_countdown_aborts_it():
     booth.frame()
     assert booth.machine.state == "guiding"
     assert booth.transitions()[-1] == ("abort", "guiding")
+
+
+def test_receipt_stays_until_the_button_and_not_for_a_repeated_press():
+    booth = make_booth(auto_capture_frames=0)
+    booth.machine.button_pressed()
+    booth.frame()
+    booth.machine.button_pressed()
+    booth.frames_until(lambda: booth.machine.snapshot()["guidance"]["liveness"]["established"])
+    booth.machine.button_pressed()
+    booth.tick(booth.machine_settings.countdown_s + 0.01)
+    booth.machine.button_pressed()
+    assert booth.machine.state == "done"
+    assert booth.machine.snapshot()["receipt"]["sha256"] == "ab" * 32
+    booth.machine.button_pressed()  # the accepting press repeated: the receipt stays
+    booth.tick(60.0)  # far longer than the old 10 s
+    assert booth.machine.state == "done"
+    booth.machine.button_pressed()
+    assert booth.machine.state == "idle" and booth.machine.snapshot()["receipt"] is None
+
+
+def test_student_login_binds_only_while_scanning():
+    from appliance.session.ports import CodeRejected
+
+    booth = make_booth()
+    answers: list = []
+    booth.reader.login = lambda number, id_number: answers.pop(0)
+    assert isinstance(booth.machine.student_login("2022001234", "x"), CodeRejected)  # idle: press Start first
+    booth.reader.result = None  # no code in view
+    booth.machine.button_pressed()
+    assert booth.machine.state == "scanning"
+    answers.append(CodeRejected("学号或身份证号不正确", "not correct"))
+    assert booth.machine.student_login("2022001234", "x").reason_en == "not correct"
+    assert booth.machine.state == "scanning"
+    answers.append(FakeBinding())
+    assert booth.machine.student_login("2022001234", "11010519491231002X") is None
+    assert booth.machine.state == "confirming" and booth.machine.snapshot()["identity"]["name"]

@@ -15,7 +15,7 @@ from appliance.binding.binder import CodeBinder
 from appliance.binding.decoders import PlainCodeDecoder
 from appliance.binding.model import Binding, CodeFields
 from appliance.booth_ports import BoundStudent, StorePriorCaptures
-from appliance.settings import Settings
+from appliance.settings import Settings, settings_from_dict
 from appliance.store.cipher import AesGcmCipher
 from appliance.store.disk_guard import DiskGuard
 from appliance.store.photo_store import DB_NAME, PhotoStore
@@ -83,7 +83,7 @@ def test_photos_stored_before_capture_keys_get_them_on_open(tmp_path) -> None:
 
 def test_binder_built_for_the_booth_reports_the_prior_capture_and_its_confirmation(tmp_path) -> None:
     store = open_store(tmp_path / "store")
-    binder = build_binder(Settings(), store)
+    binder = build_binder(settings_from_dict({"codes": {"school_code": "10403"}}), store)  # plain codes
     assert binder.bind(CODE, "s1").retake_of is None
     record = store.commit_accepted("s1", CODE, "10403", make_jpeg(1), REPORT)
     again = binder.bind(CODE, "s1")
@@ -105,7 +105,8 @@ def test_login_key_finds_a_prior_capture_filed_under_the_student_number(tmp_path
 def test_subject_screen_is_asked_about_the_retake_with_masked_identity(tmp_path) -> None:
     store = open_store(tmp_path / "store")
     store.commit_accepted("s1", CODE, "10403", make_jpeg(1), REPORT)
-    binder = CodeBinder(Settings().codes, [PlainCodeDecoder()], captured_lookup=StorePriorCaptures(store))
+    codes = Settings().codes.model_copy(update={"school_code": "10403"})  # plain codes need the booth's school
+    binder = CodeBinder(codes, [PlainCodeDecoder()], captured_lookup=StorePriorCaptures(store))
     booth = make_booth()
     booth.reader.result = BoundStudent(binder.bind(CODE, "s1"))
     booth.machine.button_pressed()

@@ -36,7 +36,7 @@ def test_worker_uploads_once_and_pulls_review(tmp_path):
         store.add_listener(worker.notify)
         worker.start()
         try:
-            shas = [store.commit_accepted("s1", f"code{i}", "10403", make_jpeg(i), {"i": i}).sha256
+            shas = [store.commit_accepted("s1", f"{i:016x}", "10403", make_jpeg(i), {"i": i}).sha256
                     for i in range(5)]
             assert wait_for(lambda: store.queue_summary().uploaded == 5)
             assert sorted(server.metadata.all_sha256()) == sorted(shas)
@@ -68,7 +68,7 @@ def test_worker_retries_through_server_errors_and_clock_jump(tmp_path):
         server.app.wsgi_app = flaky
         client = CollectionClient(server.url, DEVICE_ID, DEVICE_KEY, clock=lambda: time.time() + offset["s"])
         worker = UplinkWorker(store, client, DEVICE_ID, FAST, clock=lambda: time.time() + offset["s"])
-        sha = store.commit_accepted("s1", "code1", "10403", make_jpeg(1), {}).sha256
+        sha = store.commit_accepted("s1", "c0de000000000001", "10403", make_jpeg(1), {}).sha256
         worker.start()
         try:
             assert wait_for(lambda: store.queue_summary().uploaded == 1), store.queue_summary()
@@ -84,7 +84,7 @@ def test_permanent_refusal_is_not_retried(tmp_path):
     with live_server(tmp_path / "srv", max_body_bytes=10_000) as server:
         client = CollectionClient(server.url, DEVICE_ID, DEVICE_KEY)
         worker = UplinkWorker(store, client, DEVICE_ID, FAST)
-        sha = store.commit_accepted("s1", "code1", "10403", make_jpeg(1, size=(200, 200)), {}).sha256
+        sha = store.commit_accepted("s1", "c0de000000000001", "10403", make_jpeg(1, size=(200, 200)), {}).sha256
         worker.run_once()
         record = store.get(sha)
         assert record.upload_state == "refused" and "413" in record.last_error

@@ -111,7 +111,7 @@ def test_settings_are_validated_before_they_apply(booth) -> None:
     token = csrf(client, "/operator")
     bad = client.post("/operator/settings", data={"checks.pose.max_yaw_deg": "99", "csrf_token": token})
     assert bad.status_code == 400
-    assert "allowed range [1.0, 30.0]" in bad.get_data(as_text=True)
+    assert "最大左右转头角度 (°) 须在 1 到 30 之间（输入 99.0）" in bad.get_data(as_text=True)
     junk = client.post("/operator/settings", data={"checks.pose.max_yaw_deg": "ten", "csrf_token": token})
     unknown = client.post("/operator/settings", data={"device.device_id": "x", "csrf_token": token})
     assert junk.status_code == 400 and unknown.status_code == 400
@@ -160,10 +160,9 @@ def test_status_page_and_qr_show_the_photo_state_masked(booth) -> None:
     app, deps, *_ = booth
     client = app.test_client()
     sha = deps.store.recent(1)[0].sha256
-    page = client.get(f"/status/{sha}").get_data(as_text=True)
-    assert "c8ba********edca" in page and CAPTURE_CODE not in page and "等待上传" in page
-    qr = client.get(f"/qr/{sha}.svg")
-    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+    token = deps.status_links.token(sha)
+    page = client.get(f"/status/{sha}/{token}").get_data(as_text=True)
+    assert "c8ba********edca" in page and CAPTURE_CODE not in page and "采集中" in page
 
 
 def test_logout_revokes_a_cookie_copied_before_it(booth) -> None:

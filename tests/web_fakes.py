@@ -16,6 +16,7 @@ from appliance.web.console_settings import ConsoleSettings
 from appliance.web.deps import WebDeps
 from appliance.web.live import EventHub
 from appliance.web.passwords import OperatorAccounts
+from appliance.web.status_links import StatusLinks
 
 PASSWORD = "correct horse battery"
 CAPTURE_CODE = "c8bade99b9b2edca"
@@ -28,9 +29,11 @@ class FakeMachine:
         self.actions: list[str] = []
         self.state = "idle"
         self.fail_with: Exception | None = None
+        self.receipt: dict[str, Any] | None = None
 
     def snapshot(self) -> dict[str, Any]:
-        return {"state": self.state, "run_id": "", "identity": None, "retakes_left": 3, "guidance": None}
+        return {"state": self.state, "run_id": "", "identity": None, "retakes_left": 3, "guidance": None,
+                "receipt": self.receipt}
 
     def web_action(self, name: str) -> None:
         if self.fail_with is not None:
@@ -63,7 +66,7 @@ def make_deps(tmp: Path, *, password: str | None = PASSWORD) -> tuple[WebDeps, F
     deps = WebDeps(
         web=settings.web, machine=machine, hub=EventHub(), latest_frame=lambda: None, store=store,
         run=CollectionRun("26031601"), accounts=accounts, console=console, health=lambda: [],
-        import_roster=lambda path: None,
+        import_roster=lambda path: None, status_links=StatusLinks(b"status-secret-for-tests"),
     )
     return deps, machine, applied
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from appliance.binding import errors
 from appliance.binding.config import CodesSettings
+from appliance.binding.contract import deliverable
 from appliance.binding.decoders import CodeDecoder, decode_payload
 from appliance.binding.id_numbers import normalize_id_number
 from appliance.binding.model import Binding, CodeFields, PriorCapture
@@ -70,7 +71,12 @@ class CodeBinder:
                 fields = _with_roster(fields, entry)
             elif self._settings.require_roster_match:
                 raise errors.NotInRoster()
+        fields = deliverable(fields, self._settings.school_code)
         return self._finish(Binding(format=format_name, session_code=session_code, fields=fields))
+
+    @property
+    def allows_login(self) -> bool:
+        return self._settings.allow_student_login
 
     def login(
         self, student_number: str, id_number: str, session_code: str | None, roster: Roster | None
@@ -89,6 +95,7 @@ class CodeBinder:
             log.info("login refused for student %s", mask_code(student_number))
             raise errors.LoginFailed()
         fields = _with_roster(CodeFields(capture_code=entry.capture_code), entry)
+        fields = deliverable(fields, self._settings.school_code)
         return self._finish(Binding(format="login", session_code=session_code, fields=fields))
 
     def _finish(self, binding: Binding) -> Binding:

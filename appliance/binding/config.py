@@ -29,6 +29,10 @@ class CodesSettings(BaseModel):
     reference_keys: dict[str, SecretStr] = Field(default_factory=dict)
     # School feature codes (特征码, 24 hex) this booth accepts; empty = not checked.
     school_feature_codes: list[str] = Field(default_factory=list)
+    # The booth's school (5-digit school code, e.g. 10403): filed with every photo whose code does
+    # not carry one (a plain code never does); a code naming another school is refused. Empty:
+    # only codes that carry their school code are accepted.
+    school_code: str = Field("", pattern=r"^(\d{5})?$")
     # Student-number + ID-number login against the session's roster, for schools that allow it.
     allow_student_login: bool = False
     # With a roster loaded, refuse a code whose student is not on it.
@@ -50,7 +54,7 @@ class CodesSettings(BaseModel):
     def _feature_codes_well_formed(cls, codes: list[str]) -> list[str]:
         for code in codes:
             if not re.fullmatch(r"[0-9a-fA-F]{24}", code):
-                raise ValueError("each school feature code is 24 hex digits")
+                raise ValueError("学校特征码须为24位十六进制数字 / each school feature code is 24 hex digits")
         return [code.lower() for code in codes]
 
     def key_bytes(self) -> dict[str, bytes]:

@@ -121,6 +121,15 @@ class WrongSession(CodeRejected):
     )
 
 
+class NoSchoolCode(CodeRejected):
+    reason = "no_school_code"
+    message = (
+        "此采集码不含学校代码，本机也未设置学校代码（codes.school_code），无法归档照片，请联系工作人员 / "
+        "This code carries no school code and the booth has none set (codes.school_code), so the photo "
+        "could not be filed: ask the staff"
+    )
+
+
 class NoActiveSession(CodeRejected):
     reason = "no_session"
     message = (

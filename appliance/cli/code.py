@@ -18,6 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 import segno
+from pydantic import SecretStr
 
 from appliance.binding.decoders import decode_payload, load_decoders
 from appliance.binding.errors import CodeRejected
@@ -27,6 +28,7 @@ from appliance.binding.reference_format import FIELD_ORDER, KEY_ID, ReferenceCod
 from appliance.binding.roster import import_roster
 from appliance.capture.qr import ensure_engine_available, scan_qr
 from appliance.cli.terminal import terminal_safe
+from appliance.demo.codes import DEMO_KEY_ID
 from appliance.errors import ApplianceError, ImageError
 from appliance.imageio import load_image
 from appliance.privacy import mask_code
@@ -41,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     scan = actions.add_parser("scan", help="read and decode the capture code in each image")
     scan.add_argument("images", nargs="+", metavar="IMAGE")
     scan.add_argument("--json", action="store_true", help="one JSON object per line")
+    scan.add_argument("--key", default=None, help="64 hex digits: read reference codes of this key too")
+    scan.add_argument("--key-id", default=None, help="the key id of --key (default DEMO, as in code make)")
     scan.set_defaults(func=run_scan)
 
     make = actions.add_parser("make", help="make reference-format (or plain) codes as PNG images")
@@ -94,6 +98,11 @@ def scan_one(path: str, scanner: str, decoders: list) -> dict[str, Any]:
 
 def run_scan(args: argparse.Namespace) -> int:
     settings = load_settings(args.settings).codes
+    if args.key is not None:
+        key_id, key = _given_key(args, "scan")
+        keys = {**settings.reference_keys, key_id: SecretStr(key.hex())}
+        decoders = settings.decoders if "reference" in settings.decoders else ["reference", *settings.decoders]
+        settings = settings.model_copy(update={"reference_keys": keys, "decoders": decoders})
     ensure_engine_available(settings.scanner)
     decoders = load_decoders(settings)
     failed = 0
@@ -110,16 +119,25 @@ def run_scan(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _given_key(args: argparse.Namespace, command: str) -> tuple[str, bytes]:
+    """--key (and --key-id, default DEMO: the demo booth's key id) as code make and scan take them."""
+    try:
+        key = bytes.fromhex(args.key)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ApplianceError(f"code {command}: --key must be 64 hex digits (32 bytes)")
+    key_id = args.key_id or DEMO_KEY_ID
+    if not KEY_ID.match(key_id):
+        raise ApplianceError(f"code {command}: --key-id must be 1-8 characters of A-Z and 0-9")
+    return key_id, key
+
+
 def _codec_and_key_id(args: argparse.Namespace) -> tuple[ReferenceCodec, str]:
     keys = load_settings(args.settings).codes.key_bytes()
     if args.key is not None:
-        try:
-            key = bytes.fromhex(args.key)
-        except ValueError:
-            key = b""
-        if len(key) != 32:
-            raise ApplianceError("code make: --key must be 64 hex digits (32 bytes)")
-        keys[args.key_id or "DEMO"] = key
+        key_id, key = _given_key(args, "make")
+        keys[key_id] = key
     key_id = args.key_id or (next(iter(keys)) if keys else None)
     if key_id is None or key_id not in keys:
         raise ApplianceError(

@@ -31,9 +31,16 @@ def set_password(args: argparse.Namespace) -> int:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass.getpass("新密码 / new password: ")
-        if getpass.getpass("再次输入 / repeat: ") != password:
-            raise PasswordError("operator: the two passwords differ")
+        if not sys.stdin.isatty():
+            raise PasswordError("operator: 没有终端可输入密码，请用 --password-stdin 从标准输入传入 / "
+                                "no terminal to type the password on: pipe it in with --password-stdin")
+        try:
+            password = getpass.getpass("新密码 / new password: ")
+            repeat = getpass.getpass("再次输入 / repeat: ")
+        except EOFError:
+            raise PasswordError("operator: 输入已结束，未设置密码 / input ended: no password set") from None
+        if repeat != password:
+            raise PasswordError("operator: 两次输入的密码不同 / the two passwords differ")
     OperatorAccounts.in_data_dir(args.data).set_password(args.username, password)
     print(f"operator {args.username}: password set in {args.data.resolve()}")
     return 0

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.booth import ScriptedSubject, demo_overrides
+from appliance.demo.codes import DEMO_CODE_FORMATS
 from appliance.errors import ApplianceError
 from appliance.settings import Settings, load_settings, merge_dicts
 from appliance.system.journal_logging import configure_journal_logging
@@ -36,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=None, help="port of the web screen (default from settings)")
     parser.add_argument("--console-port", type=int, default=None,
                         help="port of the operator console, HTTPS (default from settings)")
+    parser.add_argument("--demo-code", choices=DEMO_CODE_FORMATS, default="reference",
+                        help="with --demo: the code the demo subject shows (reference: key id DEMO, with fields)")
     parser.add_argument("--timeout", type=float, default=300.0, help="--once: give up after this many seconds")
     parser.set_defaults(func=run)
 
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     serve = not args.once or args.port is not None
     password = secrets.token_urlsafe(12) if args.demo else None
     booth = build_booth(settings, demo=args.demo, serve=serve, operator_password=password,
-                        settings_file=args.settings)
+                        settings_file=args.settings, demo_code_format=args.demo_code)
     subject = ScriptedSubject(booth.parts["machine"]) if args.once else None
     if subject is not None:
         booth.parts["bus"].subscribe(subject.on_event)

@@ -3,9 +3,11 @@ with the area each failed appearance check judged outlined in red."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -17,6 +19,8 @@ from appliance.inference.checks.headwear import crown_box
 from appliance.inference.checks.occlusion import brow_band_box, ear_boxes
 from appliance.inference.checks.sharpness import face_box
 from appliance.inference.engine import Report
+
+log = logging.getLogger(__name__)
 
 GREEN, RED, YELLOW, CYAN = (60, 200, 60), (40, 40, 230), (0, 220, 255), (220, 200, 0)
 
@@ -84,16 +88,59 @@ def draw_annotation(report: Report) -> np.ndarray:
             for x0, y0, x1, y1 in JUDGED_AREAS.get(check.id, lambda _a: [])(analysis):
                 cv2.rectangle(canvas, (int(x0 * scale), int(y0 * scale)), (int(x1 * scale), int(y1 * scale)), RED,
                               thick)
-    header = 22 * (len(failed) + 1) + 8
-    panel = np.full((header, canvas.shape[1], 3), 32, np.uint8)
-    verdict = f"verdict: {report.verdict.upper()}"
-    cv2.putText(panel, verdict, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, GREEN if not failed else RED, 1, cv2.LINE_AA)
-    for row, check in enumerate(failed, start=1):
+    verdict_zh = "通过" if not failed else "不通过"
+    lines = [(f"结果 {verdict_zh} / verdict: {report.verdict.upper()}", GREEN if not failed else RED)]
+    for check in failed:
         value = "-" if check.value is None else f"{check.value:.3g}"
-        text = f"{check.family}/{check.id} = {value} (limit {check.threshold}): {check.message_en}"
-        cv2.putText(panel, text[:110], (8, 20 + 22 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (230, 230, 230), 1,
-                    cv2.LINE_AA)
-    return np.vstack([panel, canvas])
+        lines.append((f"{check.id} = {value} (限值 limit {check.threshold}): {check.message_zh} / {check.message_en}",
+                      (230, 230, 230)))
+    return np.vstack([text_panel(lines, canvas.shape[1]), canvas])
+
+
+# Fonts with Chinese glyphs, in the order tried (scripts/setup.sh and install-pi.sh install WenQuanYi).
+CJK_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+)
+
+
+def cjk_font(size: int) -> Any:
+    """A Pillow font that draws Chinese, or None when none is installed (the panel is then English)."""
+    from PIL import ImageFont
+
+    for path in CJK_FONTS:
+        if Path(path).exists():
+            try:
+                return ImageFont.truetype(path, size)
+            except OSError:
+                continue
+    return None
+
+
+def text_panel(lines: list[tuple[str, tuple[int, int, int]]], width: int) -> np.ndarray:
+    """The dark header of an annotation: one line per entry (BGR colour), Chinese and English."""
+    from PIL import Image, ImageDraw
+
+    font = cjk_font(15)
+    height = 22 * len(lines) + 8
+    if font is None:
+        log.warning("annotate: no Chinese font installed (fonts-wqy-microhei): the panel is English only")
+        panel = np.full((height, width, 3), 32, np.uint8)
+        for row, (text, colour) in enumerate(lines):
+            english = text.split(" / ", 1)[-1] if " / " in text else text
+            cv2.putText(panel, english.encode("ascii", "replace").decode()[:110], (8, 18 + 22 * row),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.45, colour, 1, cv2.LINE_AA)
+        return panel
+    image = Image.new("RGB", (width, height), (32, 32, 32))
+    draw = ImageDraw.Draw(image)
+    for row, (text, colour) in enumerate(lines):
+        shown = text
+        while shown and draw.textlength(shown, font=font) > width - 16:
+            shown = shown[:-1]
+        draw.text((8, 4 + 22 * row), shown, font=font, fill=(colour[2], colour[1], colour[0]))
+    return np.asarray(image)[:, :, ::-1].copy()
 
 
 def write_annotation(path: Path, report: Report) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from appliance.inference.checks.accessories import AccessoriesSettings
 from appliance.inference.checks.clothing_pattern import ClothingPatternSettings
@@ -109,6 +109,16 @@ class LightingSettings(_Section):
     max_side_imbalance: float = Field(0.45, ge=0.05, le=1.0)
     max_highlight_fraction: float = Field(0.08, ge=0.0, le=1.0)
     max_clipped_fraction: float = Field(0.1, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _minimum_below_maximum(self) -> LightingSettings:
+        # A minimum at or above its maximum would refuse every face: no photo could ever pass.
+        if self.min_face_luma >= self.max_face_luma:
+            raise ValueError(
+                f"面部最低亮度 ({self.min_face_luma:g}) 必须低于最高亮度 ({self.max_face_luma:g}) / "
+                f"min_face_luma ({self.min_face_luma:g}) must be below max_face_luma ({self.max_face_luma:g})"
+            )
+        return self
 
 
 class SharpnessSettings(_Section):

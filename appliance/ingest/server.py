@@ -27,7 +27,7 @@ from appliance.ingest.devices import DeviceRegistry, FixedDevices
 from appliance.ingest.metadata import Heartbeat, Metadata, MetadataError, ServerPhoto
 from appliance.ingest.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from appliance.ingest.metrics import IngestMetrics
-from appliance.ingest.payloads import HeartbeatRequest, ReviewDecision, ReviewQuery, UploadRequest
+from appliance.ingest.payloads import HeartbeatRequest, ReviewDecision, ReviewQuery, UploadRequest, describe_invalid
 from appliance.ingest.photo_check import jpeg_problem
 from appliance.ingest.photo_files import PhotoFiles
 from appliance.ingest.photo_storage import FilePhotos, PhotoStorage
@@ -54,8 +54,7 @@ def _parse(model: type[BaseModel], body: bytes) -> Any:
         first = exc.errors()[0]
         if first["type"] in ("json_invalid", "json_type", "recursion_loop"):
             raise _Refusal(400, "malformed_json", f"body is not valid JSON: {first['msg']}") from None
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise _Refusal(422, "invalid", f"{where}: {first['msg']}") from None
+        raise _Refusal(422, "invalid", describe_invalid(first)) from None
 
 
 class _Refusal(Exception):

@@ -23,8 +23,9 @@ class StateTimeouts(_Section):
     confirming_s: float = Field(30.0, ge=5.0, le=600.0)
     guiding_s: float = Field(90.0, ge=10.0, le=900.0)
     reviewing_s: float = Field(60.0, ge=5.0, le=600.0)
-    # The receipt stays on screen this long, then the booth is free for the next subject.
-    done_s: float = Field(10.0, ge=1.0, le=120.0)
+    # The receipt stays on screen until the next student starts or the button is pressed, or at
+    # most this long (its QR opens the student's status page: not left for a stranger forever).
+    done_s: float = Field(300.0, ge=1.0, le=3600.0)
     # The error notice stays on screen this long before the booth recovers to idle.
     failsafe_s: float = Field(3.0, ge=0.0, le=60.0)
 

@@ -46,6 +46,9 @@ WEB_ACTIONS = ("start", "accept", "retake", "cancel")
 _CANCELLABLE = {"scanning", "confirming", "guiding", "countdown", "reviewing"}
 _LIVE_TRACKED = {"guiding", "countdown"}
 _NOT_RUNNING = {"idle", "failsafe", "done"}
+# A press this soon after the receipt appears is the accepting press repeated (or its bounce):
+# it must not clear the receipt before the student could scan its QR.
+RECEIPT_MIN_S = 3.0
 
 
 class SessionFault(Exception):
@@ -97,6 +100,7 @@ class SessionMachine:
         # Why the camera is unavailable (None while it delivers); kept across sessions so every
         # screen the subject sees during an outage says so, not only the one it began on.
         self._camera_problem: str | None = None
+        self._receipt: dict[str, Any] | None = None
         self._discard()
 
     # -- inputs -------------------------------------------------------------------------------
@@ -118,6 +122,13 @@ class SessionMachine:
 
     def tick(self, now: float | None = None) -> None:
         self._handle(self._on_tick, now)
+
+    def student_login(self, student_number: str, id_number: str) -> CodeRejected | None:
+        """Student number + ID number instead of a code (SPEC §1), while the booth is scanning;
+        None when it bound the student (the session moves on to confirming), else the refusal."""
+        outcome: list[CodeRejected] = []
+        self._handle(self._on_login, student_number, id_number, outcome)
+        return outcome[0] if outcome else None
 
     def camera_lost(self, reason: str) -> None:
         """The camera failed; an attempt in progress cannot be finished and is abandoned."""
@@ -151,6 +162,8 @@ class SessionMachine:
                 "identity": self._masked_identity(),
                 "retakes_left": self._retakes_left(),
                 "guidance": self._last_guidance,
+                # The receipt on screen (its QR names the student's status page): only while shown.
+                "receipt": self._receipt if self.state == "done" else None,
             }
 
     # -- machinery ----------------------------------------------------------------------------
@@ -252,6 +265,7 @@ class SessionMachine:
                 assert self._binding is not None and self._product is not None
                 receipt = self._sink.commit(self._binding, self._product)
                 self._product = None
+                self._receipt = receipt
                 self._go("committed", receipt=receipt)
             else:
                 return
@@ -274,6 +288,17 @@ class SessionMachine:
             return
         self._binding = result
         self._go("code_read", identity=self._masked_identity())
+
+    def _on_login(self, student_number: str, id_number: str, outcome: list[CodeRejected]) -> None:
+        if self.state != "scanning":
+            outcome.append(CodeRejected("请先按“开始”，再用学号登录", "Press Start first, then log in"))
+            return
+        result = self._reader.login(student_number, id_number)
+        if isinstance(result, CodeRejected):
+            outcome.append(result)
+            return
+        self._binding = result
+        self._go("code_read", identity=self._masked_identity(), login=True)
 
     def _guide_frame(self, guidance: Guidance) -> None:
         live = self._liveness.update(guidance.landmarks, self._now(), guidance.spoof_score)
@@ -310,6 +335,8 @@ class SessionMachine:
         state = self.state
         if state == "idle":
             self._start()
+        elif state == "done" and self._now() - self._entered_at >= RECEIPT_MIN_S:
+            self._go("finished")  # the student has read the receipt: clear it for the next one
         elif state == "confirming":
             self._go("confirmed")
         elif state == "guiding":

@@ -220,8 +220,15 @@ class UplinkWorker:
 
 
 def _error_text(answer: Response) -> str:
-    detail = answer.body.get("error") or answer.body.get("message") or ""
-    return f"HTTP {answer.status} {detail}".strip()[:300]
+    """`HTTP <status> <error code>: <server's message>`; the console words it (uplink/status_text.py)."""
+    code = answer.body.get("error")
+    message = answer.body.get("message")
+    text = f"HTTP {answer.status}"
+    if isinstance(code, str) and code:
+        text += f" {code}"
+    if isinstance(message, str) and message:
+        text += f": {message}"
+    return text[:500]
 
 
 def uplink_from_settings(

@@ -26,6 +26,9 @@ class WebSettings(BaseModel):
     console_port: int = Field(8443, ge=1, le=65535)
     # A pairing code shown on the booth's display is valid this long.
     pairing_code_ttl_s: float = Field(300.0, ge=30.0, le=3600.0)
+    # The address students' phones open the receipt's status QR with (e.g. http://192.168.4.1:8080).
+    # Empty: the booth's own LAN address when it listens on one (host 0.0.0.0 or an address).
+    public_url: str = Field("", max_length=200, pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")
     # Failed logins allowed per client address within the window before answers become HTTP 429.
     login_max_failures: int = Field(5, ge=1, le=50)
     login_window_s: float = Field(300.0, ge=10.0, le=86400.0)

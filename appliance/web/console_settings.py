@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from appliance.errors import SettingsError
-from appliance.settings import Settings, merge_dicts, settings_from_dict
+from appliance.settings import Settings, merge_dicts
 from appliance.store.durable_files import atomic_write
 
 log = logging.getLogger(__name__)
@@ -76,13 +78,15 @@ def parse_form(form: Mapping[str, str]) -> dict[str, Any]:
             continue
         field = _BY_KEY.get(key)
         if field is None:
-            raise SettingsError(f"settings: '{key}' cannot be changed from the console")
+            raise SettingsError(f"“{key}” 不能在操作台修改 / '{key}' cannot be changed from the console")
         if raw.strip() == "":
             continue
         try:
             value = field.kind(raw.strip())
         except ValueError:
-            raise SettingsError(f"settings: {key} = {raw.strip()[:40]!r}: not a number") from None
+            zh, en = field.label_zh, field.label_en
+            given = raw.strip()[:40]
+            raise SettingsError(f"{zh} 须为数字（输入 {given}） / {en} must be a number (got {given})") from None
         change = merge_dicts(change, nested(key, value))
     return change
 
@@ -105,9 +109,13 @@ class ConsoleSettings:
         self._appliers.append(applier)
 
     def validate(self, change: dict[str, Any]) -> Settings:
-        """The whole tree with the change applied, or SettingsError naming key and allowed range."""
+        """The whole tree with the change applied, or SettingsError naming the field (Chinese first,
+        English beside it), what was given and what is allowed."""
         base = self._settings.model_dump(exclude={"codes": {"reference_keys"}})
-        candidate = settings_from_dict(merge_dicts(base, change))
+        try:
+            candidate = Settings.model_validate(merge_dicts(base, change))
+        except ValidationError as exc:
+            raise SettingsError(console_error_text(exc)) from None
         # Secrets are not round-tripped through a dump; carry them over unchanged.
         return candidate.model_copy(update={"codes": candidate.codes.model_copy(
             update={"reference_keys": self._settings.codes.reference_keys})})
@@ -124,6 +132,52 @@ class ConsoleSettings:
                 atomic_write(self._record, json.dumps(self._changes, indent=1, sort_keys=True).encode())
             log.info("console changed settings: %s", ", ".join(sorted(_flat_keys(change))))
             return updated
+
+
+_LABELS = {f.key: (f.label_zh, f.label_en) for f in EDITABLE_FIELDS} | {
+    "codes.school_feature_codes": ("学校特征码", "school feature codes"),
+    "checks.lighting": ("面部亮度", "face brightness"),
+}
+
+
+def _bounds(key: str) -> tuple[Any, Any]:
+    """The field's (minimum, maximum) from the settings model, for the message."""
+    model: Any = Settings
+    info = None
+    for part in key.split("."):
+        info = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if info is None:
+            return None, None
+        model = info.annotation
+    low = high = None
+    for meta in info.metadata if info is not None else ():
+        low = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else low
+        high = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else high
+    return low, high
+
+
+def console_error_text(exc: ValidationError) -> str:
+    """What was refused, in words an operator reads: the field's name, the allowed range, the reason."""
+    lines = []
+    for item in exc.errors():
+        key = ".".join(str(p) for p in item["loc"] if not isinstance(p, int))
+        zh, en = _LABELS.get(key, (key, key))
+        given = item.get("input")
+        kind = item["type"]
+        if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+            low, high = _bounds(key)
+            lines.append(f"{zh} 须在 {low:g} 到 {high:g} 之间（输入 {given}） / "
+                         f"{en} must be between {low:g} and {high:g} (got {given})")
+        elif kind == "value_error":
+            reason = str(item.get("ctx", {}).get("error", item["msg"]))
+            if " / " not in reason:
+                reason = f"{zh}格式不正确 / {en}: {reason}"
+            lines.append(reason)
+        elif kind in ("float_parsing", "int_parsing", "float_type", "int_type"):
+            lines.append(f"{zh} 须为数字（输入 {given}） / {en} must be a number (got {given})")
+        else:
+            lines.append(f"{zh} 的值不被接受 / {en}: {item['msg']}")
+    return "; ".join(lines)
 
 
 def _flat_keys(change: dict[str, Any], prefix: str = "") -> list[str]:

@@ -33,6 +33,9 @@ class WebDeps:
     uplink: Any | None = None
     demo: bool = False
     advisory: tuple[str, ...] = ()
+    login_allowed: Callable[[], bool] | None = None  # student-number login offered on the screen now
+    save_run: Callable[[], None] | None = None  # keep the session set-up and roster across a restart
+    status_links: Any | None = None  # StatusLinks: the students' status-page tokens
     analyzer: Any | None = None  # the engine, for the console's annotated pictures (check(bgr, product=True))
     # Made by create_app when not handed in (tests): in memory, forgotten at exit.
     login_limiter: LoginLimiter | None = None  # password and pairing attempts (durable under the data dir)

@@ -13,9 +13,10 @@ import tempfile
 import time
 from functools import wraps
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
+import cv2
+import numpy as np
 from flask import (
     Blueprint,
     Response,
@@ -33,17 +34,20 @@ from appliance.binding.model import SESSION_CODE
 from appliance.errors import ApplianceError
 from appliance.store.errors import StoreError
 from appliance.store.records import PhotoRecord
+from appliance.uplink.status_text import describe_uplink, explain_error, state_words
 from appliance.web.console_settings import EDITABLE_FIELDS, current_value, parse_form
 from appliance.web.deps import WebDeps
+from appliance.web.health_text import health_rows
 from appliance.web.passwords import PasswordCheckBusy
 from appliance.web.photo_review import PhotoNotReadable, annotated_jpeg, failed_checks
-from appliance.web.security import strip_paths
 from appliance.web.sessions import end_session, renew_session
 from appliance.web.subject import SHA256
 
 log = logging.getLogger(__name__)
 _ROSTER_SUFFIXES = (".csv", ".xlsx", ".xls", ".ods")
 _MAX_ROSTER_BYTES = 20_000_000
+CSV_HEADERS = ["场次 session", "采集码 capture_code", "照片 sha256", "字节 bytes", "接收时间 accepted_at",
+               "上传 upload", "审核 review", "原因 reason"]
 
 
 def deps() -> WebDeps:
@@ -83,7 +87,8 @@ def operator_blueprint() -> Blueprint:
         # gets the limit's worth of checks, and the rest 429 without costing any memory.
         wait = limiter().reserve(client)
         if wait > 0:
-            response = Response(render_template("login.html", locked=False, too_many=True), status=429)
+            response = Response(render_template("login.html", locked=False, too_many=True,
+                                                wait_minutes=max(1, -(-int(wait) // 60))), status=429)
             response.headers["Retry-After"] = str(int(wait) + 1)
             return response
         username = request.form.get("username", "")[:64]
@@ -123,13 +128,14 @@ def operator_blueprint() -> Blueprint:
         sessions: dict[str, int] = {}
         for record in recent:
             sessions[record.session_code] = sessions.get(record.session_code, 0) + 1
-        uplink = d.uplink.status() if d.uplink is not None else None
+        uplink = describe_uplink(d.uplink.status() if d.uplink is not None else None)
         return render_template(
             "operator.html", run=d.run, fields=fields, summary=d.store.queue_summary(), recent=recent,
             sessions=sessions, feature_codes=" ".join(settings.codes.school_feature_codes),
             uplink=uplink, demo=d.demo, state=d.machine.state, user=session.get("operator"),
             links=d.store.capture_links(shas), checks=checks, identity=identity,
             can_annotate=d.analyzer is not None, storage_problem=d.store.capture_problem(),
+            explain_error=explain_error, state_words=state_words,
         )
 
     @bp.post("/session")
@@ -147,6 +153,7 @@ def operator_blueprint() -> Blueprint:
             flash(str(exc), "error")
             return render_dashboard_error()
         d.run.session_code = code
+        saved_run()
         flash(f"场次已设为 {code} / Session set to {code}", "ok")
         return redirect(url_for("operator.dashboard")), 303
 
@@ -183,10 +190,46 @@ def operator_blueprint() -> Blueprint:
             except ApplianceError as exc:
                 flash(str(exc), "error")
                 return render_dashboard_error()
-        d.run.roster = result.roster
-        d.run.roster_source = f"{result.rows_accepted} rows"
         for line in result.report_lines()[:20]:
             flash(line, "ok" if not result.problems else "warn")
+        if result.rows_accepted == 0:
+            flash("名单中没有可用的行，当前名单未改变 / No usable rows: the current roster is unchanged", "error")
+            return render_dashboard_error()
+        if result.problems and d.run.roster is not None:
+            # Some rows were bad: replacing a working roster with a shorter one needs a yes.
+            d.run.pending_roster = result
+            flash(f"新名单只有 {result.rows_accepted} 行可用（当前 {len(d.run.roster)} 行），确认替换吗？ / "
+                  f"Only {result.rows_accepted} rows are usable (current roster: {len(d.run.roster)}): replace it?",
+                  "warn")
+            return redirect(url_for("operator.dashboard")), 303
+        use_roster(result)
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.post("/roster/confirm")
+    @login_required
+    def roster_confirm() -> Any:
+        pending = deps().run.pending_roster
+        if pending is None:
+            flash("没有等待确认的名单 / No roster is waiting for confirmation", "error")
+            return redirect(url_for("operator.dashboard")), 303
+        use_roster(pending)
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.post("/roster/discard")
+    @login_required
+    def roster_discard() -> Any:
+        deps().run.pending_roster = None
+        flash("已保留当前名单 / The current roster is kept", "ok")
+        return redirect(url_for("operator.dashboard")), 303
+
+    @bp.post("/roster/clear")
+    @login_required
+    def roster_clear() -> Any:
+        d = deps()
+        d.run.roster, d.run.roster_source, d.run.pending_roster = None, "", None
+        saved_run()
+        log.info("operator %s cleared the roster", session.get("operator"))
+        flash("名单已清除 / Roster cleared", "ok")
         return redirect(url_for("operator.dashboard")), 303
 
     @bp.post("/retry/<sha>")
@@ -254,27 +297,69 @@ def operator_blueprint() -> Blueprint:
         flash("平板已取消配对 / The tablet is unpaired", "ok")
         return redirect(url_for("operator.dashboard")), 303
 
+    @bp.get("/photo/<sha>/sheet.pdf")
+    @login_required
+    def sheet(sha: str) -> Response:
+        """The print sheet (8 x 1寸 + 4 x 2寸 on 6 x 4 in) of a stored photo, as a PDF to print."""
+        from appliance.produce.sheet import build_sheet, sheet_files
+
+        record = known_photo(sha)
+        try:
+            data = deps().store.read_photo(sha)
+        except StoreError:
+            abort(404)
+        photo = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        if photo is None:
+            abort(404)
+        _, pdf = sheet_files(build_sheet(photo), "PNG")
+        name = f"sheet-{record.session_code}-{sha[:8]}.pdf"
+        log.info("operator %s made the print sheet of photo %s", session.get("operator"), sha[:12])
+        return Response(pdf, mimetype="application/pdf", headers={
+            "Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
+
     @bp.get("/health")
     @login_required
     def health() -> str:
         # Shown without the booth's file paths (the journal keeps them).
-        results = [SimpleNamespace(name=r.name, ok=r.ok, detail=strip_paths(str(r.detail))) for r in deps().health()]
-        return render_template("health.html", results=results)
+        return render_template("health.html", rows=health_rows(deps().health()))
 
     @bp.get("/export.csv")
     @login_required
     def export() -> Response:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["session", "capture_code", "sha256", "bytes", "accepted_at", "upload", "review"])
+        writer.writerow(CSV_HEADERS)
         for r in deps().store.recent(10_000):
             writer.writerow([r.session_code, r.masked_capture_code, r.sha256, r.size_bytes,
                              time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.accepted_at)),
-                             r.upload_state, r.review_state])
-        return Response(out.getvalue(), mimetype="text/csv",
+                             " ".join(state_words("upload", r.upload_state)),
+                             " ".join(state_words("review", r.review_state)), r.review_reason or ""])
+        # A BOM so that Excel on a Chinese Windows reads the UTF-8 file as UTF-8.
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=queue.csv"})
 
     return bp
+
+
+def use_roster(result: Any) -> None:
+    d = deps()
+    d.run.roster, d.run.pending_roster = result.roster, None
+    d.run.roster_source = f"{result.rows_accepted} 行 rows"
+    saved_run()
+    flash(f"名单已启用：{result.rows_accepted} 行 / Roster in use: {result.rows_accepted} rows", "ok")
+
+
+def saved_run() -> None:
+    """Record the session set-up and roster so a restart keeps them (logged, never fatal here)."""
+    save = deps().save_run
+    if save is None:
+        return
+    try:
+        save()
+    except OSError as exc:
+        log.error("run state not saved: %s", exc)
+        flash("场次设置未能保存到磁盘，重启后需重新设置 / The set-up could not be saved: redo it after a restart",
+              "error")
 
 
 def known_photo(sha: str) -> PhotoRecord:

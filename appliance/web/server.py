@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from appliance.web.passwords import OperatorAccounts, PasswordCheckBusy
 from appliance.web.screen_access import PAIRED_FILE, ScreenPairing, install_screen_guard
 from appliance.web.security import LoginLimiter, install_security
 from appliance.web.sessions import ServerSessionInterface, SessionStore
+from appliance.web.status_links import StatusLinks, lan_address
 from appliance.web.subject import subject_blueprint
 from appliance.web.tls import ensure_certificate
 
@@ -208,22 +208,16 @@ class WebServer:
                 self._hub.send({"kind": "ring", **snapshot})
 
 
-def lan_address() -> str:
-    """This machine's address on its default route (for the booth's display to tell the operator);
-    a UDP "connect" sends nothing, it only picks the outgoing interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("10.254.254.254", 9))
-            return str(probe.getsockname()[0])
-        except OSError:
-            return "127.0.0.1"
-
-
 def _url_host(host: str) -> str:
     """An address a browser on this machine can open (every-address binds answer on loopback)."""
     if host in ("0.0.0.0", "", "::"):
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
+def _run_saver(parts: dict[str, Any]) -> Any:
+    run, state = parts["run"], parts.get("run_state")
+    if state is None:
+        return None
+    return lambda: state.save(run.session_code, run.roster, run.roster_source)
 
 
 def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, data_dir: Path,
@@ -269,9 +263,11 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
         button=button if hasattr(button, "press") else None,
         ring=ring if hasattr(ring, "snapshot") else None,
         uplink=parts.get("uplink"), demo=demo, advisory=tuple(sorted(getattr(parts.get("guide"), "advisory", ()))),
-        analyzer=analyzer,
+        analyzer=analyzer, status_links=StatusLinks.in_data_dir(data_dir),
         login_limiter=LoginLimiter(web.login_max_failures, web.login_window_s, data_dir / LOGIN_ATTEMPTS_FILE),
         pairing=pairing, console_fingerprint=certificate.fingerprint,
+        login_allowed=reader.login_allowed if isinstance(reader, QrCodeReader) else None,
+        save_run=_run_saver(parts),
     )
     limits = ListenerLimits(web.screen_threads, web.request_timeout_s, web.screen_threads * 2)
     console_limits = ListenerLimits(web.console_threads, web.request_timeout_s, web.console_threads * 2)
@@ -282,7 +278,7 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
                        console=console_listener, fingerprint=certificate.fingerprint, preview=deps.preview)
     # The booth's display names the address an operator's laptop on the Wi-Fi can open.
     bound_to_all = web.console_host in ("0.0.0.0", "::", "")
-    deps.console_url = (f"https://{lan_address()}:{web.console_port}/operator/" if bound_to_all
+    deps.console_url = (f"https://{lan_address() or '127.0.0.1'}:{web.console_port}/operator/" if bound_to_all
                         else server.console_url)
     return server
 

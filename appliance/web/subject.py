@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import segno
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 
 from appliance.session.machine import WEB_ACTIONS
 from appliance.store.errors import StoreError
@@ -19,18 +20,41 @@ from appliance.store.records import PhotoRecord
 from appliance.web.deps import WebDeps
 from appliance.web.live import MJPEG_MIMETYPE
 from appliance.web.screen_access import screen_viewer
+from appliance.web.security import LoginLimiter
+from appliance.web.status_links import public_base
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 BUTTON_ACTIONS = ("press", "long_press")
-UPLOAD_STATES = {
-    "pending": ("等待上传", "waiting to upload"),
-    "uploaded": ("已上传，等待审核", "uploaded, waiting for review"),
-    "refused": ("服务器拒收，请联系工作人员", "refused by the server: ask the staff"),
-}
-REVIEW_STATES = {
-    "pending": ("审核中", "in review"),
-    "accepted": ("审核通过", "accepted"),
-    "rejected": ("审核未通过，请联系工作人员", "rejected: ask the staff"),
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+STUDENT_PHASES = {
+    "capturing": {
+        "zh": "采集中", "en": "Being collected",
+        "detail_zh": "照片已拍好，正在上传到采集单位",
+        "detail_en": "Your photo is taken and on its way to the collection unit",
+        "todo_zh": "无需操作，稍后再打开本页查看", "todo_en": "Nothing to do: open this page again later",
+    },
+    "refused": {
+        "zh": "采集中", "en": "Being collected",
+        "detail_zh": "照片上传遇到问题，需要工作人员处理", "detail_en": "The upload needs the staff's attention",
+        "todo_zh": "请联系采集点工作人员", "todo_en": "Ask the staff at the booth",
+    },
+    "review": {
+        "zh": "待审核", "en": "Awaiting review",
+        "detail_zh": "采集单位已收到照片，正在审核",
+        "detail_en": "The collection unit has your photo and is reviewing it",
+        "todo_zh": "无需操作，审核后本页会更新", "todo_en": "Nothing to do: this page updates after the review",
+    },
+    "accepted": {
+        "zh": "通过", "en": "Accepted",
+        "detail_zh": "照片已通过审核", "detail_en": "Your photo passed the review",
+        "todo_zh": "无需再拍照", "todo_en": "Nothing more to do",
+    },
+    "rejected": {
+        "zh": "未通过", "en": "Not accepted",
+        "detail_zh": "照片未通过审核", "detail_en": "Your photo did not pass the review",
+        "todo_zh": "请带上图像采集码回到采集点重新拍摄，或联系工作人员",
+        "todo_en": "Come back to the booth with your capture code to retake it, or ask the staff",
+    },
 }
 
 
@@ -91,13 +115,58 @@ def subject_blueprint() -> Blueprint:
             abort(404)
         return jsonify({"state": d.machine.state})
 
-    @bp.get("/status/<sha>")
-    def status(sha: str) -> str:
-        record = _record(sha)
-        upload = UPLOAD_STATES.get(record.upload_state, (record.upload_state, record.upload_state))
-        review = REVIEW_STATES.get(record.review_state, (record.review_state, record.review_state))
+    @bp.get("/login-student")
+    def login_offered() -> Response:
+        d = deps()
+        return jsonify({"allowed": bool(d.login_allowed is not None and d.login_allowed())})
+
+    @bp.post("/login-student")
+    def login_student() -> Any:
+        d = deps()
+        if d.login_allowed is None or not d.login_allowed():
+            return _login_refused(403, "本场次不支持学号登录，请使用图像采集码",
+                                  "Login by student number is not offered here: use your capture code")
+        client = request.remote_addr or "unknown"
+        limiter = current_app.extensions.setdefault(
+            "student_login_limiter", LoginLimiter(d.web.login_max_failures, d.web.login_window_s))
+        wait = limiter.blocked_for(client)
+        if wait > 0:
+            minutes = max(1, round(wait / 60))
+            response = _login_refused(429, f"尝试次数过多，请约 {minutes} 分钟后再试或联系工作人员",
+                                      f"Too many tries: wait about {minutes} min or ask the staff")
+            response.headers["Retry-After"] = str(int(wait) + 1)
+            return response
+        body = request.get_json(silent=True) or request.form
+        number = str(body.get("student_number", ""))[:32]
+        id_number = str(body.get("id_number", ""))[:32]
+        refused = d.machine.student_login(number, id_number)
+        if refused is not None:
+            limiter.failed(client)
+            return _login_refused(400, refused.reason_zh, refused.reason_en)
+        limiter.succeeded(client)
+        return jsonify({"ok": True, "state": d.machine.state})
+
+    @bp.get("/status/<sha>/<token>")
+    def status(sha: str, token: str) -> str:
+        record = _record_for(sha, token)
+        phase = student_phase(record)
         return render_template("status.html", code=record.masked_capture_code, session=record.session_code,
-                               upload=upload, review=review if record.upload_state == "uploaded" else None)
+                               phase=phase, reason=record.review_reason if record.review_state == "rejected" else "",
+                               photo_url=None if record.file_purged else url_for(
+                                   "subject.own_photo", sha=sha, token=token))
+
+    @bp.get("/status/<sha>/<token>/photo.jpg")
+    def own_photo(sha: str, token: str) -> Response:
+        record = _record_for(sha, token)
+        if record.file_purged:
+            abort(404)
+        try:
+            data = deps().store.read_photo(sha)
+        except StoreError:
+            abort(404)
+        name = f"photo-{record.session_code}-{sha[:8]}.jpg"
+        return Response(data, mimetype="image/jpeg", headers={
+            "Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'})
 
     @bp.get("/receipt.svg")
     def receipt_qr() -> Response:
@@ -109,13 +178,50 @@ def subject_blueprint() -> Blueprint:
 
     @bp.get("/qr/<sha>.svg")
     def qr(sha: str) -> Response:
-        _record(sha)
-        url = url_for("subject.status", sha=sha, _external=True)
+        d = deps()
+        receipt = (d.machine.snapshot() or {}).get("receipt") or {}
+        # Only the receipt on screen has a QR: its token must not be handed to anyone with a sha256.
+        if not SHA256.match(sha) or receipt.get("sha256") != sha or d.status_links is None:
+            abort(404)
+        url = status_url(sha)
+        if url is None:
+            abort(404)
         buffer = io.BytesIO()
         segno.make(url, error="m").save(buffer, kind="svg", scale=5, border=2)
-        return Response(buffer.getvalue(), mimetype="image/svg+xml")
+        return Response(buffer.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
     return bp
+
+
+def _login_refused(status: int, zh: str, en: str) -> Response:
+    response = jsonify({"ok": False, "message_zh": zh, "message_en": en})
+    response.status_code = status
+    return response
+
+
+def status_url(sha: str) -> str | None:
+    """The status page's address for a phone on the booth's network, or None if there is none."""
+    d = deps()
+    port = int(request.environ.get("SERVER_PORT") or d.web.port)
+    base = public_base(d.web.public_url, d.web.host, port)
+    return None if base is None else f"{base}/status/{sha}/{d.status_links.token(sha)}"
+
+
+def student_phase(record: PhotoRecord) -> dict[str, str]:
+    """采集中 / 待审核 / 通过 / 未通过, with what it means and what the student can do."""
+    if record.upload_state != "uploaded":
+        key = "refused" if record.upload_state == "refused" else "capturing"
+    else:
+        key = {"accepted": "accepted", "rejected": "rejected"}.get(record.review_state, "review")
+    return {"key": key, **STUDENT_PHASES[key]}
+
+
+def _record_for(sha: str, token: str) -> PhotoRecord:
+    """The photo a status link names, only with its token; one 404 for every wrong link."""
+    links = deps().status_links
+    if links is None or not SHA256.match(sha) or not TOKEN.match(token) or not links.valid(sha, token):
+        abort(404)
+    return _record(sha)
 
 
 def _record(sha: str) -> PhotoRecord:

@@ -35,11 +35,13 @@ def build_source(config: CameraSettings, lighting: LightingHook | None = None) -
     return source
 
 
-def build_camera(settings: Any, lighting: LightingHook | None = None) -> StreamingCamera:
-    """The camera described by the settings (not started). `lighting` feeds ring levels to the demo."""
+def build_camera(settings: Any, lighting: LightingHook | None = None,
+                 source: FrameSource | None = None) -> StreamingCamera:
+    """The camera described by the settings (not started). `lighting` feeds ring levels to the demo;
+    `source` replaces the configured device (the demo's scripted subject)."""
     config = capture_section(settings, CameraSettings)
     return StreamingCamera(
-        build_source(config, lighting),
+        source if source is not None else build_source(config, lighting),
         lores_size=config.lores_size,
         fps=config.fps,
         rotation=config.rotation,

@@ -104,8 +104,17 @@
       const dd = document.createElement("dd"); dd.textContent = v || "";
       facts.append(dt, dd);
     });
-    if (receipt.qr === "/receipt.svg") $("receipt-qr").src = receipt.qr + "?t=" + Date.now();
-    else if (/^[0-9a-f]{64}$/.test(receipt.sha256 || "")) $("receipt-qr").src = "/qr/" + receipt.sha256 + ".svg";
+    const qr = $("receipt-qr");
+    qr.classList.remove("hidden");
+    $("receipt-qr-hint").classList.remove("hidden");
+    $("receipt-no-qr").classList.add("hidden");
+    qr.onerror = () => {  // no address a phone could open (web.public_url unset, loopback only)
+      qr.classList.add("hidden");
+      $("receipt-qr-hint").classList.add("hidden");
+      $("receipt-no-qr").classList.remove("hidden");
+    };
+    // the booth serves the QR of the receipt on screen: events never carry the photo's sha256
+    if (receipt.qr === "/receipt.svg") qr.src = receipt.qr + "?t=" + Date.now();
     $("receipt").classList.remove("hidden");
   }
 
@@ -116,6 +125,7 @@
     if (state === "failsafe" && payload && payload.message_zh) setMessage(payload.message_zh, payload.message_en, "warn");
     $("notice").classList.add("hidden");
     $("stage").classList.remove("pass");
+    $("stage").classList.toggle("scanning", state === "scanning");
     $("streak").firstChild && ($("streak").firstChild.style.width = "0");
     if (state !== "countdown") { clearInterval(countdownTimer); $("countdown").classList.add("hidden"); }
     if (state === "countdown") startCountdown(payload.seconds || 3, payload.lens_zh, payload.lens_en);
@@ -133,7 +143,35 @@
     else if (!["confirming", "guiding", "reviewing"].includes(state)) showIdentity(null);
     showSteps();
     showButtons();
+    offerLogin();
   }
+
+  // Student-number login (when the school allows it and a roster is loaded), only while scanning.
+  function offerLogin() {
+    const open = $("login-open");
+    if (state !== "scanning") { open.classList.add("hidden"); $("login").classList.add("hidden"); return; }
+    fetch("/login-student", { credentials: "same-origin" }).then((r) => r.json())
+      .then((a) => open.classList.toggle("hidden", !a.allowed || !$("login").classList.contains("hidden")))
+      .catch(() => open.classList.add("hidden"));
+  }
+  $("login-open").addEventListener("click", () => {
+    $("login").classList.remove("hidden");
+    $("login-open").classList.add("hidden");
+    $("login").elements.student_number.focus();
+  });
+  $("login-close").addEventListener("click", () => { $("login").classList.add("hidden"); offerLogin(); });
+  $("login").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const form = $("login");
+    const body = { student_number: form.elements.student_number.value, id_number: form.elements.id_number.value };
+    fetch("/login-student", {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": token, "Content-Type": "application/json" }, body: JSON.stringify(body),
+    }).then((r) => r.json()).then((a) => {
+      if (a.ok) { form.reset(); form.classList.add("hidden"); return; }
+      setMessage(a.message_zh || "登录失败", a.message_en || "Login failed", "warn");
+    });
+  });
 
   function guidance(g) {
     if (!["guiding", "countdown"].includes(state)) return;
@@ -152,7 +190,12 @@
       const angle = ((ring.angles[i] || 0) - 90) * Math.PI / 180;
       dot.style.left = (50 + 40 * Math.cos(angle)) + "%";
       dot.style.top = (50 + 40 * Math.sin(angle)) + "%";
-      dot.style.background = "rgb(" + p.join(",") + ")";
+      // An LED that is off is drawn dim grey (not black on black); a lit one glows in its colour.
+      const lit = Math.max(p[0], p[1], p[2]);
+      const scale = lit > 0 ? Math.max(1, 200 / lit) : 1;  // a dimmed ring still shows its colour
+      const shown = lit < 8 ? [75, 83, 93] : p.map((c) => Math.min(255, Math.round(c * scale)));
+      dot.style.background = "rgb(" + shown.join(",") + ")";
+      dot.style.boxShadow = lit < 8 ? "none" : "0 0 0.6rem rgb(" + shown.join(",") + ")";
     });
   }
 
@@ -160,7 +203,7 @@
   // on a letterbox (a landscape Pi camera and the portrait demo differ).
   function fitStage() {
     const img = $("preview");
-    if (img.naturalWidth && img.naturalHeight) $("stage").style.aspectRatio = img.naturalWidth + " / " + img.naturalHeight;
+    if (img.naturalWidth && img.naturalHeight) $("stage").style.setProperty("--ar", String(img.naturalWidth / img.naturalHeight));
   }
   $("preview").addEventListener("load", fitStage);
   setInterval(fitStage, 1000);

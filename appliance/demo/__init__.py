@@ -1,0 +1,1 @@
+"""The demo (`appliance run --demo`): its capture codes and its scripted subject."""

@@ -1,0 +1,84 @@
+"""The demo's scripted student: starts too far, head turned and smiling, corrects each problem only
+when the guidance names it, and ends with a photo that passes every check (nothing advisory)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from appliance.app import build_booth
+from appliance.booth import ScriptedSubject, demo_overrides
+from appliance.demo.subject import GOAL, MOVE_S, REACTION_S, START, ScriptedStudent
+from appliance.settings import load_settings
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_student_corrects_only_what_the_guidance_names() -> None:
+    clock = _Clock()
+    student = ScriptedStudent(clock)
+    assert student.pose() == START
+    student.guided(["background_clutter"])  # not something the student can fix: nothing moves
+    clock.now = 10.0
+    assert student.pose() == START
+    student.guided(["mouth_neutral"])
+    clock.now += REACTION_S / 2
+    assert student.pose().smile == 1.0, "a person takes a moment to react"
+    student.guided(["pose_yaw"])  # busy with the smile: one correction at a time
+    clock.now += REACTION_S / 2 + MOVE_S + 0.01
+    pose = student.pose()
+    assert pose.smile == 0.0 and pose.yaw_deg == START.yaw_deg and pose.distance == START.distance
+    student.guided(["framing_distance"])
+    clock.now += REACTION_S + MOVE_S + 0.01
+    student.guided(["pose_yaw"])
+    clock.now += REACTION_S + MOVE_S + 0.01
+    assert student.pose() == GOAL
+    assert student.corrections == ["mouth_neutral", "framing_distance", "pose_yaw"]
+    student.reset()
+    assert student.pose() == START and student.corrections == []
+
+
+def test_demo_session_walks_the_guidance_loop_to_a_photo_that_passes_every_check(tmp_path: Path) -> None:
+    settings = load_settings(None, demo_overrides(str(tmp_path / "data")))
+    booth = build_booth(settings, demo=True, serve=False)
+    messages: list[str] = []
+    lock = threading.Lock()
+
+    def listen(event) -> None:
+        if event.kind == "guidance":
+            with lock:
+                text = (event.payload or {}).get("message_zh", "")
+                if not messages or messages[-1] != text:
+                    messages.append(text)
+
+    booth.parts["bus"].subscribe(listen)
+    runner = ScriptedSubject(booth.parts["machine"])
+    booth.parts["bus"].subscribe(runner.on_event)
+    booth.start()
+    student = booth.parts["subject"]
+    try:
+        receipt = runner.run(240.0)
+        report = booth.parts["store"].reports([receipt["sha256"]])[receipt["sha256"]]
+    except Exception as exc:
+        raise AssertionError(f"{exc}; guidance shown: {messages}; corrections: {student.corrections}") from exc
+    finally:
+        booth.stop()
+    corrected = set(student.corrections)
+    assert corrected & {"mouth_closed", "mouth_neutral", "mouth_no_teeth"}, student.corrections
+    assert corrected & {"framing_distance", "resolution", "face_resolution"}, student.corrections
+    # "turn back" or "no face found, face the camera": either message makes her turn to the camera
+    assert corrected & {"pose_yaw", "face_count"}, student.corrections
+    assert student.pose() == GOAL
+    assert "请靠近一些" in messages, messages
+    assert any("不要笑" in m or "闭上嘴" in m or "露齿" in m for m in messages), messages
+    assert messages[-1] == "很好，请保持不动"
+    assert receipt["verdict"] == "pass"
+    assert report["advisory"] == [] and report["verdict"] == "pass"
+    failed = [c["id"] for c in report["checks"] if not c["passed"]]
+    assert failed == [], failed
