@@ -52,7 +52,9 @@ def demo_overrides(data_dir: str) -> dict[str, Any]:
             "leds": {"kind": "virtual"},
         },
         "session": {
-            "countdown_s": 1.0,
+            # Long enough for the ring's light challenge (~1.7 s with its lead and tail) and the
+            # lens cue; the portrait answers the challenge through the demo camera's light layer.
+            "countdown_s": 2.5,
             "burst_size": 2,
             "auto_capture_frames": 3,
             "liveness": {"required": False},

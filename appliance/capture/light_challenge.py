@@ -16,8 +16,8 @@ appliance/session/light_response.py); a flat print answers them the same everywh
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 

@@ -10,6 +10,7 @@ lands in `failsafe`, is logged, and recovers to idle; nothing of an unaccepted a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import uuid
@@ -30,6 +31,8 @@ from appliance.session.ports import (
     CodeRejected,
     Guidance,
     Guide,
+    LightChallenger,
+    NoLightChallenge,
     PhotoSink,
     Producer,
     Product,
@@ -44,6 +47,15 @@ WEB_ACTIONS = ("start", "accept", "retake", "cancel")
 _CANCELLABLE = {"scanning", "confirming", "guiding", "countdown", "reviewing"}
 _LIVE_TRACKED = {"guiding", "countdown"}
 _NOT_RUNNING = {"idle", "failsafe", "done"}
+# After a refused light challenge the retry message stays on the guidance screen this long.
+_LIGHT_HINT_S = 6.0
+# The countdown waits at most this long past its end for the light challenge's last frames.
+_LIGHT_GRACE_S = 2.0
+_LIGHT_RETRY = ("没能确认是您本人在镜头前。请正对镜头、摘下遮挡、保持不动，我们再试一次",
+                "We could not confirm a live person in front of the camera. Face the lens, hold still,"
+                " and we will try once more")
+_LIGHT_STAFF = ("仍未能确认是本人现场拍摄，请联系现场工作人员协助",
+                "We still could not confirm a live capture; please ask the staff for help")
 
 
 class SessionFault(Exception):
@@ -64,6 +76,7 @@ class SessionMachine:
         clock: Clock,
         bus: EventBus,
         liveness: LivenessTracker,
+        light: LightChallenger | None = None,
         new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12],
     ) -> None:
         self._settings = settings
@@ -76,6 +89,7 @@ class SessionMachine:
         self._clock = clock
         self.bus = bus
         self._liveness = liveness
+        self._light = light if light is not None else NoLightChallenge()
         self._new_run_id = new_run_id
         self._lock = threading.RLock()
         self._chart = BoothChart()
@@ -140,6 +154,7 @@ class SessionMachine:
                 "identity": self._masked_identity(),
                 "retakes_left": self._retakes_left(),
                 "guidance": self._last_guidance,
+                "light_challenge": {"refusals": self._light_refusals, "needs_operator": self._light_blocked},
             }
 
     # -- machinery ----------------------------------------------------------------------------
@@ -168,6 +183,10 @@ class SessionMachine:
             self._streak = 0
             self._last_guidance = None
         self._publish(TRANSITION, event, source, target, payload)
+        if target == "countdown":
+            self._light.begin(self._last_landmarks)
+        elif source == "countdown" and target != "capturing":
+            self._light.cancel()
         if self._camera_problem is not None:
             self._camera_notice()
 
@@ -197,6 +216,14 @@ class SessionMachine:
         self._streak = 0
         self._last_guidance: dict[str, Any] | None = None
         self._liveness.reset()
+        self._last_landmarks: np.ndarray | None = None
+        self._light_refusals = 0
+        self._light_blocked = False
+        self._light_hint_until = 0.0
+        self._liveness_record: dict[str, Any] | None = None
+        light = getattr(self, "_light", None)
+        if light is not None:
+            light.cancel()
 
     def _fail(self, exc: Exception) -> None:
         try:
@@ -219,7 +246,11 @@ class SessionMachine:
                 if not self._liveness.state().established:
                     self._go("abort", reason="liveness")
                     continue
-                self._go("shoot")
+                late = self._now() - self._entered_at - self._settings.countdown_s
+                if not self._light.done() and late < _LIGHT_GRACE_S:
+                    return  # the challenge's last frames are still arriving
+                if self._light_answer():
+                    self._go("shoot")
             elif state == "capturing":
                 self._stills = list(self._still_source.capture_stills(self._settings.burst_size))
                 if not self._stills:
@@ -234,7 +265,7 @@ class SessionMachine:
                 self._go("chosen", index=index)
             elif state == "producing":
                 assert self._chosen is not None
-                self._product = self._producer.produce(self._chosen)
+                self._product = self._with_liveness(self._producer.produce(self._chosen))
                 self._chosen = None
                 self._go("produced", **self._product_payload(self._product))
             elif state == "committing":
@@ -266,10 +297,16 @@ class SessionMachine:
 
     def _guide_frame(self, guidance: Guidance) -> None:
         live = self._liveness.update(guidance.landmarks, self._now(), guidance.spoof_score)
-        passed = guidance.passed and live.established
+        if guidance.landmarks is not None:
+            self._last_landmarks = guidance.landmarks
+        passed = guidance.passed and live.established and not self._light_blocked
         self._streak = self._streak + 1 if passed else 0
         if guidance.passed and not live.established:
             message = (live.reason_zh, live.reason_en)
+        elif guidance.passed and self._light_blocked:
+            message = _LIGHT_STAFF
+        elif guidance.passed and self._now() < self._light_hint_until:
+            message = _LIGHT_RETRY
         else:
             message = (guidance.message_zh, guidance.message_en)
         needed = self._settings.auto_capture_frames
@@ -367,6 +404,8 @@ class SessionMachine:
             self._notice("capture_refused", "请先站到镜头前", "Please stand in front of the camera first")
         elif not live.established:
             self._notice("capture_refused", live.reason_zh, live.reason_en, liveness=live.to_payload())
+        elif self._light_blocked:
+            self._notice("capture_refused", *_LIGHT_STAFF, needs_operator=True)
         else:
             self._go("ready", trigger="button", seconds=self._settings.countdown_s)
 
@@ -385,6 +424,51 @@ class SessionMachine:
         else:
             self._notice("retake_refused", "重拍次数已用完，请联系工作人员",
                          "No retakes left; please ask the staff for help")
+
+    def _light_answer(self) -> bool:
+        """Decide on the light challenge at the countdown's end; False = back to guiding.
+
+        A refusal is never silent: the subject is told why and may try once more (`attempts`), the
+        operator gets every cue in a notice, and after the last attempt the session waits in
+        guiding for the staff instead of ending."""
+        outcome = self._light.finish()
+        self._liveness_record = {"light": outcome.cues | {"status": outcome.status},
+                                 "video": self._liveness.state().to_payload(),
+                                 "single_frame": self._single_frame_cues()}
+        if outcome.status in ("live", "skipped"):
+            return True
+        if outcome.status == "unmeasured":
+            self._go("abort", reason="light_unmeasured")
+            self._notice("light_unmeasured", outcome.reason_zh, outcome.reason_en, light=outcome.cues)
+            return False
+        self._light_refusals += 1
+        attempts = self._light_attempts()
+        self._light_blocked = self._light_refusals >= attempts
+        self._go("abort", reason="light_challenge")
+        zh, en = _LIGHT_STAFF if self._light_blocked else _LIGHT_RETRY
+        self._light_hint_until = self._now() + _LIGHT_HINT_S
+        self._notice("liveness_refused", zh, en, operator=True, needs_operator=self._light_blocked,
+                     refusals=self._light_refusals, attempts=attempts, cues=self._liveness_record)
+        log.warning("session %s: light challenge refused (%d of %d): %s", self._run_id, self._light_refusals,
+                    attempts, outcome.cues.get("failed"))
+        return False
+
+    def _light_attempts(self) -> int:
+        return int(self._settings.liveness.light.attempts)
+
+    def _single_frame_cues(self) -> dict[str, Any] | None:
+        checks = (self._last_guidance or {}).get("checks") or []
+        for check in checks:
+            if isinstance(check, dict) and check.get("id") == "liveness":
+                return {"spoof_score": check.get("value"), "threshold": check.get("threshold"),
+                        "passed": check.get("passed"), "cues": check.get("detail")}
+        return None
+
+    def _with_liveness(self, product: Product) -> Product:
+        """Every cue's value goes into the session's record with the photo's report."""
+        if self._liveness_record is None:
+            return product
+        return dataclasses.replace(product, report={**product.report, "liveness": self._liveness_record})
 
     # -- helpers --------------------------------------------------------------------------------
 

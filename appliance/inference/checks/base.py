@@ -19,9 +19,13 @@ class CheckResult:
     passed: bool
     message_zh: str
     message_en: str
+    # Measured parts of a combined value (e.g. liveness: frame edges, moire), for the record only.
+    detail: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        if self.detail is None:
+            data.pop("detail")
         if isinstance(self.value, float):
             data["value"] = round(self.value, 4)
         if isinstance(self.threshold, float):
