@@ -116,11 +116,11 @@ def build_light_challenge(settings: Settings, camera: StreamingCamera, animator:
     source = camera.source
     face_hint = None
     unavailable = ""
-    if isinstance(source, LitFaceSource):
+    if isinstance(source, LitFaceSource) and isinstance(ring, VirtualRing):
         source.attach(ring_reader(ring))
         face_hint = source.face_at
-    elif isinstance(ring, VirtualRing):
-        unavailable = "virtual LED ring: nothing lights the subject, light challenge not run"
+    elif isinstance(ring, VirtualRing) or isinstance(source, LitFaceSource):
+        unavailable = "virtual ring or demo camera: nothing answers the light, light challenge not run"
     return RingLightChallenge(settings.session.liveness.light, camera, animator, two_sided=ring.two_sided,
                               face_hint=face_hint, unavailable=unavailable)
 

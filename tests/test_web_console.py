@@ -73,3 +73,17 @@ def test_session_setup_validates_codes_before_applying(console) -> None:
                                                   "feature_codes": "a" * 24})
     assert good.status_code == 303 and deps.run.session_code == "26031602"
     assert deps.console.current.codes.school_feature_codes == ["a" * 24]
+
+
+def test_a_live_person_refusal_shows_its_cues_on_the_console(console) -> None:
+    client, _, deps = console
+    assert "liveness-refused" not in client.get("/operator").get_data(as_text=True)
+    refused = {"refusals": 2, "needs_operator": True,
+               "cues": {"light": {"status": "not_live", "relief": 0.01, "response": 0.71,
+                                  "challenge": {"steps": []}},
+                        "video": {"blink_seen": False}, "single_frame": None}}
+    deps.machine.snapshot = lambda: {"state": "guiding", "identity": None, "light_challenge": refused}
+    page = client.get("/operator").get_data(as_text=True)
+    assert 'id="liveness-refused"' in page and "needs your help" in page
+    assert "relief=0.01" in page and "response=0.71" in page and "blink_seen=False" in page
+    assert "steps" not in page.split('id="liveness-refused"')[1].split("</section>")[0]

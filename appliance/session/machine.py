@@ -154,7 +154,8 @@ class SessionMachine:
                 "identity": self._masked_identity(),
                 "retakes_left": self._retakes_left(),
                 "guidance": self._last_guidance,
-                "light_challenge": {"refusals": self._light_refusals, "needs_operator": self._light_blocked},
+                "light_challenge": {"refusals": self._light_refusals, "needs_operator": self._light_blocked,
+                                    "cues": self._light_refused_cues},
             }
 
     # -- machinery ----------------------------------------------------------------------------
@@ -221,6 +222,7 @@ class SessionMachine:
         self._light_blocked = False
         self._light_hint_until = 0.0
         self._liveness_record: dict[str, Any] | None = None
+        self._light_refused_cues: dict[str, Any] | None = None
         light = getattr(self, "_light", None)
         if light is not None:
             light.cancel()
@@ -442,6 +444,7 @@ class SessionMachine:
             self._notice("light_unmeasured", outcome.reason_zh, outcome.reason_en, light=outcome.cues)
             return False
         self._light_refusals += 1
+        self._light_refused_cues = safe_payload(self._liveness_record)
         attempts = self._light_attempts()
         self._light_blocked = self._light_refusals >= attempts
         self._go("abort", reason="light_challenge")

@@ -108,7 +108,8 @@ def operator_blueprint() -> Blueprint:
         shas = [r.sha256 for r in recent]
         reports = d.store.reports(shas)
         checks = {sha: failed_checks(reports.get(sha)) for sha in shas}
-        identity = (d.machine.snapshot() or {}).get("identity") or {}
+        snapshot = d.machine.snapshot() or {}
+        identity = snapshot.get("identity") or {}
         sessions: dict[str, int] = {}
         for record in recent:
             sessions[record.session_code] = sessions.get(record.session_code, 0) + 1
@@ -118,7 +119,7 @@ def operator_blueprint() -> Blueprint:
             sessions=sessions, feature_codes=" ".join(settings.codes.school_feature_codes),
             uplink=uplink, demo=d.demo, state=d.machine.state, user=session.get("operator"),
             links=d.store.capture_links(shas), checks=checks, identity=identity,
-            can_annotate=d.analyzer is not None,
+            can_annotate=d.analyzer is not None, liveness=snapshot.get("light_challenge"),
         )
 
     @bp.post("/session")
