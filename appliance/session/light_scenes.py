@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from appliance.capture.light_challenge import LightChallenge
+from appliance.session.synthetic_faces import rotation
 
 MESH_POINTS = 468
 EYE_OUTER = (33, 263)
@@ -136,14 +137,6 @@ class Skin:
         albedo[eyes] = 0.2
         albedo[lips] *= np.array([0.7, 0.6, 0.95])
         return albedo
-
-
-def rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
-    y, p, r = np.radians([yaw, pitch, roll])
-    ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
-    rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
-    rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
-    return rz @ rx @ ry
 
 
 @dataclass(frozen=True)
