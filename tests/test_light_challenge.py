@@ -336,3 +336,19 @@ def test_leaving_the_countdown_early_stops_the_challenge():
     booth.frames_until(lambda: booth.machine.state == "countdown")
     booth.machine.button_long_pressed()
     assert booth.machine.state == "idle" and light.cancelled >= 1
+
+
+def test_single_frame_cues_reach_the_guidance_one_by_one_but_not_the_check_cli_contract():
+    from types import SimpleNamespace
+
+    from appliance.booth_ports import EngineGuide
+    from appliance.inference.checks.base import result
+
+    check = result("liveness", "liveness", 0.2, 0.85, True, "", "")
+    check = type(check)(**{**check.__dict__, "detail": {"frame_edges": 0.0, "moire": 0.2}})
+    assert "detail" not in check.to_dict()
+    report = SimpleNamespace(checks=[check], analysis=SimpleNamespace(mesh=None))
+    guide = EngineGuide(SimpleNamespace(check=lambda frame, live: report))
+    guidance = guide.evaluate(np.zeros((4, 4, 3), np.uint8))
+    assert guidance.checks[0]["detail"] == {"frame_edges": 0.0, "moire": 0.2}
+    assert guidance.spoof_score == pytest.approx(0.2)

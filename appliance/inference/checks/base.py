@@ -19,13 +19,13 @@ class CheckResult:
     passed: bool
     message_zh: str
     message_en: str
-    # Measured parts of a combined value (e.g. liveness: frame edges, moire), for the record only.
+    # Measured parts of a combined value (e.g. liveness: frame edges, moire) for the session's
+    # record; not part of to_dict, whose keys are the `appliance check --json` contract.
     detail: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        if self.detail is None:
-            data.pop("detail")
+        data.pop("detail")
         if isinstance(self.value, float):
             data["value"] = round(self.value, 4)
         if isinstance(self.threshold, float):
