@@ -452,8 +452,9 @@ class SessionMachine:
         self._light_hint_until = self._now() + _LIGHT_HINT_S
         self._notice("liveness_refused", zh, en, operator=True, needs_operator=self._light_blocked,
                      refusals=self._light_refusals, attempts=attempts, cues=self._liveness_record)
-        log.warning("session %s: light challenge refused (%d of %d): %s", self._run_id, self._light_refusals,
-                    attempts, outcome.cues.get("failed"))
+        measured = {k: outcome.cues.get(k) for k in ("response", "fit", "lag_s", "shading", "relief", "frames")}
+        log.warning("session %s: light challenge refused (%d of %d): %s %s", self._run_id, self._light_refusals,
+                    attempts, outcome.cues.get("failed"), measured)
         return False
 
     def _light_attempts(self) -> int:

@@ -7,7 +7,8 @@ it as a live face would, and so the exposure lock has something to protect:
 - the face's surface is the mesh the booth measured just before the challenge (`face_at`): its
   depths spread into a smooth depth map whose normals give Lambertian light from the ring's left
   and right halves, seen at `ring_angle_deg` from the lens, plus room light;
-- the ring's levels reach the picture `latency_s` late, as a camera's do;
+- the ring's levels reach the picture `latency_s` late (plus the time the frame takes to render
+  and deliver, as on a camera);
 - an automatic exposure pulls the picture's brightness back towards its reference with a time
   constant of `ae_time_s`, unless the exposure is locked (lock_exposure), as a camera's AE would.
 Stills are left alone: they are taken at the ring's base level, after the challenge.
@@ -26,6 +27,7 @@ import numpy as np
 
 from appliance.capture.camera.base import ExposureLock, FrameSource
 
+_TO_LINEAR = ((np.arange(256, dtype=np.float32) / 255.0) ** 2.2).astype(np.float32)
 RingPixels = Callable[[], tuple[Sequence[float], Sequence[tuple[float, float, float]]]]
 
 
@@ -43,8 +45,8 @@ class LitFaceSource:
         self,
         inner: FrameSource,
         *,
-        latency_s: float = 0.05,
-        ring_angle_deg: float = 12.0,
+        latency_s: float = 0.0,
+        ring_angle_deg: float = 18.0,
         ambient: float = 0.35,
         ae_time_s: float = 0.15,
         clock: Callable[[], float] = time.monotonic,
@@ -89,10 +91,12 @@ class LitFaceSource:
         self._inner.close()
 
     def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        lores, full = self._inner.read(want_full)
+        # The light is sampled when the frame is "exposed", before the (slow) rendering.
         now = self._clock()
         with self._lock:
             self._sample_ring(now)
+        lores, full = self._inner.read(want_full)
+        with self._lock:
             lit = self._relight(lores, now)
             lit = self._expose(lit, now)
         return lit, full
@@ -117,11 +121,12 @@ class LitFaceSource:
         self._history.append((now, float(np.mean(left)) if left else 0.0, float(np.mean(right)) if right else 0.0))
 
     def _levels(self, now: float) -> tuple[float, float] | None:
-        """The ring's (left, right) levels `latency_s` ago."""
+        """The ring's (left, right) levels `latency_s` ago (the newest sample, when none is that old:
+        the ring is sampled only as frames are read, so a slow frame rate must not add a frame)."""
         target = now - self._latency
         chosen = None
         for t, left, right in self._history:
-            if t <= target:
+            if t <= target or chosen is None:
                 chosen = (left, right)
         return chosen
 
@@ -141,11 +146,11 @@ class LitFaceSource:
             self._shading = self._shade_maps(image.shape)
         (x0, y0, x1, y1), left, right, base = self._shading
         factor = (self._ambient + gain_left * left + gain_right * right) / base
-        out = image.astype(np.float32)
-        # Gamma-encoded pixels: relight in linear light.
-        crop = (out[y0:y1, x0:x1] / 255.0) ** 2.2 * factor[..., None]
-        out[y0:y1, x0:x1] = np.clip(crop, 0, 1) ** (1 / 2.2) * 255.0
-        return out.astype(np.uint8)
+        out = image.copy()
+        # Gamma-encoded pixels: relight in linear light (only the face's box is touched).
+        crop = _TO_LINEAR[image[y0:y1, x0:x1]] * factor[..., None]
+        out[y0:y1, x0:x1] = (np.clip(crop, 0, 1) ** (1 / 2.2) * 255.0 + 0.5).astype(np.uint8)
+        return out
 
     def _shade_maps(self, shape: tuple[int, ...]) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray,
                                                            np.ndarray]:
@@ -201,4 +206,4 @@ class LitFaceSource:
             return image
         if abs(self._ae_gain - 1.0) < 1e-3:
             return image
-        return np.clip(image.astype(np.float32) * self._ae_gain, 0, 255).astype(np.uint8)
+        return cv2.convertScaleAbs(image, alpha=self._ae_gain)
