@@ -57,8 +57,9 @@ class LightChallengeSettings(_Section):
     min_response: float = Field(0.3, ge=0.0, le=1.0)
     # Share of the regions' change explained by the played sequence at the best lag.
     min_fit: float = Field(0.6, ge=0.0, le=1.0)
-    # The face's relief in the one-side steps, in units of tan(ring_angle_deg) (prints give ~0).
-    min_shading: float = Field(0.35, ge=-1.0, le=5.0)
+    # The face's relief in the one-side steps, in units of tan(ring_angle_deg) (prints give ~0.1-0.3;
+    # simulated faces 0.35-1.07 at p5-p95 over a ring of 5-16 degrees: set ring_angle_deg to the booth's).
+    min_shading: float = Field(0.25, ge=-1.0, le=5.0)
     # The same beyond anything smooth across the image (a curled print): see light_response._shading.
     min_relief: float = Field(0.08, ge=-1.0, le=5.0)
     require_shading: bool = True
