@@ -25,14 +25,17 @@ from appliance.booth_ports import (
 from appliance.capture.button import ButtonEvent, build_button
 from appliance.capture.camera.base import CameraHealth, CameraStatus
 from appliance.capture.camera.factory import build_camera
-from appliance.capture.leds import build_ring
-from appliance.capture.ring_animator import build_ring_animator
+from appliance.capture.camera.lit_face import LitFaceSource, ring_reader
+from appliance.capture.camera.streaming import StreamingCamera
+from appliance.capture.leds import LedRing, VirtualRing, build_ring
+from appliance.capture.ring_animator import RingAnimator, build_ring_animator
 from appliance.demo.subject import ScriptedStudent, SubjectSource
 from appliance.inference.engine import Analyzer
 from appliance.inference.runtime import ModelStore
 from appliance.paths import resolve_path
 from appliance.session.driver import SessionDriver, SharedCamera
 from appliance.session.events import EventBus
+from appliance.session.light_check import RingLightChallenge
 from appliance.session.listeners import EventLogger
 from appliance.session.liveness import LivenessTracker
 from appliance.session.machine import SessionMachine
@@ -91,6 +94,7 @@ def build_session(
     producer: StandardProducer,
     sink: StorePhotoSink,
     bus: EventBus | None = None,
+    light: RingLightChallenge | None = None,
 ) -> SessionMachine:
     return SessionMachine(
         settings.session,
@@ -103,7 +107,25 @@ def build_session(
         clock=MonotonicClock(),
         bus=bus or EventBus(),
         liveness=LivenessTracker(settings.session.liveness),
+        light=light,
     )
+
+
+def build_light_challenge(settings: Settings, camera: StreamingCamera, animator: RingAnimator,
+                          ring: LedRing) -> RingLightChallenge:
+    """The ring's light challenge on this booth's camera and ring. The demo camera answers it
+    through its light layer; a virtual ring with any other camera lights nothing, and every
+    outcome then says the challenge was not run (never that it passed)."""
+    source = camera.source
+    face_hint = None
+    unavailable = ""
+    if isinstance(source, LitFaceSource) and isinstance(ring, VirtualRing):
+        source.attach(ring_reader(ring))
+        face_hint = source.face_at
+    elif isinstance(ring, VirtualRing) or isinstance(source, LitFaceSource):
+        unavailable = "virtual ring or demo camera: nothing answers the light, light challenge not run"
+    return RingLightChallenge(settings.session.liveness.light, camera, animator, two_sided=ring.two_sided,
+                              face_hint=face_hint, unavailable=unavailable)
 
 
 def build_booth(
@@ -143,9 +165,11 @@ def build_booth(
         frames = card
     guide = build_guide(settings, analyzer, advisory)
     producer = build_producer(settings, analyzer, advisory)
+    ring = build_ring(settings, pin_factory)
+    animator = build_ring_animator(settings, ring, settings.session.countdown_s)
     machine = build_session(
         settings, code_reader=reader, guide=guide, still_source=frames, producer=producer,
-        sink=StorePhotoSink(store), bus=bus,
+        sink=StorePhotoSink(store), bus=bus, light=build_light_challenge(settings, camera, animator, ring),
     )
     bus.subscribe(EventLogger())
     notifier = SystemdNotifier.from_environment()
@@ -154,8 +178,6 @@ def build_booth(
                            heartbeat=watchdog.heartbeat("session").beat)
     camera.add_status_listener(lambda status: forward_camera_health(status, driver))
     button = build_button(settings, pin_factory)
-    ring = build_ring(settings, pin_factory)
-    animator = build_ring_animator(settings, ring, settings.session.countdown_s)
     guide.lighting_listeners.append(animator.lighting_measured)
     bus.subscribe(lambda event: animator.state_changed(event.target) if event.kind == "transition" else None)
     button.add_listener(lambda event: machine.button_pressed() if event is ButtonEvent.PRESS
@@ -199,10 +221,11 @@ def restored_run(run_state: RunState, default_session: str) -> CollectionRun:
     return CollectionRun(session_code=code or default_session, roster=roster, roster_source=source)
 
 
-def demo_subject_source(settings: Settings, subject: ScriptedStudent, analyzer: Analyzer) -> SubjectSource:
+def demo_subject_source(settings: Settings, subject: ScriptedStudent, analyzer: Analyzer) -> LitFaceSource:
     """The development camera of `run --demo`: the scripted subject at the configured stream sizes."""
     config = settings.capture.camera
-    return SubjectSource(subject, analyzer.analyze, config.lores_size, config.main_size, config.fps)
+    # Wrapped in the light layer, so the scripted subject answers the ring's light challenge as a face.
+    return LitFaceSource(SubjectSource(subject, analyzer.analyze, config.lores_size, config.main_size, config.fps))
 
 
 def forward_camera_health(status: CameraStatus, driver: SessionDriver) -> None:

@@ -43,10 +43,16 @@ def demo_overrides(data_dir: str) -> dict[str, Any]:
             "leds": {"kind": "virtual", "virtual_count": 16},  # drawn on the screen as a ring
         },
         "session": {
-            "countdown_s": 1.0,
+            # Long enough for the ring's light challenge and the lens cue; the portrait answers
+            # the challenge through the demo camera's light layer (capture/camera/lit_face.py).
+            "countdown_s": 3.5,
             "burst_size": 2,
             "auto_capture_frames": 3,
-            "liveness": {"required": False},
+            # Video cues off: a flat portrait cannot blink. The light challenge stays on, with
+            # longer steps and a wider latency window: a PC renders the demo camera's frames slower
+            # and less regularly than a Pi camera delivers them.
+            "liveness": {"required": False, "light": {"step_min_s": 0.25, "step_max_s": 0.35,
+                                                      "max_lag_s": 0.6, "tail_s": 0.6}},
         },
     }
 

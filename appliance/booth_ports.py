@@ -80,7 +80,7 @@ class EngineGuide:
             passed=failed is None,
             message_zh=zh,
             message_en=en,
-            checks=[c.to_dict() for c in report.checks],
+            checks=[c.to_dict() | ({"detail": c.detail} if c.detail else {}) for c in report.checks],
             landmarks=None if mesh is None else np.asarray(mesh.points, dtype=np.float64),
             spoof_score=None if spoof is None else float(spoof),
         )

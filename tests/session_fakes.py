@@ -185,7 +185,8 @@ class Booth:
 
 
 def make_booth(sequence: list[np.ndarray] | None = None, verdicts: list[bool] | None = None,
-               clock: Any = None, still_source: Any = None, sink: Any = None, **overrides: Any) -> Booth:
+               clock: Any = None, still_source: Any = None, sink: Any = None, light: Any = None,
+               **overrides: Any) -> Booth:
     settings = SessionSettings.model_validate(overrides)
     clock = clock or FakeClock()
     reader, stills, producer = FakeReader(), FakeStills(), FakeProducer(verdicts)
@@ -196,7 +197,7 @@ def make_booth(sequence: list[np.ndarray] | None = None, verdicts: list[bool] | 
     machine = SessionMachine(
         settings, code_reader=reader, guide=guide, still_source=still_source or stills, picker=FakePicker(),
         producer=producer, sink=sink, clock=clock, bus=bus, liveness=LivenessTracker(settings.liveness),
-        new_run_id=lambda: next(ids),
+        light=light, new_run_id=lambda: next(ids),
     )
     booth = Booth(machine, clock, reader, guide, stills, producer, sink, bus)
     bus.subscribe(booth.events.append)

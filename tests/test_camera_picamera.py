@@ -21,6 +21,10 @@ class FakeRequest:
     def __init__(self, camera):
         self.camera = camera
 
+    def get_metadata(self):
+        # libcamera reports the values in force; with AE/AWB off they are the ones set.
+        return dict(self.camera.metadata)
+
     def make_array(self, stream):
         (width, height) = self.camera.config[stream]["size"]
         if stream == "main":
@@ -44,7 +48,15 @@ class FakePicamera2:
         self.released = 0
         self.fail_next = 0
         self.config = None
+        self.metadata = {"ExposureTime": 12000, "AnalogueGain": 2.5, "ColourGains": (1.8, 1.5)}
+        self.control_calls: list[dict] = []
         FakePicamera2.instances.append(self)
+
+    def set_controls(self, controls):
+        self.control_calls.append(dict(controls))
+        if controls.get("AeEnable") is False:
+            self.metadata = {**self.metadata, "ExposureTime": controls["ExposureTime"],
+                             "AnalogueGain": controls["AnalogueGain"], "ColourGains": controls["ColourGains"]}
 
     @staticmethod
     def global_camera_info():
@@ -147,3 +159,32 @@ def test_read_before_open_fails():
     source = Picamera2Source(0, (1280, 720), (320, 180), 30.0)
     with pytest.raises(RuntimeError):
         source.read(False)
+
+
+def test_exposure_and_white_balance_lock_at_the_values_in_force_and_release(fake_picamera2):
+    camera = build_camera(pi_settings())
+    camera.start()
+    try:
+        camera.next_lores(0, timeout=5)
+        fake = FakePicamera2.instances[-1]
+        lock = camera.lock_exposure()
+        assert lock.locked and lock.exposure_s == pytest.approx(0.012)
+        assert lock.analogue_gain == 2.5 and lock.colour_gains == (1.8, 1.5)
+        assert fake.control_calls[-1] == {"AeEnable": False, "AwbEnable": False, "ExposureTime": 12000,
+                                          "AnalogueGain": 2.5, "ColourGains": (1.8, 1.5)}
+        camera.unlock_exposure()
+        assert fake.control_calls[-1] == {"AeEnable": True, "AwbEnable": True}
+    finally:
+        camera.stop()
+
+
+def test_exposure_lock_before_any_frame_says_why_not(fake_picamera2):
+    source = Picamera2Source(0, (1280, 720), (320, 180), 30.0)
+    assert not source.lock_exposure().locked
+    source.open()
+    try:
+        lock = source.lock_exposure()
+        assert not lock.locked and "metadata" in lock.reason
+        assert FakePicamera2.instances[-1].control_calls == []
+    finally:
+        source.close()

@@ -93,6 +93,8 @@ def test_console_pages_name_no_absolute_file_path(console, tmp_path: Path) -> No
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and "roster.csv: broken" in text
     assert "/roster-" not in text and "/tmp" not in text
+
+
 def test_threshold_refusals_are_worded_and_cross_field_rules_hold(tmp_path) -> None:
     from appliance.errors import SettingsError
     from appliance.settings import Settings
@@ -204,3 +206,17 @@ def test_session_set_up_and_roster_survive_a_restart(tmp_path) -> None:
     assert run.session_code == "26031702" and run.roster.by_student_number("20230001").name == "黄小正"
     (tmp_path / RUN_STATE_FILE).write_text("{broken", encoding="utf-8")
     assert restored_run(RunState(tmp_path, cipher), "26031601").session_code == "26031601"
+
+
+def test_a_live_person_refusal_shows_its_cues_on_the_console(console) -> None:
+    client, _, deps = console
+    assert "liveness-refused" not in client.get("/operator").get_data(as_text=True)
+    refused = {"refusals": 2, "needs_operator": True,
+               "cues": {"light": {"status": "not_live", "relief": 0.01, "response": 0.71,
+                                  "challenge": {"steps": []}},
+                        "video": {"blink_seen": False}, "single_frame": None}}
+    deps.machine.snapshot = lambda: {"state": "guiding", "identity": None, "light_challenge": refused}
+    page = client.get("/operator").get_data(as_text=True)
+    assert 'id="liveness-refused"' in page and "needs your help" in page
+    assert "relief=0.01" in page and "response=0.71" in page and "blink_seen=False" in page
+    assert "steps" not in page.split('id="liveness-refused"')[1].split("</section>")[0]

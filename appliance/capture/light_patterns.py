@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from appliance.capture.brightness import RingLevels
 from appliance.capture.leds import BLACK, RGB
+from appliance.capture.light_challenge import LightChallenge
 
 WHITE: RGB = (1.0, 1.0, 1.0)
 SCAN_BLUE: RGB = (0.3, 0.7, 1.0)
@@ -33,6 +34,9 @@ class PatternContext:
     max_level: float
     countdown_s: float = 3.0
     flash_gain: float = 1.0
+    # The light challenge of this countdown and when it begins, seconds into the pattern.
+    challenge: LightChallenge | None = None
+    challenge_offset_s: float = 0.0
 
     @property
     def positions(self) -> list[float]:
@@ -75,10 +79,23 @@ def guiding(t: float, ctx: PatternContext) -> list[RGB]:
     return [_scaled(WHITE, ctx.levels.at(x)) for x in ctx.positions]
 
 
+# Just before the countdown's steady last half second the ring marks where the lens is: a spot
+# runs once round it (the lens is its centre), or both halves pulse twice on a two-segment ring.
+LENS_CUE_S = (0.9, 0.5)  # from .. to, seconds before the shot
+
+
 def countdown(t: float, ctx: PatternContext) -> list[RGB]:
     """Closed-loop light with a 150 ms dip at each whole second left; colour rings also show
-    the time left as the share of pixels still white (the rest turn amber)."""
+    the time left as the share of pixels still white (the rest turn amber). While the light
+    challenge plays the ring shows only its steps; then the lens cue; then steady light."""
+    if ctx.challenge is not None:
+        into = t - ctx.challenge_offset_s
+        if 0.0 <= into < ctx.challenge.duration_s:
+            gains = ctx.challenge.pixel_gains(into, ctx.positions)
+            return [_scaled(WHITE, ctx.levels.at(x) * g) for x, g in zip(ctx.positions, gains, strict=True)]
     remaining = max(ctx.countdown_s - t, 0.0)
+    if LENS_CUE_S[1] < remaining <= LENS_CUE_S[0]:
+        return lens_cue(LENS_CUE_S[0] - remaining, ctx)
     into_second = t % 1.0
     dip = 0.6 if into_second < 0.15 and remaining > 0.5 else 1.0
     lit = math.ceil(len(ctx.angles) * remaining / ctx.countdown_s) if ctx.countdown_s > 0 else 0
@@ -86,6 +103,21 @@ def countdown(t: float, ctx: PatternContext) -> list[RGB]:
     for i, x in enumerate(ctx.positions):
         colour = WHITE if i < lit or len(ctx.angles) <= 2 else AMBER
         pixels.append(_scaled(colour, ctx.levels.at(x) * dip))
+    return pixels
+
+
+def lens_cue(t: float, ctx: PatternContext) -> list[RGB]:
+    """`t` seconds into the cue: the subject's eyes are drawn to the ring, that is to the lens."""
+    span = LENS_CUE_S[0] - LENS_CUE_S[1]
+    if len(ctx.angles) <= 2:
+        pulse = 1.0 if (t / span * 2.0) % 1.0 < 0.5 else 0.7
+        return [_scaled(WHITE, ctx.levels.at(x) * pulse) for x in ctx.positions]
+    head = 360.0 * min(t / span, 1.0)
+    pixels = []
+    for angle, x in zip(ctx.angles, ctx.positions, strict=True):
+        closeness = max(0.0, math.cos(math.radians(angle - head))) ** 8
+        level = ctx.levels.at(x)
+        pixels.append(_scaled(WHITE, level * 0.7 + (ctx.max_level - level * 0.7) * closeness))
     return pixels
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from appliance.capture.brightness import BrightnessController, RingLevels
 from appliance.capture.config import LedSettings, capture_section
 from appliance.capture.leds import RGB, LedRing
+from appliance.capture.light_challenge import LightChallenge
 from appliance.capture.light_patterns import PATTERNS, STATE_PATTERNS, PatternContext
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class RingAnimator:
         self._stop_event = threading.Event()
         self._thread: threading.Thread | None = None
         self._shown: list[RGB] | None = None
+        self._challenge: LightChallenge | None = None
+        self._challenge_at = 0.0
 
     @property
     def pattern(self) -> str:
@@ -83,6 +86,18 @@ class RingAnimator:
             if pattern != self._pattern:
                 self._pattern = pattern
                 self._since = self._clock()
+                self._challenge = None
+
+    def play_challenge(self, challenge: LightChallenge, at: float) -> None:
+        """Play `challenge` from clock time `at` within the current countdown; the next pattern change
+        forgets it. The ring is redrawn at `refresh_hz`, so a step starts on the next redraw."""
+        with self._lock:
+            self._challenge = challenge
+            self._challenge_at = at
+
+    def stop_challenge(self) -> None:
+        with self._lock:
+            self._challenge = None
 
     def lighting_measured(self, mean_luma: float | None, balance: float | None) -> None:
         """Listener for the engine's lighting check on a guidance frame (see brightness.py)."""
@@ -100,6 +115,8 @@ class RingAnimator:
                 max_level=self._max_level,
                 countdown_s=self._countdown_s,
                 flash_gain=self._flash_gain,
+                challenge=self._challenge,
+                challenge_offset_s=self._challenge_at - self._since,
             )
             return PATTERNS[self._pattern](max(now - self._since, 0.0), context)
 

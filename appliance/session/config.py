@@ -7,7 +7,7 @@ make the booth unusable rather than merely different.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from appliance.session.lens import LensPosition
 
@@ -28,6 +28,56 @@ class StateTimeouts(_Section):
     done_s: float = Field(300.0, ge=1.0, le=3600.0)
     # The error notice stays on screen this long before the booth recovers to idle.
     failsafe_s: float = Field(3.0, ge=0.0, le=60.0)
+
+
+class LightChallengeSettings(_Section):
+    """The ring's light challenge during the countdown (appliance/session/light_response.py).
+
+    Defaults were set with scripts/bench_liveness.py's physical simulator, not on real attacks;
+    docs/liveness.md says how to measure them on a booth.
+    """
+
+    enabled: bool = True
+    # Steps of the random sequence and the length of each; at 15 fps a step spans 2-3 frames.
+    steps: int = Field(6, ge=3, le=12)
+    step_min_s: float = Field(0.12, ge=0.05, le=1.0)
+    step_max_s: float = Field(0.2, ge=0.05, le=1.0)
+    # After the countdown begins: time for the exposure lock to take effect and the base level to be
+    # seen; after the last step: frames still arriving with the camera's latency.
+    lead_s: float = Field(0.35, ge=0.0, le=2.0)
+    tail_s: float = Field(0.3, ge=0.0, le=2.0)
+    # Camera output is gamma-encoded; a power law undoes it well enough for ratios.
+    gamma: float = Field(2.2, ge=1.0, le=3.0)
+    # Exposure time assumed when the camera cannot report its own (development sources).
+    assumed_exposure_s: float = Field(0.02, ge=0.0, le=0.2)
+    # Window of camera latency (light change to frame timestamp) the answer must arrive in.
+    min_lag_s: float = Field(0.0, ge=0.0, le=1.0)
+    max_lag_s: float = Field(0.25, ge=0.02, le=1.0)
+    lag_step_s: float = Field(0.01, ge=0.002, le=0.1)
+    min_frames: int = Field(8, ge=4, le=200)
+    min_regions: int = Field(8, ge=4, le=30)
+    # Median share of each face region's light that follows the ring (screens emit their own).
+    min_response: float = Field(0.3, ge=0.0, le=1.0)
+    # Share of the regions' change explained by the played sequence at the best lag.
+    min_fit: float = Field(0.6, ge=0.0, le=1.0)
+    # The face's relief in the one-side steps, in units of tan(ring_angle_deg) (prints give ~0.1-0.3;
+    # simulated faces 0.35-1.07 at p5-p95 over a ring of 5-16 degrees: set ring_angle_deg to the booth's).
+    min_shading: float = Field(0.25, ge=-1.0, le=5.0)
+    # The same beyond anything smooth across the image (a curled print): see light_response._shading.
+    min_relief: float = Field(0.08, ge=-1.0, le=5.0)
+    require_shading: bool = True
+    # Angle between the lens axis and each half of the ring as seen from the face (radius / distance).
+    ring_angle_deg: float = Field(12.0, ge=2.0, le=45.0)
+    # Challenges a subject may fail before the operator is called (the first refusal is one more try).
+    attempts: int = Field(2, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _check_steps(self) -> LightChallengeSettings:
+        if self.step_min_s > self.step_max_s:
+            raise ValueError("step_min_s must not exceed step_max_s")
+        if self.min_lag_s >= self.max_lag_s:
+            raise ValueError("min_lag_s must be below max_lag_s")
+        return self
 
 
 class LivenessSettings(_Section):
@@ -53,6 +103,7 @@ class LivenessSettings(_Section):
     # Face missing this many consecutive frames (or jumping across the frame) starts the evidence over.
     max_missing_frames: int = Field(5, ge=1, le=60)
     history_frames: int = Field(45, ge=10, le=300)
+    light: LightChallengeSettings = LightChallengeSettings()
 
 
 class SessionSettings(_Section):

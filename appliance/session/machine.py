@@ -10,6 +10,7 @@ lands in `failsafe`, is logged, and recovers to idle; nothing of an unaccepted a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import uuid
@@ -32,6 +33,8 @@ from appliance.session.ports import (
     CodeRejected,
     Guidance,
     Guide,
+    LightChallenger,
+    NoLightChallenge,
     PhotoSink,
     Producer,
     Product,
@@ -49,6 +52,15 @@ _NOT_RUNNING = {"idle", "failsafe", "done"}
 # A press this soon after the receipt appears is the accepting press repeated (or its bounce):
 # it must not clear the receipt before the student could scan its QR.
 RECEIPT_MIN_S = 3.0
+# After a refused light challenge the retry message stays on the guidance screen this long.
+_LIGHT_HINT_S = 6.0
+# The countdown waits at most this long past its end for the light challenge's last frames.
+_LIGHT_GRACE_S = 2.0
+_LIGHT_RETRY = ("没能确认是您本人在镜头前。请正对镜头、摘下遮挡、保持不动，我们再试一次",
+                "We could not confirm a live person in front of the camera. Face the lens, hold still,"
+                " and we will try once more")
+_LIGHT_STAFF = ("仍未能确认是本人现场拍摄，请联系现场工作人员协助",
+                "We still could not confirm a live capture; please ask the staff for help")
 
 
 class SessionFault(Exception):
@@ -78,6 +90,7 @@ class SessionMachine:
         clock: Clock,
         bus: EventBus,
         liveness: LivenessTracker,
+        light: LightChallenger | None = None,
         new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12],
     ) -> None:
         self._settings = settings
@@ -90,6 +103,7 @@ class SessionMachine:
         self._clock = clock
         self.bus = bus
         self._liveness = liveness
+        self._light = light if light is not None else NoLightChallenge()
         self._new_run_id = new_run_id
         self._lock = threading.RLock()
         self._chart = BoothChart()
@@ -164,6 +178,8 @@ class SessionMachine:
                 "guidance": self._last_guidance,
                 # The receipt on screen (its QR names the student's status page): only while shown.
                 "receipt": self._receipt if self.state == "done" else None,
+                "light_challenge": {"refusals": self._light_refusals, "needs_operator": self._light_blocked,
+                                    "cues": self._light_refused_cues},
             }
 
     # -- machinery ----------------------------------------------------------------------------
@@ -192,6 +208,10 @@ class SessionMachine:
             self._streak = 0
             self._last_guidance = None
         self._publish(TRANSITION, event, source, target, payload)
+        if target == "countdown":
+            self._light.begin(self._last_landmarks)
+        elif source == "countdown" and target != "capturing":
+            self._light.cancel()
         if self._camera_problem is not None:
             self._camera_notice()
 
@@ -221,6 +241,15 @@ class SessionMachine:
         self._streak = 0
         self._last_guidance: dict[str, Any] | None = None
         self._liveness.reset()
+        self._last_landmarks: np.ndarray | None = None
+        self._light_refusals = 0
+        self._light_blocked = False
+        self._light_hint_until = 0.0
+        self._liveness_record: dict[str, Any] | None = None
+        self._light_refused_cues: dict[str, Any] | None = None
+        light = getattr(self, "_light", None)
+        if light is not None:
+            light.cancel()
 
     def _fail(self, exc: Exception) -> None:
         try:
@@ -243,7 +272,11 @@ class SessionMachine:
                 if not self._liveness.state().established:
                     self._go("abort", reason="liveness")
                     continue
-                self._go("shoot")
+                late = self._now() - self._entered_at - self._settings.countdown_s
+                if not self._light.done() and late < _LIGHT_GRACE_S:
+                    return  # the challenge's last frames are still arriving
+                if self._light_answer():
+                    self._go("shoot")
             elif state == "capturing":
                 self._stills = list(self._still_source.capture_stills(self._settings.burst_size))
                 if not self._stills:
@@ -258,7 +291,7 @@ class SessionMachine:
                 self._go("chosen", index=index)
             elif state == "producing":
                 assert self._chosen is not None and self._binding is not None
-                self._product = self._vetted(self._producer.produce(self._chosen))
+                self._product = self._with_liveness(self._vetted(self._producer.produce(self._chosen)))
                 self._chosen = None
                 self._go("produced", **self._product_payload(self._product))
             elif state == "committing":
@@ -302,10 +335,16 @@ class SessionMachine:
 
     def _guide_frame(self, guidance: Guidance) -> None:
         live = self._liveness.update(guidance.landmarks, self._now(), guidance.spoof_score)
-        passed = guidance.passed and live.established
+        if guidance.landmarks is not None:
+            self._last_landmarks = guidance.landmarks
+        passed = guidance.passed and live.established and not self._light_blocked
         self._streak = self._streak + 1 if passed else 0
         if guidance.passed and not live.established:
             message = (live.reason_zh, live.reason_en)
+        elif guidance.passed and self._light_blocked:
+            message = _LIGHT_STAFF
+        elif guidance.passed and self._now() < self._light_hint_until:
+            message = _LIGHT_RETRY
         else:
             message = (guidance.message_zh, guidance.message_en)
         needed = self._settings.auto_capture_frames
@@ -414,6 +453,8 @@ class SessionMachine:
             self._notice("capture_refused", "请先站到镜头前", "Please stand in front of the camera first")
         elif not live.established:
             self._notice("capture_refused", live.reason_zh, live.reason_en, liveness=live.to_payload())
+        elif self._light_blocked:
+            self._notice("capture_refused", *_LIGHT_STAFF, needs_operator=True)
         else:
             self._go("ready", **self._countdown_payload("button"))
 
@@ -444,6 +485,53 @@ class SessionMachine:
         if refusal is None:
             return product
         return Product(False, None, *refusal, report={**product.report, "refusal": "photo_conflict"})
+
+    def _light_answer(self) -> bool:
+        """Decide on the light challenge at the countdown's end; False = back to guiding.
+
+        A refusal is never silent: the subject is told why and may try once more (`attempts`), the
+        operator gets every cue in a notice, and after the last attempt the session waits in
+        guiding for the staff instead of ending."""
+        outcome = self._light.finish()
+        self._liveness_record = {"light": outcome.cues | {"status": outcome.status},
+                                 "video": self._liveness.state().to_payload(),
+                                 "single_frame": self._single_frame_cues()}
+        if outcome.status in ("live", "skipped"):
+            return True
+        if outcome.status == "unmeasured":
+            self._go("abort", reason="light_unmeasured")
+            self._notice("light_unmeasured", outcome.reason_zh, outcome.reason_en, light=outcome.cues)
+            return False
+        self._light_refusals += 1
+        self._light_refused_cues = safe_payload(self._liveness_record)
+        attempts = self._light_attempts()
+        self._light_blocked = self._light_refusals >= attempts
+        self._go("abort", reason="light_challenge")
+        zh, en = _LIGHT_STAFF if self._light_blocked else _LIGHT_RETRY
+        self._light_hint_until = self._now() + _LIGHT_HINT_S
+        self._notice("liveness_refused", zh, en, operator=True, needs_operator=self._light_blocked,
+                     refusals=self._light_refusals, attempts=attempts, cues=self._liveness_record)
+        measured = {k: outcome.cues.get(k) for k in ("response", "fit", "lag_s", "shading", "relief", "frames")}
+        log.warning("session %s: light challenge refused (%d of %d): %s %s", self._run_id, self._light_refusals,
+                    attempts, outcome.cues.get("failed"), measured)
+        return False
+
+    def _light_attempts(self) -> int:
+        return int(self._settings.liveness.light.attempts)
+
+    def _single_frame_cues(self) -> dict[str, Any] | None:
+        checks = (self._last_guidance or {}).get("checks") or []
+        for check in checks:
+            if isinstance(check, dict) and check.get("id") == "liveness":
+                return {"spoof_score": check.get("value"), "threshold": check.get("threshold"),
+                        "passed": check.get("passed"), "cues": check.get("detail")}
+        return None
+
+    def _with_liveness(self, product: Product) -> Product:
+        """Every cue's value goes into the session's record with the photo's report."""
+        if self._liveness_record is None:
+            return product
+        return dataclasses.replace(product, report={**product.report, "liveness": self._liveness_record})
 
     # -- helpers --------------------------------------------------------------------------------
 

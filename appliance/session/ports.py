@@ -14,6 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from appliance.session.light_response import LightResponse
+
 
 @runtime_checkable
 class Binding(Protocol):
@@ -117,3 +119,37 @@ class MonotonicClock:
 
     def now(self) -> float:
         return time.monotonic()
+
+
+class LightChallenger(Protocol):
+    """The ring's light challenge during the countdown (appliance/session/light_check.py)."""
+
+    def begin(self, landmarks: np.ndarray | None) -> None:
+        """The countdown started: draw a challenge, hold the exposure, play it, record."""
+        ...
+
+    def done(self) -> bool:
+        """The answer has been recorded (or nothing is being recorded)."""
+        ...
+
+    def finish(self) -> LightResponse:
+        """Measure and decide; releases the exposure and the ring."""
+        ...
+
+    def cancel(self) -> None: ...
+
+
+class NoLightChallenge:
+    """For sessions built without a ring (tests of other parts): every outcome says it was skipped."""
+
+    def begin(self, landmarks: np.ndarray | None) -> None:
+        return None
+
+    def done(self) -> bool:
+        return True
+
+    def finish(self) -> LightResponse:
+        return LightResponse("skipped", {"reason": "no light challenge in this session"})
+
+    def cancel(self) -> None:
+        return None

@@ -124,7 +124,8 @@ def operator_blueprint() -> Blueprint:
         shas = [r.sha256 for r in recent]
         reports = d.store.reports(shas)
         checks = {sha: failed_checks(reports.get(sha)) for sha in shas}
-        identity = (d.machine.snapshot() or {}).get("identity") or {}
+        snapshot = d.machine.snapshot() or {}
+        identity = snapshot.get("identity") or {}
         sessions: dict[str, int] = {}
         for record in recent:
             sessions[record.session_code] = sessions.get(record.session_code, 0) + 1
@@ -135,7 +136,7 @@ def operator_blueprint() -> Blueprint:
             uplink=uplink, demo=d.demo, state=d.machine.state, user=session.get("operator"),
             links=d.store.capture_links(shas), checks=checks, identity=identity,
             can_annotate=d.analyzer is not None, storage_problem=d.store.capture_problem(),
-            explain_error=explain_error, state_words=state_words,
+            explain_error=explain_error, state_words=state_words, liveness=snapshot.get("light_challenge"),
         )
 
     @bp.post("/session")

@@ -12,7 +12,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -90,3 +90,35 @@ class Camera(ABC):
 
     @abstractmethod
     def add_status_listener(self, callback: Callable[[CameraStatus], object]) -> None: ...
+
+
+@dataclass(frozen=True)
+class ExposureLock:
+    """What a camera fixed for the light challenge; `locked` False says why not in `reason`."""
+
+    locked: bool
+    exposure_s: float | None = None
+    analogue_gain: float | None = None
+    colour_gains: tuple[float, float] | None = None
+    reason: str = ""
+
+    def to_payload(self) -> dict[str, object]:
+        return {
+            "locked": self.locked,
+            "exposure_s": self.exposure_s,
+            "analogue_gain": self.analogue_gain,
+            "colour_gains": None if self.colour_gains is None else list(self.colour_gains),
+            "reason": self.reason,
+        }
+
+
+@runtime_checkable
+class ExposureControl(Protocol):
+    """A source that can hold its exposure and white balance where they are, and let them go.
+
+    The light challenge needs it: an auto-exposure would cancel the very change the ring makes.
+    """
+
+    def lock_exposure(self) -> ExposureLock: ...
+
+    def unlock_exposure(self) -> None: ...

@@ -7,6 +7,7 @@ from typing import Any
 
 from appliance.capture.camera.base import FrameSource
 from appliance.capture.camera.demo import DemoSource, LightingHook
+from appliance.capture.camera.lit_face import LitFaceSource
 from appliance.capture.camera.opencv_sources import ImageFolderSource, VideoFileSource, WebcamSource
 from appliance.capture.camera.picamera import Picamera2Source, require_pi_camera
 from appliance.capture.camera.streaming import StreamingCamera
@@ -23,7 +24,8 @@ def build_source(config: CameraSettings, lighting: LightingHook | None = None) -
         )
         return source
     if config.kind == "demo":
-        return DemoSource(config.lores_size, config.fps, scale=config.demo_scale, lighting=lighting)
+        # The portrait answers the ring's light challenge like a face (capture/camera/lit_face.py).
+        return LitFaceSource(DemoSource(config.lores_size, config.fps, scale=config.demo_scale, lighting=lighting))
     if config.kind == "webcam":
         source = WebcamSource(int(config.source), config.main_size, config.fps)
     elif config.kind == "video":

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from appliance.capture.camera.base import ExposureLock
 from appliance.capture.camera.imaging import yuv420_to_bgr
 from appliance.capture.errors import HardwareUnavailableError
 
@@ -59,6 +60,7 @@ class Picamera2Source:
         self._buffer_count = buffer_count
         self._camera: Any = None
         self._config: Any = None
+        self._metadata: dict[str, Any] = {}
 
     def open(self) -> None:
         module = import_picamera2()
@@ -88,8 +90,34 @@ class Picamera2Source:
         with self._camera.captured_request() as request:
             lores = request.make_array("lores")
             full = request.make_array("main").copy() if want_full else None
+            self._metadata = dict(request.get_metadata())
         width, height = self._lores_size
         return yuv420_to_bgr(lores, width, height), full
+
+    def lock_exposure(self) -> ExposureLock:
+        """Fix exposure time, analogue gain and colour gains at the values of the newest frame.
+
+        picamera2 applies controls a few frames later (the booth leaves `lead_s` for that); the
+        values come from the frame metadata libcamera reports, so the lock keeps what AE/AWB chose.
+        """
+        camera, metadata = self._camera, self._metadata
+        if camera is None:
+            return ExposureLock(False, reason="camera is not open")
+        try:
+            exposure_us = int(metadata["ExposureTime"])
+            gain = float(metadata["AnalogueGain"])
+            red, blue = (float(g) for g in metadata["ColourGains"])
+        except (KeyError, TypeError, ValueError):
+            return ExposureLock(False, reason="no exposure metadata from the camera yet")
+        camera.set_controls({
+            "AeEnable": False, "AwbEnable": False, "ExposureTime": exposure_us,
+            "AnalogueGain": gain, "ColourGains": (red, blue),
+        })
+        return ExposureLock(True, exposure_us / 1e6, gain, (red, blue))
+
+    def unlock_exposure(self) -> None:
+        if self._camera is not None:
+            self._camera.set_controls({"AeEnable": True, "AwbEnable": True})
 
     def close(self) -> None:
         camera, self._camera = self._camera, None

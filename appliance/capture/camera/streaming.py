@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from appliance.capture.camera.base import Camera, CameraHealth, CameraStatus, Frame, FrameSource
+from appliance.capture.camera.base import (
+    Camera,
+    CameraHealth,
+    CameraStatus,
+    ExposureControl,
+    ExposureLock,
+    Frame,
+    FrameSource,
+)
 from appliance.capture.camera.imaging import fit_within, rotate
 from appliance.capture.errors import CameraError
 from appliance.capture.listeners import Listeners
@@ -157,6 +165,28 @@ class StreamingCamera(Camera):
         self._set_status(CameraHealth.REOPENING)
         self._expect_progress(self._stall_timeout)
         self._spawn(opened=False)
+
+    @property
+    def source(self) -> FrameSource:
+        """The device driver (the composition root wires the demo's light layer to the ring)."""
+        return self._source
+
+    def lock_exposure(self) -> ExposureLock:
+        """Hold exposure and white balance (the light challenge); a source that cannot says so."""
+        if not isinstance(self._source, ExposureControl):
+            return ExposureLock(False, reason=f"{self._source.name} cannot fix its exposure")
+        try:
+            return self._source.lock_exposure()
+        except Exception as exc:  # a driver refusing the controls must not end the session
+            log.warning("camera %s: exposure lock failed: %s", self._source.name, exc)
+            return ExposureLock(False, reason=f"exposure lock failed: {exc}")
+
+    def unlock_exposure(self) -> None:
+        if isinstance(self._source, ExposureControl):
+            try:
+                self._source.unlock_exposure()
+            except Exception as exc:
+                log.warning("camera %s: exposure unlock failed: %s", self._source.name, exc)
 
     def add_status_listener(self, callback: Callable[[CameraStatus], object]) -> None:
         self._listeners.add(callback)

@@ -24,11 +24,15 @@ class CheckResult:
     # An advisory finding for the operator (coloured contacts, heavy make-up): it never fails a
     # photo, `passed` stays True, and `notice` says whether the measure crossed its threshold.
     notice: bool = False
+    # Measured parts of a combined value (e.g. liveness: frame edges, moire) for the session's
+    # record; not part of to_dict, whose keys are the `appliance check --json` contract.
+    detail: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         # the check JSON contract is exact: a notice shows as a passed check with a message
         data.pop("notice")
+        data.pop("detail")
         if isinstance(self.value, float):
             data["value"] = round(self.value, 4)
         if isinstance(self.threshold, float):

@@ -8,6 +8,8 @@ video shows (blink, 3-D motion). Scores are 0 (live) .. 1 (recapture).
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 
@@ -80,19 +82,32 @@ MIN_FRAMED_SIDES = 0.75  # three sides still count toward the score; the thresho
 MOIRE_MIN_FACE_PX = 160
 
 
-def spoof_score(analysis: Analysis) -> float:
-    framed = frame_edges(analysis)
-    score = framed if framed >= MIN_FRAMED_SIDES else 0.0
+def spoof_cues(analysis: Analysis) -> dict[str, float]:
+    """Each single-frame cue on its own (0 live .. 1 recapture); moire only where the face is large
+    enough to tell a pixel grid from JPEG noise (None is left out)."""
+    cues = {"frame_edges": float(frame_edges(analysis))}
     if analysis.face_width >= MOIRE_MIN_FACE_PX:
-        score = max(score, moire(analysis))
-    return float(score)
+        cues["moire"] = float(moire(analysis))
+    return cues
+
+
+def combined_score(cues: dict[str, float]) -> float:
+    framed = cues.get("frame_edges", 0.0)
+    score = framed if framed >= MIN_FRAMED_SIDES else 0.0
+    return float(max(score, cues.get("moire", 0.0)))
+
+
+def spoof_score(analysis: Analysis) -> float:
+    return combined_score(spoof_cues(analysis))
 
 
 def check_liveness(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None or analysis.product:
         return []
-    score = spoof_score(analysis)
+    cues = spoof_cues(analysis)
+    score = combined_score(cues)
     limit = settings.liveness.max_spoof_score
-    return [result("liveness", "liveness", score, limit, score <= limit,
+    check = result("liveness", "liveness", score, limit, score <= limit,
                    "检测到翻拍（照片或屏幕），请本人站到镜头前",
-                   "Looks like a photo of a photo or a screen: the subject must stand in front of the camera")]
+                   "Looks like a photo of a photo or a screen: the subject must stand in front of the camera")
+    return [dataclasses.replace(check, detail={k: round(v, 4) for k, v in cues.items()})]
