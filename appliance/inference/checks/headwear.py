@@ -8,9 +8,13 @@ Two facts shape the colour test:
 - "Clearly coloured" has a fixed floor. A floor relative to the skin alone (skin chroma + 12)
   asked far more of a cap on a subject with brown or olive skin, whose skin is itself colourful,
   and missed a shaded red cap on such a subject.
-- Hair is yellower than the skin it grows above (blonde, brown, auburn) and only moderately
-  coloured; such pixels are hair, not a covering. The hue is taken relative to the subject's skin,
-  so a camera's colour cast moves both together.
+- Hair is as yellow as or yellower than the skin it grows above (red and copper hair share the
+  skin's hue; blonde, brown and auburn are yellower) and only moderately coloured; such pixels are
+  hair, not a covering. The hue is taken relative to the subject's skin, so a camera's colour cast
+  moves both together. Measured on ../shared/faces: red and copper hair sits within -3..+2 degrees
+  of the skin's hue, red caps at -21..-28 (redder, towards magenta), so the hair band starts
+  HAIR_HUE_MIN = -10 degrees from the skin, about midway; a band starting at +5 told red-haired
+  students to take off a hat they were not wearing.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from appliance.inference.config import ChecksSettings
 # lower of this floor and the skin's own chroma plus SKIN_CHROMA_MARGIN.
 COLOURED_CHROMA = 22.0
 SKIN_CHROMA_MARGIN = 12.0
-# Hair hues: from this many degrees yellower than the skin up to HAIR_HUE_MAX, at most this chroma.
-HAIR_HUE_MIN, HAIR_HUE_MAX = 5.0, 80.0
+# Hair hues relative to the skin's: from HAIR_HUE_MIN (negative: a little redder than the skin, as
+# red hair is) up to HAIR_HUE_MAX yellower, at most this chroma.
+HAIR_HUE_MIN, HAIR_HUE_MAX = -10.0, 80.0
 HAIR_MAX_CHROMA = 40.0
 # The share is read from a regular sample about this many pixels across the crown.
 CROWN_SAMPLE_WIDTH = 48
