@@ -89,6 +89,10 @@ class Layout:
     reasons: tuple[str, ...] = ()
     # Checks whose false alarms and operator notices on the good folder are reported one by one.
     watch_ids: tuple[str, ...] = ()
+    # Families the SPEC's live guidance names before the rest ("distance, centring, tilt, then
+    # expression"; the face count before all): one of these named first, on a photo whose own
+    # defect is also caught, is the SPEC's order, not a wrong reason (right_reason_spec_order).
+    guidance_first: tuple[str, ...] = ()
 
 
 def glasses_kind(notes: str) -> str:
@@ -119,6 +123,7 @@ FACES = Layout(
     subject_families=("face_count", "pose", "eyes", "mouth", "headwear", "glasses", "occlusion", "lighting",
                       "sharpness"),
     scene_families=("geometry", "background", "clothing"),
+    guidance_first=("face_count", "pose"),
     subgroups={"east_asian": lambda meta: "east_asian" in meta.get("notes", "")},
     splits={"e_glasses": Split(glasses_kind, frozenset({"tinted", "reflection"}))},
     watch_ids=("earrings", "necklace", "head_ornament", "clothing_pattern", "neckline", "gaze", "red_eye",
@@ -183,6 +188,16 @@ def first_reason(row: dict[str, Any], layout: Layout) -> str | None:
                  and (not layout.reasons or key in layout.reasons)), None)
 
 
+def right_in_spec_order(row: dict[str, Any], family: str, layout: Layout) -> bool:
+    """The first message names `family`, or the photo's own defect is caught too and the first
+    message is one the SPEC's guidance order puts before it."""
+    first = first_reason(row, layout)
+    if first == family:
+        return True
+    return (family in row["failed"] and family not in layout.guidance_first
+            and first in layout.guidance_first)
+
+
 def expected_caught(row: dict[str, Any], layout: Layout) -> bool:
     """Whether the row's category family must fail (False for a split's pass kinds)."""
     split = layout.splits.get(row["category"])
@@ -201,10 +216,12 @@ def summarise(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
             continue
         caught = [r for r in members if family in r["failed"]]
         right = [r for r in members if first_reason(r, layout) == family]
+        in_order = [r for r in members if right_in_spec_order(r, family, layout)]
         categories[category] = {
             "family": family,
             "caught": proportion(len(caught), len(members)),
             "right_reason": proportion(len(right), len(members)),
+            "right_reason_spec_order": proportion(len(in_order), len(members)),
             "missed": [r["file"] for r in members if family not in r["failed"]],
             "wrong_reason": {r["file"]: r["first_failed_id"] for r in members
                              if first_reason(r, layout) != family},
@@ -245,9 +262,11 @@ def summarise(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
 def print_summary(title: str, summary: dict[str, Any], layout: Layout) -> None:
     print(f"\n== {title}")
     if summary["categories"]:
-        print(f"{'category':22s} {'family':11s} {'caught':>29s}  {'right reason':>29s}")
+        print(f"{'category':22s} {'family':11s} {'caught':>29s}  {'right reason':>29s}"
+              f"  {'right reason, SPEC order':>29s}")
     for category, entry in summary["categories"].items():
-        print(f"{category:22s} {entry['family']:11s} {fmt(entry['caught']):>29s}  {fmt(entry['right_reason']):>29s}")
+        print(f"{category:22s} {entry['family']:11s} {fmt(entry['caught']):>29s}  {fmt(entry['right_reason']):>29s}"
+              f"  {fmt(entry['right_reason_spec_order']):>29s}")
     for category, kinds in summary.get("splits", {}).items():
         for kind, entry in kinds.items():
             key, prop = next((k, v) for k, v in entry.items() if k != "files")

@@ -59,6 +59,25 @@ def test_caught_right_reason_and_false_rejects(evaluate):
     assert summary["splits"]["e_glasses"]["clear"]["refused_as_glasses"]["of"] == 2
 
 
+def test_right_reason_in_spec_order_counts_pose_named_before_a_caught_expression(evaluate):
+    """SPEC §4: guidance names tilt before expression. Pose first on a closed-eye photo whose eyes
+    are also caught is in that order; pose first with the eyes missed, or occlusion first, is not;
+    and the pose folder gets no credit for another family."""
+    layout = evaluate.FACES
+    rows = [
+        row("b/1", "b_eyes_closed", ["eyes", "pose"]),
+        row("b/2", "b_eyes_closed", ["pose", "eyes"]),
+        row("b/3", "b_eyes_closed", ["pose"]),
+        row("b/4", "b_eyes_closed", ["occlusion", "eyes"]),
+        row("f/1", "f_head_pose", ["face_count", "pose"]),
+    ]
+    summary = evaluate.summarise(rows, layout)
+    eyes = summary["categories"]["b_eyes_closed"]
+    assert eyes["right_reason"]["count"] == 1
+    assert eyes["right_reason_spec_order"]["count"] == 2 and eyes["right_reason_spec_order"]["of"] == 4
+    assert summary["categories"]["f_head_pose"]["right_reason_spec_order"]["count"] == 0
+
+
 def test_glasses_kind_from_notes(evaluate):
     assert evaluate.glasses_kind("sunglasses selfie") == "tinted"
     assert evaluate.glasses_kind("eyeglasses with visible lens reflections/glare") == "reflection"

@@ -76,8 +76,10 @@ class MouthSettings(_Section):
 
 
 class HeadwearSettings(_Section):
-    # Share of the crown that is coloured material unlike skin and hair. Hair and scalp read up to
-    # ~0.24 (colour casts, reddish hair); caps and hats 0.5-0.9.
+    # Share of the crown that is coloured material unlike skin and hair, scaled down by how much of
+    # both sides of the head the same kind of material covers (a headscarf framing the face, SPEC
+    # §3; see checks/headwear.py). Good frontal photos read at most 0.05, dyed burgundy hair 0.36;
+    # caps and hats 0.5-0.9.
     max_cover_score: float = Field(0.3, ge=0.05, le=1.0)
 
 

@@ -2,15 +2,25 @@
 
 Within the person's silhouette above the forehead, material that looks neither like the subject's
 skin nor like hair, and is clearly coloured, is taken for a covering. Religious wear that leaves
-the whole face visible is allowed by the rules; an operator can raise the limit for such a subject.
+the whole face visible is allowed by the rules (SPEC §3). A headscarf frames the face: the same
+material runs down both sides of the head, behind the ears, to the chin, where a cap never goes.
+So when the crown reads as covered, the sides are read too and the crown's share counts only in
+proportion to what the sides leave unexplained; whether the face and both ears show is the
+occlusion and face checks' question, asked of scarf and bare head alike. A covering that stays on
+the crown (a turban, a kippah) is not told from a cap; an operator can raise the limit for such a
+subject.
 
 Two facts shape the colour test:
 - "Clearly coloured" has a fixed floor. A floor relative to the skin alone (skin chroma + 12)
   asked far more of a cap on a subject with brown or olive skin, whose skin is itself colourful,
   and missed a shaded red cap on such a subject.
-- Hair is yellower than the skin it grows above (blonde, brown, auburn) and only moderately
-  coloured; such pixels are hair, not a covering. The hue is taken relative to the subject's skin,
-  so a camera's colour cast moves both together.
+- Hair is as yellow as or yellower than the skin it grows above (red and copper hair share the
+  skin's hue; blonde, brown and auburn are yellower) and only moderately coloured; such pixels are
+  hair, not a covering. The hue is taken relative to the subject's skin, so a camera's colour cast
+  moves both together. Measured on ../shared/faces: red and copper hair sits within -3..+2 degrees
+  of the skin's hue, red caps at -21..-28 (redder, towards magenta), so the hair band starts
+  HAIR_HUE_MIN = -10 degrees from the skin, about midway; a band starting at +5 told red-haired
+  students to take off a hat they were not wearing.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.appearance import box_mask, skin_model, within_person
+from appliance.inference.checks.appearance import SkinModel, box_mask, skin_model, within_person
 from appliance.inference.checks.base import CheckResult, result
 from appliance.inference.config import ChecksSettings
 
@@ -27,11 +37,15 @@ from appliance.inference.config import ChecksSettings
 # lower of this floor and the skin's own chroma plus SKIN_CHROMA_MARGIN.
 COLOURED_CHROMA = 22.0
 SKIN_CHROMA_MARGIN = 12.0
-# Hair hues: from this many degrees yellower than the skin up to HAIR_HUE_MAX, at most this chroma.
-HAIR_HUE_MIN, HAIR_HUE_MAX = 5.0, 80.0
+# Hair hues relative to the skin's: from HAIR_HUE_MIN (negative: a little redder than the skin, as
+# red hair is) up to HAIR_HUE_MAX yellower, at most this chroma.
+HAIR_HUE_MIN, HAIR_HUE_MAX = -10.0, 80.0
 HAIR_MAX_CHROMA = 40.0
 # The share is read from a regular sample about this many pixels across the crown.
 CROWN_SAMPLE_WIDTH = 48
+# Beside the head, in face widths out from the face's edge: behind the ears (the occlusion check's
+# ear strip reaches 0.16), where a scarf runs down to the chin.
+SIDE_BAND = (0.2, 0.45)
 
 
 def hue_from_skin(ab: np.ndarray, skin_ab: np.ndarray) -> np.ndarray:
@@ -49,15 +63,27 @@ def crown_box(analysis: Analysis) -> tuple[float, float, float, float]:
     return float(p[lm.FACE_RIGHT_EDGE, 0]), top - 0.7 * unit, float(p[lm.FACE_LEFT_EDGE, 0]), top + 0.05 * unit
 
 
-def cover_score(analysis: Analysis) -> float:
-    """Share of the crown that is coloured material unlike both skin and hair."""
-    if analysis.grayscale:
-        return 0.0
-    skin = skin_model(analysis)
-    region = within_person(box_mask(analysis.bgr.shape, *crown_box(analysis)), analysis, 0.6)
+def side_boxes(analysis: Analysis) -> list[tuple[float, float, float, float]]:
+    """Beside the head behind where the ears are, eye line to chin, per side: where a scarf that
+    frames the face runs down and a cap does not."""
+    p = analysis.pts[:, :2]
+    width = analysis.face_width
+    eye_y = float(np.mean([c[1] for c in analysis.eye_centres]))
+    chin_y = float(p[lm.CHIN, 1])
+    boxes = []
+    for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
+        near, far = (float(p[edge, 0]) + outward * share * width for share in SIDE_BAND)
+        boxes.append((min(near, far), eye_y, max(near, far), chin_y))
+    return boxes
+
+
+def foreign_share(analysis: Analysis, box: tuple[float, float, float, float], skin: SkinModel) -> float | None:
+    """Share of the person inside `box` that is coloured material unlike both skin and hair; None
+    when too little of the person is there to tell."""
+    region = within_person(box_mask(analysis.bgr.shape, *box), analysis, 0.6)
     lab = skin.pixels(region, sample_width=CROWN_SAMPLE_WIDTH)
     if len(lab) < 20:
-        return 0.0
+        return None
     ab = lab[:, 1:] - 128.0
     skin_ab = skin.reference[1:] - 128.0
     chroma = np.linalg.norm(ab, axis=1)
@@ -68,10 +94,25 @@ def cover_score(analysis: Analysis) -> float:
     return float(np.mean(foreign))
 
 
+def cover_score(analysis: Analysis, limit: float) -> float:
+    """Share of the crown that is coloured material unlike both skin and hair, less what a
+    face-framing wrap explains: above `limit`, the crown's share is multiplied by one minus the
+    lesser of the two sides' shares (read only then, so an uncovered head costs nothing more)."""
+    if analysis.grayscale:
+        return 0.0
+    skin = skin_model(analysis)
+    crown = foreign_share(analysis, crown_box(analysis), skin)
+    if crown is None or crown <= limit:
+        return crown or 0.0
+    sides = [foreign_share(analysis, box, skin) for box in side_boxes(analysis)]
+    wrap = min((share or 0.0) for share in sides)
+    return crown * (1.0 - wrap)
+
+
 def check_headwear(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
-    score = cover_score(analysis)
     limit = settings.headwear.max_cover_score
+    score = cover_score(analysis, limit)
     return [result("no_headwear", "headwear", score, limit, score <= limit,
                    "请摘下帽子或头饰", "Take off your hat or head covering")]
