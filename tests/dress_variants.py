@@ -91,6 +91,35 @@ def with_drop_earrings(analysis: Analysis, stones: int = 10, strands: int = 1,
     return bgr
 
 
+def with_long_hair(analysis: Analysis, seed: int = 0) -> np.ndarray:
+    """Long dark hair falling beside both cheeks from the ear lobes to below the chin: strands of
+    lighter brown side by side, each shining in short compact highlights along its length, as
+    hair under a ring light does; no jewellery."""
+    rng = np.random.default_rng(seed)
+    bgr = analysis.bgr.copy()
+    p = analysis.pts[:, :2]
+    width, unit = analysis.face_width, analysis.eye_to_chin
+    top, bottom = float(p[lm.NOSE_TIP, 1]) - 0.1 * unit, float(p[lm.CHIN, 1]) + 0.3 * unit
+    thick = max(1, round(0.008 * width))
+    for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
+        inner = float(p[edge, 0]) - outward * 0.02 * width
+        outer = float(p[edge, 0]) + outward * 0.3 * width
+        x0, x1 = sorted((inner, outer))
+        patch = np.empty((round(bottom) - round(top), round(x1) - round(x0), 3), np.uint8)
+        patch[:] = (35, 45, 60)
+        height = patch.shape[0]
+        for x in np.arange(0.0, patch.shape[1], 0.012 * width):
+            slant = rng.uniform(-0.1, 0.1) * height
+            cv2.line(patch, (round(x), 0), (round(x + slant), height), (75, 100, 130), thick, cv2.LINE_AA)
+            angle = float(np.degrees(np.arctan2(height, slant)))
+            for t in np.arange(rng.uniform(0, 0.2), 1.0, 0.2):
+                centre = (round(x + t * slant), round(t * height))
+                cv2.ellipse(patch, centre, (max(1, round(0.012 * width)), max(1, round(0.003 * width))),
+                            angle, 0, 360, (200, 215, 230), -1, cv2.LINE_AA)
+        bgr[round(top):round(top) + patch.shape[0], round(x0):round(x0) + patch.shape[1]] = patch
+    return bgr
+
+
 def with_chain_necklace(analysis: Analysis, links: int = 24, rgb: tuple[int, int, int] = (205, 175, 95)) -> np.ndarray:
     """A chain of small metal links hanging across the neck below the chin."""
     bgr = analysis.bgr.copy()

@@ -56,20 +56,41 @@ def face_window(analysis: Analysis, box: Box, face_width_px: float = FACE_WIDTH_
     return Window(bgr, cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB), person, scale, (x0, y0), face_width_px)
 
 
-def compact_bright_points(window: Window, allowed: np.ndarray, contrast: float) -> int:
-    """Small bright points within `allowed`: at least `contrast` lighter (Lab L) than the mean of
-    their surroundings (7 % of a face width) and compact: at most 4 % of a face width across and
-    not elongated. Metal and stones under a ring light shine as such points; the shine of a
-    collar's edge or a hair strand is a line and does not count."""
+def compact_bright_centres(window: Window, allowed: np.ndarray, contrast: float) -> np.ndarray:
+    """Centres (x, y, window pixels) of small bright points within `allowed`: at least `contrast`
+    lighter (Lab L) than the mean of their surroundings (7 % of a face width) and compact: at most
+    4 % of a face width across and not elongated. Metal and stones under a ring light shine as such
+    points; the shine of a collar's edge or a hair strand is a line and does not count."""
     px = window.face_width_px
     side = max(3, round(0.07 * px) | 1)
     span = max(2, round(0.04 * px))
     luma = window.lab[..., 0]
     surround = cv2.blur(luma, (side, side))
     bright = ((luma.astype(np.int16) - surround.astype(np.int16)) > contrast) & allowed
-    count, _, stats, _ = cv2.connectedComponentsWithStats(bright.astype(np.uint8), connectivity=8)
-    return sum(1 for _, _, w, h, area in stats[1:count]
-               if max(w, h) <= span and max(w, h) <= 2 * min(w, h) + 1 and area <= span * span * 0.8)
+    count, _, stats, centres = cv2.connectedComponentsWithStats(bright.astype(np.uint8), connectivity=8)
+    w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    keep = [i for i in range(1, count)
+            if max(w[i], h[i]) <= span and max(w[i], h[i]) <= 2 * min(w[i], h[i]) + 1 and area[i] <= span * span * 0.8]
+    return centres[keep].reshape(-1, 2)
+
+
+def compact_bright_points(window: Window, allowed: np.ndarray, contrast: float) -> int:
+    """How many compact bright points (compact_bright_centres) lie within `allowed`."""
+    return len(compact_bright_centres(window, allowed, contrast))
+
+
+def orientation_coherence(window: Window, scale: float = 0.03) -> np.ndarray:
+    """Per pixel, how much the lightness gradients around it (a Gaussian of `scale` face widths)
+    share one direction: 0 for isotropic texture (a cluster of stones, skin, plain cloth), near 1
+    where strands or lines run side by side (hair). The structure tensor's (l1 - l2) / (l1 + l2)."""
+    luma = cv2.GaussianBlur(window.lab[..., 0].astype(np.float32), (0, 0), 1.0)
+    gx = cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3)
+    sigma = scale * window.face_width_px
+    jxx = cv2.GaussianBlur(gx * gx, (0, 0), sigma)
+    jyy = cv2.GaussianBlur(gy * gy, (0, 0), sigma)
+    jxy = cv2.GaussianBlur(gx * gy, (0, 0), sigma)
+    return np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (jxx + jyy + 1e-3)
 
 
 def skin_like_mask(window: Window, skin, luma_tolerance: float = 0.35, chroma_tolerance: float = 14.0) -> np.ndarray:

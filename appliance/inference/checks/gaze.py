@@ -26,10 +26,15 @@ if TYPE_CHECKING:
 
 # Eyeball radius over the eye corners' distance (12 mm over ~29 mm in adults).
 EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
-# The iris model places a moved iris short of where it is, pulled toward the eye's middle: irises
-# moved by a known turn (the eye opening warped by R sin(angle), tests/dress_variants.py) read 0.78
-# of it (median of 56 warps of 14 photos, 10 and 15 degrees either way); the turn is divided by it.
-IRIS_RESPONSE = 0.78
+# What the iris model reads (both eyes' mean, degrees) for a known turn: irises moved by R sin(angle)
+# (the eye opening warped, tests/dress_variants.py) on 15 frontal photos (10 dress controls, 5 CFD),
+# medians of the change per side at 5, 10, 15 and 20 degrees either way. Not one factor: the model
+# reads small turns nearly in full (4.7 for 5) and pulls larger ones toward the eye's middle (16.1
+# for 20), so a single factor measured at 10-15 degrees (0.78) made a 5 degree turn read 6 and a
+# photo's own few degrees of scatter read 28 % larger. The reading is mapped back through this
+# curve (linear between the points, on past the last with its last slope).
+IRIS_READING_DEG = (0.0, 4.7, 8.2, 11.9, 16.1)
+IRIS_TURN_DEG = (0.0, 5.0, 10.0, 15.0, 20.0)
 # Narrower eyes (corner to corner, source pixels) put the iris within a pixel or two of anywhere:
 # such a photo is judged by the sharpness and resolution checks, not read for gaze.
 MIN_EYE_WIDTH_PX = 24.0
@@ -64,9 +69,21 @@ class GazeSettings(BaseModel):
     margin_deg: float = Field(1.0, ge=0.0, le=5.0)
 
 
+def turn_from_reading(reading: float) -> float:
+    """The eyes' turn (degrees) that the iris model reads as `reading` (IRIS_READING_DEG)."""
+    size = abs(reading)
+    last = IRIS_READING_DEG[-1]
+    if size <= last:
+        turn = float(np.interp(size, IRIS_READING_DEG, IRIS_TURN_DEG))
+    else:
+        slope = (IRIS_TURN_DEG[-1] - IRIS_TURN_DEG[-2]) / (IRIS_READING_DEG[-1] - IRIS_READING_DEG[-2])
+        turn = IRIS_TURN_DEG[-1] + slope * (size - last)
+    return float(np.copysign(turn, reading))
+
+
 def eye_turns(analysis: Analysis) -> tuple[float, float] | None:
-    """(subject's right, left) eye's horizontal turn within the head in degrees, > 0 toward the
-    image's right; None without irises."""
+    """(subject's right, left) eye's horizontal turn within the head in degrees as the iris model
+    reads it (before turn_from_reading), > 0 toward the image's right; None without irises."""
     if analysis.eyes is None:
         return None
     p = analysis.pts[:, :2]
@@ -80,7 +97,7 @@ def eye_turns(analysis: Analysis) -> tuple[float, float] | None:
             return None
         along = float(np.dot(eye.iris[0] - (a + b) / 2, axis / width))
         sine = np.clip(along / (EYEBALL_RADIUS_PER_EYE_WIDTH * width), -1.0, 1.0)
-        turns.append(float(np.degrees(np.arcsin(sine))) / IRIS_RESPONSE)
+        turns.append(float(np.degrees(np.arcsin(sine))))
     return turns[0], turns[1]
 
 
@@ -93,7 +110,7 @@ def off_lens_deg(analysis: Analysis, settings: ChecksSettings) -> float | None:
     from appliance.inference.checks.pose import head_pose
 
     yaw, _, _ = head_pose(analysis, settings.pose.pitch_neutral_deg)
-    return float(np.mean(turns)) + settings.gaze.head_weight * yaw
+    return turn_from_reading(float(np.mean(turns))) + settings.gaze.head_weight * yaw
 
 
 def check_gaze(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
