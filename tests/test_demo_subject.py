@@ -4,12 +4,27 @@ when the guidance names it, and ends with a photo that passes every check (nothi
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
-from appliance.app import build_booth
+import pytest
+
+from appliance.app import build_analyzer, build_booth
 from appliance.booth import ScriptedSubject, demo_overrides
-from appliance.demo.subject import GOAL, MOVE_S, REACTION_S, START, ScriptedStudent
+from appliance.demo.subject import GOAL, MOVE_S, REACTION_S, START, ScriptedStudent, SubjectSource
 from appliance.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def demo_views(tmp_path_factory: pytest.TempPathFactory):
+    """The demo subject's source at the booth's stream sizes, and the engine that checks it."""
+    settings = load_settings(None, demo_overrides(str(tmp_path_factory.mktemp("demo") / "data")))
+    analyzer = build_analyzer(settings)
+    analyzer.warm_up()
+    camera = settings.capture.camera
+    source = SubjectSource(ScriptedStudent(), analyzer.analyze, camera.lores_size, camera.main_size, camera.fps)
+    source.open()
+    return source, analyzer, camera
 
 
 class _Clock:
@@ -38,8 +53,11 @@ def test_student_corrects_only_what_the_guidance_names() -> None:
     clock.now += REACTION_S + MOVE_S + 0.01
     student.guided(["pose_yaw"])
     clock.now += REACTION_S + MOVE_S + 0.01
+    assert student.pose().hair_over_ears == 1.0, "the hair stays over the ears until she is asked"
+    student.guided(["ears_visible"])
+    clock.now += REACTION_S + MOVE_S + 0.01
     assert student.pose() == GOAL
-    assert student.corrections == ["mouth_neutral", "framing_distance", "pose_yaw"]
+    assert student.corrections == ["mouth_neutral", "framing_distance", "pose_yaw", "ears_visible"]
     student.reset()
     assert student.pose() == START and student.corrections == []
 
@@ -48,14 +66,21 @@ def test_demo_session_walks_the_guidance_loop_to_a_photo_that_passes_every_check
     settings = load_settings(None, demo_overrides(str(tmp_path / "data")))
     booth = build_booth(settings, demo=True, serve=False)
     messages: list[str] = []
+    guiding: list[str] = []
+    before_countdown: list[str] = []  # what guiding said as the countdown began
     lock = threading.Lock()
 
     def listen(event) -> None:
+        if event.kind == "transition" and event.target == "countdown":
+            with lock:
+                before_countdown.append(guiding[-1] if guiding else "")
         if event.kind == "guidance":
             with lock:
                 text = (event.payload or {}).get("message_zh", "")
                 if not messages or messages[-1] != text:
                     messages.append(text)
+                if event.source == "guiding":
+                    guiding.append(text)
 
     booth.parts["bus"].subscribe(listen)
     runner = ScriptedSubject(booth.parts["machine"])
@@ -74,11 +99,33 @@ def test_demo_session_walks_the_guidance_loop_to_a_photo_that_passes_every_check
     assert corrected & {"framing_distance", "resolution", "face_resolution"}, student.corrections
     # "turn back" or "no face found, face the camera": either message makes her turn to the camera
     assert corrected & {"pose_yaw", "face_count"}, student.corrections
+    assert "ears_visible" in corrected, student.corrections
     assert student.pose() == GOAL
     assert "请靠近一些" in messages, messages
+    assert "请把头发拢到耳后，露出双耳" in messages, messages
     assert any("不要笑" in m or "闭上嘴" in m or "露齿" in m for m in messages), messages
-    assert messages[-1] == "很好，请保持不动"
+    # The countdown starts on "hold still"; its own messages describe frames the ring's light
+    # challenge relights, so they are not what the guidance loop ends on.
+    assert before_countdown and before_countdown[0] == "很好，请保持不动", (before_countdown, messages)
     assert receipt["verdict"] == "pass"
     assert report["advisory"] == [] and report["verdict"] == "pass"
     failed = [c["id"] for c in report["checks"] if not c["passed"]]
     assert failed == [], failed
+
+
+def _failed(analyzer, image, live: bool) -> dict[str, float]:
+    analyzer.reset_tracking()  # live guidance keeps slow checks' results between frames
+    report = analyzer.check(image, live=live)
+    return {c.id: c.value for c in report.checks if not c.passed}
+
+
+def test_hair_over_the_ears_fails_and_tucked_behind_them_passes_the_ear_check(demo_views) -> None:
+    source, analyzer, camera = demo_views
+    hair_down = replace(GOAL, hair_over_ears=1.0)
+    for size, live in ((camera.lores_size, True), (camera.main_size, False)):
+        for t in (0.0, 2.1):
+            assert "ears_visible" in _failed(analyzer, source._render(hair_down, size, t), live)
+            failed = _failed(analyzer, source._render(GOAL, size, t), live)
+            # a single still has no session liveness evidence; everything else passes
+            failed.pop("liveness", None)
+            assert failed == {}, (size, t, failed)

@@ -40,6 +40,11 @@ class SubjectPictures:
     face_centre: tuple[float, float]
     face_width: float
     chin_y: float
+    # Both ears with the hair beside the cheeks tucked behind them, laid over either picture:
+    # `ears` (BGR) where `ears_cover` (0..1) says, inside `ears_box` (x0, y0, x1, y1 canvas pixels).
+    ears: np.ndarray | None = None
+    ears_cover: np.ndarray | None = None
+    ears_box: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 def _poly_mask(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
@@ -138,7 +143,66 @@ def compose_subject(portrait: np.ndarray, analyze: Callable[[np.ndarray], Any],
         placed = place(face, cv2.BORDER_REPLICATE).astype(np.float32)
         return np.clip(dressed * (1 - head) + placed * head, 0, 255).astype(np.uint8)
 
+    neutral = with_head(closed_mouth(portrait, pts))
+    ears, cover, box = tucked_ears(neutral, dressed, moved, oval, face_w, hair_bottom)
     return SubjectPictures(
-        neutral=with_head(closed_mouth(portrait, pts)), smiling=with_head(portrait),
+        neutral=neutral, smiling=with_head(portrait),
         face_centre=(float(face_at[0]), float(face_at[1])), face_width=face_w, chin_y=chin,
+        ears=ears, ears_cover=cover, ears_box=box,
     )
+
+
+def tucked_ears(picture: np.ndarray, dressed: np.ndarray, pts: np.ndarray, oval: np.ndarray, face_w: float,
+                hair_bottom: float) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int, int]]:
+    """The sides of the head once the hair there is tucked behind the ears.
+
+    The astronaut's hair falls over the upper half of both ears, as many students' does when they
+    sit down. Tucked, the hair beside each cheek below the ear's middle is gone (the backdrop and top
+    show there) and each ear shows: an ear-sized oval from the brow line to below the nose, just
+    outside the face's edge, in the colour of the cheek beside it (an ear shares its side's light)
+    with a slightly darker rim and inner fold. The hair above and behind stays as it was.
+    """
+    height, width = picture.shape[:2]
+    brow_y = float(pts[list(lm.RIGHT_BROW) + list(lm.LEFT_BROW), 1].mean())
+    nose_y = float(pts[lm.NOSE_TIP, 1])
+    eye_y = float((pts[lm.RIGHT_EYE_OUTER, 1] + pts[lm.LEFT_EYE_OUTER, 1]) / 2)
+    top, bottom = brow_y - 0.02 * face_w, nose_y + 0.10 * face_w
+    ys = np.arange(height, dtype=np.float32)[:, None]
+    xs = np.arange(width, dtype=np.float32)[None, :]
+    ears = picture.astype(np.float32).copy()
+    cover = np.zeros((height, width), np.float32)
+    outside = 1.0 - np.clip(oval, 0.0, 1.0)
+    for edge, outward in ((lm.FACE_RIGHT_EDGE, -1.0), (lm.FACE_LEFT_EDGE, 1.0)):
+        x = float(pts[edge, 0])
+        # the cheek beside this ear, just inside the face's edge at ear height
+        cx0, cx1 = sorted((x - outward * 0.05 * face_w, x - outward * 0.15 * face_w))
+        cheek = picture[int(eye_y):int(nose_y), int(cx0):int(cx1)].reshape(-1, 3).astype(np.float32)
+        colour = np.median(cheek, axis=0)
+        # hair beside the cheek below the ear's middle pulled back: the backdrop and top show there;
+        # above it the hair stays, behind the ear
+        ex, ey = x + outward * 0.055 * face_w, (top + bottom) / 2
+        side = (xs - x) * outward
+        cleared = (side > -2) & (side < 0.17 * face_w) & (ys > ey) & (ys < hair_bottom + 4)
+        cleared_cover = cv2.GaussianBlur(cleared.astype(np.float32), (0, 0), 2.0) * outside
+        ears = ears * (1 - cleared_cover[..., None]) + dressed * cleared_cover[..., None]
+        cover = np.maximum(cover, cleared_cover)
+        # the ear: an upright oval tucked against the head, its inner edge under the face's edge
+        rx, ry = 0.085 * face_w, (bottom - top) / 2
+        reach = np.hypot((xs - ex) / rx, (ys - ey) / ry)
+        ear = _poly_mask((height, width), _ellipse(ex, ey, rx, ry)) * outside
+        rim = np.clip((reach - 0.75) / 0.25, 0.0, 1.0)
+        fold = np.exp(-(((xs - (ex - outward * 0.01 * face_w)) / (0.3 * rx)) ** 2
+                        + ((ys - ey) / (0.45 * ry)) ** 2))
+        shade = 1.0 - 0.08 * rim - 0.12 * fold
+        skin = np.broadcast_to(colour, ears.shape) * shade[..., None]
+        ears = ears * (1 - ear[..., None]) + skin * ear[..., None]
+        cover = np.maximum(cover, ear)
+    found = np.argwhere(cover > 0.002)
+    (y0, x0), (y1, x1) = found.min(axis=0), found.max(axis=0) + 1
+    box = (int(x0), int(y0), int(x1), int(y1))
+    return (np.clip(ears[y0:y1, x0:x1], 0, 255).astype(np.uint8), cover[y0:y1, x0:x1].copy(), box)
+
+
+def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 48) -> np.ndarray:
+    t = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
+    return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], 1).astype(np.float32)

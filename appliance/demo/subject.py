@@ -34,9 +34,10 @@ class SubjectPose:
     distance: float = 1.0  # < 1: further away than the booth wants (the face is small)
     yaw_deg: float = 0.0  # head and shoulders turned
     smile: float = 0.0  # 1 = smiling with teeth, 0 = relaxed closed lips
+    hair_over_ears: float = 0.0  # 1 = the hair beside the cheeks falls over both ears, 0 = tucked behind
 
 
-START = SubjectPose(distance=0.72, yaw_deg=22.0, smile=1.0)
+START = SubjectPose(distance=0.72, yaw_deg=22.0, smile=1.0, hair_over_ears=1.0)
 GOAL = SubjectPose()
 # Which problem each live check's failure names, so the subject corrects what it is told.
 _PROBLEMS = {
@@ -44,6 +45,7 @@ _PROBLEMS = {
     "pose_yaw": "yaw_deg", "shoulders_level": "yaw_deg",
     "face_count": "yaw_deg",  # "未检测到人脸，请正对镜头": face the camera
     "mouth_closed": "smile", "mouth_neutral": "smile", "mouth_no_teeth": "smile",
+    "ears_visible": "hair_over_ears",
 }
 
 
@@ -155,6 +157,8 @@ class SubjectSource:
         image = pictures.neutral
         if pose.smile > 0.0:
             image = cv2.addWeighted(pictures.smiling, pose.smile, pictures.neutral, 1.0 - pose.smile, 0.0)
+        if pose.hair_over_ears < 1.0 and pictures.ears is not None and pictures.ears_cover is not None:
+            image = _with_ears(image, pictures, 1.0 - pose.hair_over_ears)
         # A seated person's sway: a few pixels and under a degree, never the same twice.
         tau = 2 * math.pi
         sway_x = 2.0 * math.sin(tau * 0.23 * t)
@@ -174,6 +178,18 @@ class SubjectSource:
             face_y = (fy - centre[1]) * scale + height / 2
             frame = _turn_head(frame, pose.yaw_deg, (face_x, face_y), pictures.face_width * scale)
         return frame
+
+
+def _with_ears(image: np.ndarray, pictures: SubjectPictures, tucked: float) -> np.ndarray:
+    """The picture with the hair beside the cheeks `tucked` (0..1) of the way behind the ears."""
+    assert pictures.ears is not None and pictures.ears_cover is not None
+    x0, y0, x1, y1 = pictures.ears_box
+    out = image.copy()
+    weight = (pictures.ears_cover * tucked)[..., None]
+    region = out[y0:y1, x0:x1].astype(np.float32)
+    out[y0:y1, x0:x1] = np.clip(region * (1 - weight) + pictures.ears.astype(np.float32) * weight + 0.5,
+                                0, 255).astype(np.uint8)
+    return out
 
 
 def _turn_head(frame: np.ndarray, yaw_deg: float, face: tuple[float, float], face_w: float) -> np.ndarray:
