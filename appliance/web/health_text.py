@@ -1,5 +1,5 @@
 """The device-health page in words an operator reads first: each doctor check's name and state in
-Chinese, and what to do when it fails; the doctor's own (English) detail stays beside it."""
+Chinese, and what to do when it fails; the doctor's detail in Chinese with its English beside it."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def health_rows(results: list[Any]) -> list[dict[str, str | bool]]:
         zh, todo_zh, todo_en = HEALTH_TEXT.get(result.name, (result.name, "请联系技术支持", "ask for support"))
         rows.append({
             "name": result.name, "name_zh": zh, "ok": bool(result.ok), "detail": strip_paths(str(result.detail)),
+            "detail_zh": strip_paths(str(getattr(result, "detail_zh", "") or "")),
             "todo_zh": "" if result.ok else todo_zh, "todo_en": "" if result.ok else todo_en,
         })
     return rows
