@@ -69,8 +69,9 @@ DOCTOR_TEXT: dict[str, tuple[str, str]] = {
     "throttle.throttled": ("已降频", "throttled"),
     "throttle.soft temperature limit": ("达到软温度上限", "soft temperature limit"),
     "database.unset": ("未配置照片存储", "no store configured"),
-    "database.ok": ("照片数据库检查通过（{detail}）", "{detail}"),
-    "database.bad": ("照片数据库损坏或无法打开（{detail}）", "{detail}"),
+    # The integrity report's own words (database_recovery) are the English; the gist is the Chinese.
+    "database.ok": ("照片数据库检查通过", "{detail}"),
+    "database.bad": ("照片数据库损坏或无法打开", "{detail}"),
     "database.preserved": ("{report}；尚未上传：{kept}", "{report}; not uploaded: {kept}"),
     "database.kept": ("{files} 个已采集的照片文件保存在 {folder}，请交给采集单位（{reason}）",
                       "{files} accepted photo file(s) kept in {folder} ({reason})"),
