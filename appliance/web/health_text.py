@@ -14,6 +14,8 @@ HEALTH_TEXT: dict[str, tuple[str, str, str]] = {
     "models": ("识别模型", "运行 scripts/fetch_models.py 重新安装模型",
                "run scripts/fetch_models.py to reinstall the models"),
     "camera": ("摄像头", "检查摄像头排线并重启采集机", "check the camera cable and restart the booth"),
+    "gpio": ("按键与灯", "检查按钮和补光灯的接线，树莓派上安装 python3-lgpio",
+             "check the button's and LED ring's wiring; install python3-lgpio on the Pi"),
     "button": ("按钮", "检查按钮接线", "check the button's wiring"),
     "leds": ("补光灯", "检查补光灯接线和电源", "check the LED ring's wiring and power"),
     "disk": ("存储空间", "等待照片上传后释放空间，或更换更大的存储卡",
