@@ -22,6 +22,7 @@ from appliance.settings import Settings
 from appliance.store.photo_store import DB_NAME
 from appliance.system import probes
 from appliance.system.database_recovery import check_integrity
+from appliance.system.doctor_text import Phrase, enumerate_phrases, say, verbatim
 from appliance.system.probes import ProbeError
 from appliance.system.settings_recovery import LoadedSettings
 from appliance.system.store_recovery import find_preserved
@@ -29,9 +30,19 @@ from appliance.system.store_recovery import find_preserved
 
 @dataclass(frozen=True)
 class CheckResult:
+    """`detail` is the English sentence scripts have always read; `detail_zh` the same in Chinese."""
+
     name: str
     ok: bool
     detail: str
+    detail_zh: str = ""
+
+    @classmethod
+    def of(cls, name: str, ok: bool, text: Phrase) -> CheckResult:
+        return cls(name, ok, text.en, text.zh)
+
+    def bilingual_detail(self) -> str:
+        return Phrase(self.detail_zh, self.detail).bilingual()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,11 +55,11 @@ class DoctorInputs:
     settings: Settings
     settings_source: str
     settings_problem: str | None
-    camera_probe: Callable[[], str]
+    camera_probe: Callable[[], Phrase | str]
     database_path: Path | None = None
     server_url: str = ""
     server_ca_file: Path | None = None
-    gpio_probe: Callable[[], str] = probes.probe_gpio_pin_factory
+    gpio_probe: Callable[[], Phrase | str] = probes.probe_gpio_pin_factory
     run: probes.CommandRunner = probes.run_command
     http_status: Callable[[str, float, Path | None], int] = probes.http_status
     disk_usage: Callable[[Path], Any] = shutil.disk_usage
@@ -75,8 +86,9 @@ CHECK_TITLES = {
 
 def check_settings(inputs: DoctorInputs) -> CheckResult:
     if inputs.settings_problem:
-        return CheckResult("settings", False, f"{inputs.settings_problem}; in use: {inputs.settings_source}")
-    return CheckResult("settings", True, f"valid: {inputs.settings_source}")
+        text = say("settings.invalid", problem=inputs.settings_problem, source=inputs.settings_source)
+        return CheckResult.of("settings", False, text)
+    return CheckResult.of("settings", True, say("settings.valid", source=inputs.settings_source))
 
 
 def check_models(inputs: DoctorInputs) -> CheckResult:
@@ -86,15 +98,16 @@ def check_models(inputs: DoctorInputs) -> CheckResult:
         for entry in manifest.models:
             verify_model(models_dir, entry)
     except ApplianceError as exc:
-        return CheckResult("models", False, str(exc))
-    return CheckResult("models", True, f"{len(manifest.models)} models in {models_dir}, sha256 match")
+        return CheckResult.of("models", False, say("models.bad", error=exc))
+    return CheckResult.of("models", True, say("models.ok", count=len(manifest.models), folder=models_dir))
 
 
-def _probe_result(name: str, probe: Callable[[], str]) -> CheckResult:
+def _probe_result(name: str, probe: Callable[[], Phrase | str]) -> CheckResult:
     try:
-        return CheckResult(name, True, probe())
+        found = probe()
     except ProbeError as exc:
-        return CheckResult(name, False, str(exc))
+        return CheckResult.of(name, False, exc.text)
+    return CheckResult.of(name, True, found if isinstance(found, Phrase) else verbatim(found))
 
 
 def check_camera(inputs: DoctorInputs) -> CheckResult:
@@ -117,13 +130,13 @@ def check_disk(inputs: DoctorInputs) -> CheckResult:
     where = _existing_ancestor(data_dir)
     usage = inputs.disk_usage(where)
     free_mb = usage.free / 1e6
-    summary = f"data folder {data_dir}: {usage.free / 1e9:.1f} GB free of {usage.total / 1e9:.1f} GB"
+    summary = say("disk.summary", folder=data_dir, free=usage.free / 1e9, total=usage.total / 1e9)
     if not os.access(where, os.W_OK):
-        return CheckResult("disk", False, f"{summary}; {where} is not writable")
+        return CheckResult.of("disk", False, say("disk.read_only", summary=summary, where=where))
     minimum = inputs.settings.system.min_free_disk_mb
     if free_mb < minimum:
-        return CheckResult("disk", False, f"{summary}; below the {minimum} MB minimum")
-    return CheckResult("disk", True, summary)
+        return CheckResult.of("disk", False, say("disk.low", summary=summary, minimum=minimum))
+    return CheckResult.of("disk", True, summary)
 
 
 def check_clock(inputs: DoctorInputs) -> CheckResult:
@@ -131,71 +144,74 @@ def check_clock(inputs: DoctorInputs) -> CheckResult:
     stamp = now.strftime("%Y-%m-%d %H:%M")
     synced, source = probes.clock_synchronised(inputs.run)
     if synced is True:
-        return CheckResult("clock", True, f"synchronised ({source}), {stamp}")
+        return CheckResult.of("clock", True, say("clock.synced", source=source, stamp=stamp))
     if synced is False:
-        return CheckResult("clock", False, f"not synchronised ({source}); clock reads {stamp}")
+        return CheckResult.of("clock", False, say("clock.unsynced", source=source, stamp=stamp))
     sane = now.year >= inputs.settings.system.clock_min_year
-    verdict = "looks sane" if sane else "was never set (no network time, no RTC battery?)"
-    return CheckResult("clock", sane, f"sync unknown ({source}); clock reads {stamp}, {verdict}")
+    return CheckResult.of("clock", sane, say("clock.sane" if sane else "clock.never_set", source=source, stamp=stamp))
 
 
 def check_network(inputs: DoctorInputs) -> CheckResult:
     interface = probes.default_route_interface(inputs.proc_root)
     if interface is None:
-        return CheckResult("network", False, "no default route: not connected to a network")
-    return CheckResult("network", True, f"default route via {interface}")
+        return CheckResult.of("network", False, say("network.none"))
+    return CheckResult.of("network", True, say("network.ok", interface=interface))
 
 
 def check_server(inputs: DoctorInputs) -> CheckResult:
     url = inputs.server_url
     if not url:
-        return CheckResult("server", True, "no collection server configured (uploads not started)")
+        return CheckResult.of("server", True, say("server.unset"))
     try:
         status = inputs.http_status(url, inputs.settings.system.network_timeout_s, inputs.server_ca_file)
     except ProbeError as exc:
-        return CheckResult("server", False, str(exc))
+        return CheckResult.of("server", False, exc.text)
     if status >= 500:
-        return CheckResult("server", False, f"{url} answered HTTP {status} (server error)")
-    return CheckResult("server", True, f"{url} reachable (HTTP {status})")
+        return CheckResult.of("server", False, say("server.error", url=url, status=status))
+    return CheckResult.of("server", True, say("server.ok", url=url, status=status))
 
 
 def check_temperature(inputs: DoctorInputs) -> CheckResult:
     celsius = probes.read_cpu_temperature(inputs.sys_root)
     if celsius is None:
-        return CheckResult("temperature", True, "no CPU temperature sensor found; unknown")
+        return CheckResult.of("temperature", True, say("temperature.unknown"))
     limit = inputs.settings.system.max_cpu_temp_c
     if celsius > limit:
-        detail = f"CPU at {celsius:.1f} C, above {limit:.0f} C: improve cooling"
-        return CheckResult("temperature", False, detail)
-    return CheckResult("temperature", True, f"CPU at {celsius:.1f} C")
+        return CheckResult.of("temperature", False, say("temperature.hot", celsius=celsius, limit=limit))
+    return CheckResult.of("temperature", True, say("temperature.ok", celsius=celsius))
 
 
 def check_throttling(inputs: DoctorInputs) -> CheckResult:
     output = inputs.run(["vcgencmd", "get_throttled"])
     if output is None:
-        return CheckResult("throttling", True, "vcgencmd not available; unknown")
+        return CheckResult.of("throttling", True, say("throttling.unknown"))
     try:
         state = probes.parse_throttled(output)
     except ProbeError as exc:
-        return CheckResult("throttling", False, str(exc))
+        return CheckResult.of("throttling", False, exc.text)
     if state.now:
-        detail = "now: " + ", ".join(state.now) + " (check power supply and cooling)"
-        return CheckResult("throttling", False, detail)
+        return CheckResult.of("throttling", False, say("throttling.now", flags=_throttle_flags(state.now)))
     if state.since_boot:
-        return CheckResult("throttling", True, "not now; since boot: " + ", ".join(state.since_boot))
-    return CheckResult("throttling", True, "never throttled since boot")
+        return CheckResult.of("throttling", True, say("throttling.since_boot", flags=_throttle_flags(state.since_boot)))
+    return CheckResult.of("throttling", True, say("throttling.never"))
+
+
+def _throttle_flags(flags: Iterable[str]) -> Phrase:
+    return enumerate_phrases(say(f"throttle.{flag}") for flag in flags)
 
 
 def check_database(inputs: DoctorInputs) -> CheckResult:
     if inputs.database_path is None:
-        return CheckResult("database", True, "no store configured")
+        return CheckResult.of("database", True, say("database.unset"))
     report = check_integrity(inputs.database_path)
+    integrity = say("database.ok" if report.ok else "database.bad", detail=report.detail)
     # Photos rescued from an earlier damaged database are not uploaded by anyone: a person must act.
     preserved = find_preserved(inputs.database_path.parent)
     if preserved:
-        kept = "; ".join(p.summary for p in preserved)
-        return CheckResult("database", False, f"{report.detail}; not uploaded: {kept}")
-    return CheckResult("database", report.ok, report.detail)
+        kept = [say("database.kept", files=p.files, folder=p.folder, reason=p.reason) for p in preserved]
+        kept_text = enumerate_phrases(kept, zh_sep="；", en_sep="; ")
+        return CheckResult.of("database", False, say("database.preserved", report=integrity, kept=kept_text))
+    return CheckResult.of("database", report.ok, integrity)
 
 
 CHECKS: tuple[Callable[[DoctorInputs], CheckResult], ...] = (
@@ -222,14 +238,14 @@ def run_checks(
         try:
             result = check(inputs)
         except Exception as exc:  # a broken check is a failed check, never a crashed doctor
-            result = CheckResult(name, False, f"check failed unexpectedly: {type(exc).__name__}: {exc}")
+            result = CheckResult.of(name, False, say("check.crashed", error=f"{type(exc).__name__}: {exc}"))
         results.append(result)
     return results
 
 
 def format_line(result: CheckResult) -> str:
     mark = "正常 ok  " if result.ok else "故障 FAIL"
-    return f"{mark}  {CHECK_TITLES.get(result.name, result.name)}: {result.detail}"
+    return f"{mark}  {CHECK_TITLES.get(result.name, result.name)}: {result.bilingual_detail()}"
 
 
 def inputs_from_settings(loaded: LoadedSettings, demo: bool = False, **overrides: Any) -> DoctorInputs:

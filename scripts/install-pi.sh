@@ -273,6 +273,8 @@ for line in sys.stdin:
         continue
     check = json.loads(line)
     name, ok, detail = check["name"], check["ok"], check["detail"]
+    if check.get("detail_zh") and check["detail_zh"] != detail:  # Chinese first for the person installing
+        detail = check["detail_zh"] + " / " + detail
     print("install-pi:  ", "ok  " if ok else "FAIL", name + ":", detail, file=sys.stderr)
     if not ok and name in critical:
         print(name)

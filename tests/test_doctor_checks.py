@@ -73,7 +73,8 @@ def test_a_crashing_check_is_a_failed_result(tmp_path):
         raise RuntimeError("kaput")
 
     (result,) = run_checks(make_inputs(tmp_path), [check_boom])
-    assert result == CheckResult("boom", False, "check failed unexpectedly: RuntimeError: kaput")
+    assert result == CheckResult("boom", False, "check failed unexpectedly: RuntimeError: kaput",
+                                 "检查意外出错：RuntimeError: kaput")
 
 
 def test_settings(tmp_path):

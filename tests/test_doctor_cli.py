@@ -27,7 +27,7 @@ def _json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def test_json_lines_have_exactly_name_ok_detail(settings_file, capsys):
+def test_json_lines_keep_name_ok_detail_and_add_detail_zh(settings_file, capsys):
     status = main(["--settings", str(settings_file), "doctor", "--json", "--demo"])
     records = _json_lines(capsys.readouterr().out)
     assert {r["name"] for r in records} >= {
@@ -35,8 +35,10 @@ def test_json_lines_have_exactly_name_ok_detail(settings_file, capsys):
         "temperature", "throttling", "database",
     }
     for record in records:
-        assert set(record) == {"name", "ok", "detail"}
+        assert set(record) == {"name", "ok", "detail", "detail_zh"}
         assert isinstance(record["ok"], bool) and isinstance(record["detail"], str)
+        # `detail` stays the English sentence scripts grep; the Chinese goes only into detail_zh.
+        assert record["detail"].isascii() and record["detail_zh"] and not record["detail_zh"].isascii()
     by_name = {r["name"]: r for r in records}
     assert by_name["camera"]["ok"] and "demo" in by_name["camera"]["detail"]
     assert status == (0 if all(r["ok"] for r in records) else 1)
@@ -66,4 +68,4 @@ def test_exit_status_and_text_lines(monkeypatch, capsys):
 
 def test_gpio_probe_with_explicit_mock_factory(monkeypatch):
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
-    assert "MockFactory" in probe_gpio_pin_factory()
+    assert "MockFactory" in probe_gpio_pin_factory().en

@@ -162,6 +162,7 @@ def test_self_check_fails_only_on_critical_checks(tmp_path):
         {"name": "camera", "ok": False, "detail": "no camera connected"},
         {"name": "models", "ok": False, "detail": "model file missing"},
         {"name": "disk", "ok": True, "detail": "fine"},
+        {"name": "network", "ok": False, "detail": "no default route", "detail_zh": "没有默认路由"},
     ]
     feed = "\n".join(json.dumps(line) for line in lines) + "\n"
     result = subprocess.run(
@@ -171,6 +172,7 @@ def test_self_check_fails_only_on_critical_checks(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["models"]
     assert "FAIL camera: no camera connected" in result.stderr
+    assert "FAIL network: 没有默认路由 / no default route" in result.stderr
 
 
 def test_a_changed_lock_makes_a_new_release(tmp_path):

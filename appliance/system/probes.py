@@ -1,8 +1,9 @@
 """Small read-only probes of the machine that `appliance doctor` judges.
 
 Each probe either returns a one-line description of what it found or raises ProbeError with a
-one-line reason; none of them keeps hardware open, so the doctor can run next to the live service.
-Everything that touches the system (commands, /sys, /proc) is a parameter so tests can fake faults.
+one-line reason, both in Chinese and English (system/doctor_text.py); none of them keeps hardware
+open, so the doctor can run next to the live service. Everything that touches the system
+(commands, /sys, /proc) is a parameter so tests can fake faults.
 """
 
 from __future__ import annotations
@@ -18,11 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from appliance.system.doctor_text import Phrase, say, verbatim
+
 CommandRunner = Callable[[list[str]], "str | None"]
 
 
 class ProbeError(Exception):
-    """The probed thing is absent or broken; the message says which and why."""
+    """The probed thing is absent or broken; the message says which and why (English as str())."""
+
+    def __init__(self, text: Phrase | str) -> None:
+        self.text = text if isinstance(text, Phrase) else verbatim(text)
+        super().__init__(self.text.en)
 
 
 def run_command(argv: list[str], timeout_s: float = 5.0) -> str | None:
@@ -37,45 +44,45 @@ def run_command(argv: list[str], timeout_s: float = 5.0) -> str | None:
 # --- camera -----------------------------------------------------------------------------------
 
 
-def probe_picamera2(camera_num: int = 0) -> str:
+def probe_picamera2(camera_num: int = 0) -> Phrase:
     try:
         picamera2 = importlib.import_module("picamera2")
     except ImportError:
-        raise ProbeError("picamera2 is not installed (on the Pi: apt install python3-picamera2)") from None
+        raise ProbeError(say("camera.no_picamera2")) from None
     cameras = picamera2.Picamera2.global_camera_info()
     if not cameras:
-        raise ProbeError("no camera connected (check the ribbon cable; libcamera sees none)")
+        raise ProbeError(say("camera.none"))
     if camera_num >= len(cameras):
-        raise ProbeError(f"camera {camera_num} not found; libcamera sees {len(cameras)} camera(s)")
+        raise ProbeError(say("camera.absent", num=camera_num, count=len(cameras)))
     model = cameras[camera_num].get("Model", "unknown model")
-    return f"camera {camera_num}: {model} ({len(cameras)} connected)"
+    return say("camera.ok", num=camera_num, model=model, count=len(cameras))
 
 
-def probe_webcam(source: str) -> str:
+def probe_webcam(source: str) -> Phrase:
     cv2 = importlib.import_module("cv2")
     capture = cv2.VideoCapture(int(source))
     try:
         if not capture.isOpened():
-            raise ProbeError(f"webcam {source} cannot be opened (unplugged or in use?)")
+            raise ProbeError(say("webcam.closed", source=source))
         ok, _frame = capture.read()
         if not ok:
-            raise ProbeError(f"webcam {source} opened but delivered no frame")
+            raise ProbeError(say("webcam.no_frame", source=source))
     finally:
         capture.release()
-    return f"webcam {source} delivers frames"
+    return say("webcam.ok", source=source)
 
 
-def probe_file_source(kind: str, source: str) -> str:
+def probe_file_source(kind: str, source: str) -> Phrase:
     if not Path(source).exists():
-        raise ProbeError(f"{kind} source {source} does not exist")
-    return f"{kind} source {source} (development source, no camera)"
+        raise ProbeError(say("source.missing", kind=kind, source=source))
+    return say("source.ok", kind=kind, source=source)
 
 
-def probe_demo() -> str:
-    return "demo source selected (--demo): no camera hardware used"
+def probe_demo() -> Phrase:
+    return say("camera.demo")
 
 
-def camera_probe_for(kind: str, source: str = "", camera_num: int = 0) -> Callable[[], str]:
+def camera_probe_for(kind: str, source: str = "", camera_num: int = 0) -> Callable[[], Phrase]:
     """The probe matching the configured camera kind (the capture section's `kind`)."""
     if kind == "picamera2":
         return lambda: probe_picamera2(camera_num)
@@ -91,7 +98,7 @@ def camera_probe_for(kind: str, source: str = "", camera_num: int = 0) -> Callab
 # --- GPIO -------------------------------------------------------------------------------------
 
 
-def probe_gpio_pin_factory() -> str:
+def probe_gpio_pin_factory() -> Phrase:
     """Which gpiozero pin factory loads here; the mock factory counts only when chosen explicitly."""
     devices = importlib.import_module("gpiozero.devices")
     exc_module = importlib.import_module("gpiozero.exc")
@@ -100,12 +107,12 @@ def probe_gpio_pin_factory() -> str:
         try:
             factory = devices.Device._default_pin_factory()
         except exc_module.BadPinFactory as exc:
-            raise ProbeError(f"no GPIO pin factory loads ({exc}); install python3-lgpio on the Pi") from None
+            raise ProbeError(say("gpio.none", error=exc)) from None
     try:
         name = type(factory).__name__
     finally:
         factory.close()
-    return f"gpiozero pin factory {name}"
+    return say("gpio.ok", name=name)
 
 
 # --- temperature and throttling --------------------------------------------------------------
@@ -139,7 +146,7 @@ class Throttling:
 def parse_throttled(output: str) -> Throttling:
     match = re.search(r"throttled=(0x[0-9a-fA-F]+)", output)
     if not match:
-        raise ProbeError(f"unexpected vcgencmd output: {output.strip()[:60]!r}")
+        raise ProbeError(say("throttling.unexpected", output=repr(output.strip()[:60])))
     flags = int(match.group(1), 16)
     return Throttling(
         now=tuple(text for bit, text in THROTTLE_NOW.items() if flags >> bit & 1),
@@ -150,17 +157,17 @@ def parse_throttled(output: str) -> Throttling:
 # --- clock ------------------------------------------------------------------------------------
 
 
-def clock_synchronised(run: CommandRunner) -> tuple[bool | None, str]:
+def clock_synchronised(run: CommandRunner) -> tuple[bool | None, Phrase]:
     """(synchronised, source): from timedatectl, else chrony; None when neither can tell."""
     output = run(["timedatectl", "show", "--property=NTPSynchronized", "--value"])
     if output is not None and output.strip() in ("yes", "no"):
-        return output.strip() == "yes", "timedatectl"
+        return output.strip() == "yes", verbatim("timedatectl")
     output = run(["chronyc", "-n", "tracking"])
     if output is not None:
         match = re.search(r"Leap status\s*:\s*(.+)", output)
         if match:
-            return match.group(1).strip() == "Normal", "chrony"
-    return None, "no timedatectl or chrony answer"
+            return match.group(1).strip() == "Normal", verbatim("chrony")
+    return None, say("clock.source_unknown")
 
 
 # --- network ----------------------------------------------------------------------------------
@@ -177,7 +184,7 @@ def http_status(url: str, timeout_s: float, ca_file: Path | None = None) -> int:
         return int(exc.code)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise ProbeError(f"{url} unreachable: {reason}") from None
+        raise ProbeError(say("server.unreachable", url=url, reason=reason)) from None
 
 
 def default_route_interface(proc_root: Path = Path("/proc")) -> str | None:

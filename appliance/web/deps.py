@@ -26,7 +26,7 @@ class WebDeps:
     run: CollectionRun
     accounts: OperatorAccounts
     console: ConsoleSettings
-    health: Callable[[], list[Any]]  # doctor CheckResults (name, ok, detail)
+    health: Callable[[], list[Any]]  # doctor CheckResults (name, ok, detail, detail_zh)
     import_roster: Callable[[Path], Any]  # path -> RosterImport
     button: Any | None = None  # the demo's SimulatedButton (press/long_press)
     ring: Any | None = None  # the demo's VirtualRing (snapshot)

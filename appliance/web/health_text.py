@@ -1,5 +1,5 @@
 """The device-health page in words an operator reads first: each doctor check's name and state in
-Chinese, and what to do when it fails; the doctor's own (English) detail stays beside it."""
+Chinese, and what to do when it fails; the doctor's detail in Chinese with its English beside it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ HEALTH_TEXT: dict[str, tuple[str, str, str]] = {
     "models": ("识别模型", "运行 scripts/fetch_models.py 重新安装模型",
                "run scripts/fetch_models.py to reinstall the models"),
     "camera": ("摄像头", "检查摄像头排线并重启采集机", "check the camera cable and restart the booth"),
+    "gpio": ("按键与灯", "检查按钮和补光灯的接线，树莓派上安装 python3-lgpio",
+             "check the button's and LED ring's wiring; install python3-lgpio on the Pi"),
     "button": ("按钮", "检查按钮接线", "check the button's wiring"),
     "leds": ("补光灯", "检查补光灯接线和电源", "check the LED ring's wiring and power"),
     "disk": ("存储空间", "等待照片上传后释放空间，或更换更大的存储卡",
@@ -35,6 +37,7 @@ def health_rows(results: list[Any]) -> list[dict[str, str | bool]]:
         zh, todo_zh, todo_en = HEALTH_TEXT.get(result.name, (result.name, "请联系技术支持", "ask for support"))
         rows.append({
             "name": result.name, "name_zh": zh, "ok": bool(result.ok), "detail": strip_paths(str(result.detail)),
+            "detail_zh": strip_paths(str(getattr(result, "detail_zh", "") or "")),
             "todo_zh": "" if result.ok else todo_zh, "todo_en": "" if result.ok else todo_en,
         })
     return rows
