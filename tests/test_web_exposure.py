@@ -199,6 +199,10 @@ def test_events_carry_no_sha256_and_no_file_path(screen, tmp_path: Path) -> None
     assert "committed" in text
     assert sha not in text and photo not in text and str(tmp_path) not in text and "store/" not in text
     assert sha[:12] in text and "/receipt.svg" in text
+    # A QR only for the receipt on screen, and only where a phone can reach the status page (issue J).
+    assert request(port, "GET", "/receipt.svg", source=KIOSK)[0] == 404
+    deps.machine.receipt = receipt
+    deps.web = deps.web.model_copy(update={"public_url": "http://192.0.2.10:8080"})
     status, _, svg = request(port, "GET", "/receipt.svg", source=KIOSK)
     assert status == 200 and b"<svg" in svg
     assert request(port, "GET", "/receipt.svg")[0] == 403
