@@ -45,7 +45,7 @@ def payload_for(seed, device=DEVICE_ID):
     return data, {
         "binding": {
             "sha256": hashlib.sha256(data).hexdigest(), "session_code": "s1", "school_code": "10403",
-            "capture_code": f"cap{seed:06d}", "device_id": device, "captured_at": time.time() - 5,
+            "capture_code": f"cafe{seed:012x}", "device_id": device, "captured_at": time.time() - 5,
             "accepted_at": time.time() - 4, "size_bytes": len(data),
         },
         "report": {}, "photo_jpeg_base64": base64.b64encode(data).decode(),

@@ -48,7 +48,7 @@ def test_overlapping_identical_uploads_all_succeed_and_store_once(tmp_path):
             sha = hashlib.sha256(photo).hexdigest()
             payload = {
                 "binding": {
-                    "sha256": sha, "session_code": "s1", "school_code": "10403", "capture_code": f"cap{round_}",
+                    "sha256": sha, "session_code": "s1", "school_code": "10403", "capture_code": f"cafe{round_:012x}",
                     "device_id": DEVICE_ID, "captured_at": 1.7e9, "accepted_at": 1.7e9, "size_bytes": len(photo),
                 },
                 "report": {}, "photo_jpeg_base64": base64.b64encode(photo).decode(),
