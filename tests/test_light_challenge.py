@@ -352,3 +352,35 @@ def test_single_frame_cues_reach_the_guidance_one_by_one_but_not_the_check_cli_c
     guidance = guide.evaluate(np.zeros((4, 4, 3), np.uint8))
     assert guidance.checks[0]["detail"] == {"frame_edges": 0.0, "moire": 0.2}
     assert guidance.spoof_score == pytest.approx(0.2)
+
+
+def test_the_demo_light_layer_forgets_the_face_when_the_challenge_ends() -> None:
+    """The next student sits elsewhere: relighting the last challenge's face there made the demo's
+    second session read "face too bright" until it timed out."""
+    from appliance.capture.camera.lit_face import LitFaceSource
+
+    frame = np.full((120, 160, 3), 120, np.uint8)
+
+    class Flat:
+        name = "flat"
+
+        def open(self) -> None: ...
+
+        def close(self) -> None: ...
+
+        def read(self, want_full: bool):
+            return frame.copy(), None
+
+    level = [0.5]
+    layer = LitFaceSource(Flat())
+    layer.attach(lambda: ((-1.0, 1.0), ((level[0],) * 3, (level[0],) * 3)))
+    ys, xs = np.mgrid[40:80:8, 60:100:8]
+    mesh = np.stack([xs.ravel(), ys.ravel(), np.hypot(xs.ravel() - 80, ys.ravel() - 60)], axis=1).astype(float)
+    layer.face_at(mesh)
+    layer.lock_exposure()
+    layer.read(False)  # the reference level
+    level[0] = 1.0
+    assert not np.array_equal(layer.read(False)[0], frame)  # the face answers the brighter ring
+    layer.unlock_exposure()
+    level[0] = 0.2
+    assert np.array_equal(layer.read(False)[0], frame)  # no face to relight until the next challenge

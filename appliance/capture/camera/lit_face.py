@@ -108,8 +108,14 @@ class LitFaceSource:
             return ExposureLock(True, None, round(self._ae_gain, 4), None, reason="simulated by the light layer")
 
     def unlock_exposure(self) -> None:
+        """The challenge is over: the face is measured afresh at the next one. Without forgetting it,
+        the next student (sitting elsewhere) would be relit at this face's place and from this
+        challenge's reference level."""
         with self._lock:
             self._locked = False
+            self._landmarks = None
+            self._shading = None
+            self._reference = None
 
     # -- the simulation -------------------------------------------------------------------------------
     def _sample_ring(self, now: float) -> None:
