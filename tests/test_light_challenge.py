@@ -242,7 +242,8 @@ def test_the_demo_picture_answers_the_ring_and_its_simulated_auto_exposure_needs
     dimmed, held = step(0.2, 0.2, frames=1), step(0.2, 0.2, frames=14)
     assert np.mean(held) == pytest.approx(np.mean(dimmed), abs=1)  # locked: the dimming stays
     step(0.5, 0.5, frames=15)
-    source.unlock_exposure()
+    source.unlock_exposure()  # the challenge is over: the face is measured afresh for the next one
+    source.face_at(landmarks)
     step(0.5, 0.5, frames=15)
     dimmed, adapted = step(0.2, 0.2, frames=1), step(0.2, 0.2, frames=14)
     assert np.mean(adapted) > np.mean(dimmed) + 5  # an unlocked AE works against the ring
