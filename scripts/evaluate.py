@@ -4,10 +4,12 @@ the team decides by.
 
 For every defect category: how often the family that owns it fails (caught) and how often the
 first failing message names that defect (right reason), each as a count with a Wilson 95%
-interval; for the good folder, the false rejects per family. The same figures per subgroup (from
-the MANIFEST.tsv notes, e.g. `east_asian`) and per source repository, and split categories (e.g.
-e_glasses into tinted / reflection, which must be caught, and clear, which must not be refused as
-glasses). Everything, with every image's failed checks and values, goes to the JSON file.
+interval, and how often the photo is refused at all (any subject check fails: what the student
+meets, where "caught" asks the folder's own family); for the good folder, the false rejects per
+family. The same figures per subgroup (from the MANIFEST.tsv notes, e.g. `east_asian`) and per
+source repository, and split categories (e.g. e_glasses into tinted / reflection, which must be
+caught, and clear, which must not be refused as glasses). Everything, with every image's failed
+checks and values, goes to the JSON file.
 
 A folder layout is one `Layout` entry in LAYOUTS (its folder -> family table, its good folder,
 its subgroups and splits); the layout is chosen with --layout or by the folder's name. Label
@@ -198,6 +200,11 @@ def right_in_spec_order(row: dict[str, Any], family: str, layout: Layout) -> boo
             and first in layout.guidance_first)
 
 
+def refused_on_subject(row: dict[str, Any], layout: Layout) -> bool:
+    """Whether a check about the subject (not the scene) fails, so the photo is not accepted."""
+    return bool(set(row["failed"]) & set(layout.subject_families))
+
+
 def expected_caught(row: dict[str, Any], layout: Layout) -> bool:
     """Whether the row's category family must fail (False for a split's pass kinds)."""
     split = layout.splits.get(row["category"])
@@ -217,9 +224,15 @@ def summarise(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
         caught = [r for r in members if family in r["failed"]]
         right = [r for r in members if first_reason(r, layout) == family]
         in_order = [r for r in members if right_in_spec_order(r, family, layout)]
+        refused = [r for r in members if refused_on_subject(r, layout)]
         categories[category] = {
             "family": family,
             "caught": proportion(len(caught), len(members)),
+            # what the student meets: the photo is not accepted, whichever subject check says so
+            # (a closed-eye photo of a lowered head refused for its pose is refused, not caught)
+            "refused": proportion(len(refused), len(members)),
+            "missed_but_refused_by": {r["file"]: first_reason(r, layout) for r in members
+                                      if family not in r["failed"] and refused_on_subject(r, layout)},
             "right_reason": proportion(len(right), len(members)),
             "right_reason_spec_order": proportion(len(in_order), len(members)),
             "missed": [r["file"] for r in members if family not in r["failed"]],
@@ -233,7 +246,7 @@ def summarise(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
         for family in layout.subject_families:
             rejected = [r["file"] for r in good if family in r["failed"]]
             per_family[family] = {**proportion(len(rejected), len(good)), "files": rejected}
-        any_subject = [r["file"] for r in good if set(r["failed"]) & set(layout.subject_families)]
+        any_subject = [r["file"] for r in good if refused_on_subject(r, layout)]
         summary["good"] = {"folder": layout.good, "false_rejects": proportion(len(any_subject), len(good)),
                            "files": any_subject, "per_family": per_family}
         if layout.watch_ids:
@@ -263,10 +276,10 @@ def print_summary(title: str, summary: dict[str, Any], layout: Layout) -> None:
     print(f"\n== {title}")
     if summary["categories"]:
         print(f"{'category':22s} {'family':11s} {'caught':>29s}  {'right reason':>29s}"
-              f"  {'right reason, SPEC order':>29s}")
+              f"  {'right reason, SPEC order':>29s}  {'refused (any subject check)':>29s}")
     for category, entry in summary["categories"].items():
         print(f"{category:22s} {entry['family']:11s} {fmt(entry['caught']):>29s}  {fmt(entry['right_reason']):>29s}"
-              f"  {fmt(entry['right_reason_spec_order']):>29s}")
+              f"  {fmt(entry['right_reason_spec_order']):>29s}  {fmt(entry['refused']):>29s}")
     for category, kinds in summary.get("splits", {}).items():
         for kind, entry in kinds.items():
             key, prop = next((k, v) for k, v in entry.items() if k != "files")

@@ -91,3 +91,18 @@ def test_layout_chosen_by_folder_name_or_contents(evaluate, tmp_path):
     other = tmp_path / "elsewhere"
     (other / "d_hat").mkdir(parents=True)
     assert evaluate.choose_layout(other, None) is evaluate.FACES
+
+
+def test_refused_counts_a_photo_any_subject_check_turns_away(evaluate):
+    """A closed-eye photo of a lowered head that only pose refuses is refused but not caught, and is
+    listed with the family that refused it; a scene family alone does not refuse."""
+    layout = evaluate.FACES
+    rows = [
+        row("b/1", "b_eyes_closed", ["pose", "eyes"]),
+        row("b/2", "b_eyes_closed", ["pose"]),
+        row("b/3", "b_eyes_closed", ["geometry"]),
+    ]
+    eyes = evaluate.summarise(rows, layout)["categories"]["b_eyes_closed"]
+    assert eyes["caught"]["count"] == 1
+    assert eyes["refused"]["count"] == 2 and eyes["refused"]["of"] == 3
+    assert eyes["missed_but_refused_by"] == {"b/2": "pose"}

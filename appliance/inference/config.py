@@ -62,7 +62,8 @@ class PoseSettings(_Section):
 
 
 class EyesSettings(_Section):
-    # Smaller eye opening / eye-midpoint-to-chin distance (the OFIQ EyesOpen measure).
+    # Smaller eye opening / eye-midpoint-to-chin distance (the OFIQ EyesOpen measure), the distance
+    # capped at 4.8 eye widths so a long lower face does not narrow open eyes (checks/eyes.py).
     # Measured on the iris model's eyelid contour; open eyes read 0.045-0.09 on frontal photos.
     min_open_ratio: float = Field(0.04, ge=0.005, le=0.1)
 

@@ -3,6 +3,14 @@
 The smaller eye decides, so a wink fails too. Lid positions come from the iris model's eyelid
 contour, which follows a closing lid far better than the face mesh (the mesh tends to draw open
 eyes on sleepy faces); the mesh is the fallback when no iris result exists.
+
+The eye-to-chin distance stands for the face's size, and on most faces it is 4.5-5.0 eye widths
+(corner to corner). A face long below the eyes (a long chin or jaw) has a longer distance for the
+same eyes, so its open eyes read as narrower than they are: a student with open, slightly narrowed
+eyes and a chin 5.1 eye widths down read 0.0398 against the 0.04 limit. The unit is therefore the
+eye-to-chin distance capped at UNIT_MAX_EYE_WIDTHS of the wider eye (the one less foreshortened by
+a turn): on faces of usual proportions nothing changes, and a long lower face no longer narrows the
+eyes. The cap can only raise a reading, so it never makes open eyes fail.
 """
 
 from __future__ import annotations
@@ -16,11 +24,33 @@ from appliance.inference.config import ChecksSettings
 
 # Iris-model contour indices: 0-8 lower lid (outer to inner corner), 9-15 upper lid.
 IRIS_UPPER, IRIS_LOWER = (11, 12, 13), (3, 4, 5)
+IRIS_CORNERS = (0, 8)
+# The eye-to-chin unit is at most this many eye widths: between the median (4.7) and the 90th
+# percentile (5.0) of the good frontal faces of ../shared/faces (many ethnicities).
+UNIT_MAX_EYE_WIDTHS = 4.8
+
+
+def eye_widths(analysis: Analysis) -> tuple[float, float]:
+    """(right, left) corner-to-corner eye widths in px, from the eyelid contour where it exists."""
+    if analysis.eyes is not None:
+        a, b = IRIS_CORNERS
+        right, left = (float(np.linalg.norm(eye.contour[a] - eye.contour[b])) for eye in analysis.eyes)
+        return right, left
+    p = analysis.pts[:, :2]
+    return (float(np.linalg.norm(p[lm.RIGHT_EYE_OUTER] - p[lm.RIGHT_EYE_INNER])),
+            float(np.linalg.norm(p[lm.LEFT_EYE_OUTER] - p[lm.LEFT_EYE_INNER])))
+
+
+def opening_unit(analysis: Analysis) -> float:
+    """The eye-to-chin distance, at most UNIT_MAX_EYE_WIDTHS of the wider eye."""
+    widest = max(eye_widths(analysis))
+    cap = UNIT_MAX_EYE_WIDTHS * widest if widest > 0 else analysis.eye_to_chin
+    return max(min(analysis.eye_to_chin, cap), 1e-6)
 
 
 def eye_openings(analysis: Analysis) -> tuple[float, float]:
-    """(right, left) lid openings divided by the eye-to-chin distance."""
-    unit = max(analysis.eye_to_chin, 1e-6)
+    """(right, left) lid openings divided by the face unit (opening_unit)."""
+    unit = opening_unit(analysis)
     if analysis.eyes is not None:
         cos, sin = np.cos(-analysis.roll_rad), np.sin(-analysis.roll_rad)
         rot = np.array([[cos, -sin], [sin, cos]])
