@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import skin_model
-from appliance.inference.checks.base import CheckResult, result
+from appliance.inference.checks.base import CheckResult
 from appliance.inference.checks.face_scale import (
     DETAIL_FACE_WIDTH_PX,
     Box,
@@ -35,6 +35,7 @@ from appliance.inference.checks.face_scale import (
     orientation_coherence,
     skin_like_mask,
 )
+from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
 
 if TYPE_CHECKING:
     from appliance.inference.config import ChecksSettings
@@ -67,6 +68,15 @@ class AccessoriesSettings(BaseModel):
     # beside and above the face. Bare hair reads up to 0.07 (colour casts of low-quality photos),
     # headbands and hair flowers 0.06-0.19.
     max_ornament_area: float = Field(0.075, ge=0.0, le=1.0)
+
+
+EARRINGS = Rule("earrings", Family.ACCESSORIES, EVERYWHERE, Message("请摘下耳环", "Take off your earrings"),
+                cadence=Cadence.FACE)
+NECKLACE = Rule("necklace", Family.ACCESSORIES, EVERYWHERE, Message("请摘下项链", "Take off your necklace"),
+                cadence=Cadence.MEDIUM)
+HEAD_ORNAMENT = Rule("head_ornament", Family.ACCESSORIES, EVERYWHERE,
+                     Message("请摘下发卡、发箍等头饰", "Take off hair clips, headbands and other hair ornaments"),
+                     cadence=Cadence.SCENE)
 
 
 def under_ear_boxes(analysis: Analysis) -> list[Box]:
@@ -161,13 +171,13 @@ def ornament_area(analysis: Analysis) -> float:
     return float(np.count_nonzero(coloured & ~hair_like & ~skin.skin_like(lab))) / per_face_area
 
 
-# Three functions, not one: live guidance spreads them over its slow-check groups (registry.py).
+# Three functions, not one: live guidance spreads them over its slow-check groups (their cadence).
 def check_earrings(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
     limit = settings.accessories.max_earring_points
     points = earring_points(analysis)
-    return [result("earrings", "accessories", points, limit, points <= limit, "请摘下耳环", "Take off your earrings")]
+    return [EARRINGS.result(points, limit, points <= limit)]
 
 
 def check_necklace(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
@@ -175,7 +185,7 @@ def check_necklace(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
         return []
     limit = settings.accessories.max_necklace_points
     points = necklace_points(analysis)
-    return [result("necklace", "accessories", points, limit, points <= limit, "请摘下项链", "Take off your necklace")]
+    return [NECKLACE.result(points, limit, points <= limit)]
 
 
 def check_head_ornament(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
@@ -183,5 +193,8 @@ def check_head_ornament(analysis: Analysis, settings: ChecksSettings) -> list[Ch
         return []
     limit = settings.accessories.max_ornament_area
     area = ornament_area(analysis)
-    return [result("head_ornament", "accessories", area, limit, area <= limit,
-                   "请摘下发卡、发箍等头饰", "Take off hair clips, headbands and other hair ornaments")]
+    return [HEAD_ORNAMENT.result(area, limit, area <= limit)]
+
+
+CHECKS = CheckModule((Check(check_earrings, (EARRINGS,)), Check(check_necklace, (NECKLACE,)),
+                      Check(check_head_ornament, (HEAD_ORNAMENT,))), "accessories", AccessoriesSettings)

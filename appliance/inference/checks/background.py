@@ -2,12 +2,51 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 import cv2
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.base import CheckResult, result
-from appliance.inference.config import BACKGROUND_RGB, ChecksSettings
+from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.rules import (
+    LIVE_AND_STILL,
+    ONLY_PRODUCT,
+    Cadence,
+    Check,
+    CheckModule,
+    Family,
+    Message,
+    Rule,
+)
+
+if TYPE_CHECKING:
+    from appliance.inference.config import ChecksSettings
+
+
+class BackgroundSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Spread (std of luma) of the background around the head in a capture; the booth replaces
+    # the background, so this only asks for what segmentation can separate cleanly.
+    max_capture_clutter: float = Field(40.0, ge=1.0, le=128.0)
+    # In a produced photo: distance of the background from the reference colour, and its spread.
+    max_product_delta: float = Field(12.0, ge=1.0, le=128.0)
+    max_product_spread: float = Field(6.0, ge=0.5, le=64.0)
+    color: Literal["blue", "white", "grey"] = "blue"
+
+
+BACKGROUND_RGB = {"blue": (100, 197, 255), "white": (255, 255, 255), "grey": (240, 240, 240)}
+
+BACKGROUND_CLUTTER = Rule("background_clutter", Family.BACKGROUND, LIVE_AND_STILL,
+                          Message("背景杂乱，请站到背景布前",
+                                  "Background is cluttered: stand in front of the backdrop"),
+                          cadence=Cadence.SCENE)
+BACKGROUND_COLOUR = Rule("background_colour", Family.BACKGROUND, ONLY_PRODUCT,
+                         Message("背景颜色不符合要求", "Background is not the required colour"), cadence=None)
+BACKGROUND_UNIFORM = Rule("background_uniform", Family.BACKGROUND, ONLY_PRODUCT,
+                          Message("背景不均匀（有渐变或阴影）", "Background not uniform (gradient or shadow)"),
+                          cadence=None)
 
 
 def background_pixels(analysis: Analysis, near_head: bool) -> np.ndarray:
@@ -40,14 +79,13 @@ def check_background(analysis: Analysis, settings: ChecksSettings) -> list[Check
         delta = float(np.linalg.norm(pixels.mean(axis=0) - ref))
         spread = float(np.mean(pixels.std(axis=0)))
         return [
-            result("background_colour", "background", delta, cfg.max_product_delta, delta <= cfg.max_product_delta,
-                   "背景颜色不符合要求", "Background is not the required colour"),
-            result("background_uniform", "background", spread, cfg.max_product_spread,
-                   spread <= cfg.max_product_spread, "背景不均匀（有渐变或阴影）",
-                   "Background not uniform (gradient or shadow)"),
+            BACKGROUND_COLOUR.result(delta, cfg.max_product_delta, delta <= cfg.max_product_delta),
+            BACKGROUND_UNIFORM.result(spread, cfg.max_product_spread, spread <= cfg.max_product_spread),
         ]
     luma = cv2.cvtColor(pixels.reshape(-1, 1, 3), cv2.COLOR_BGR2GRAY).reshape(-1).astype(np.float32)
     clutter = float(luma.std())
-    return [result("background_clutter", "background", clutter, cfg.max_capture_clutter,
-                   clutter <= cfg.max_capture_clutter,
-                   "背景杂乱，请站到背景布前", "Background is cluttered: stand in front of the backdrop")]
+    return [BACKGROUND_CLUTTER.result(clutter, cfg.max_capture_clutter, clutter <= cfg.max_capture_clutter)]
+
+
+CHECKS = CheckModule((Check(check_background, (BACKGROUND_CLUTTER, BACKGROUND_COLOUR, BACKGROUND_UNIFORM)),),
+                     "background", BackgroundSettings)

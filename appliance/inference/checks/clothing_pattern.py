@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import skin_model
-from appliance.inference.checks.base import CheckResult, result
+from appliance.inference.checks.base import CheckResult
 from appliance.inference.checks.face_scale import Box, face_window, skin_like_mask
+from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
 
 if TYPE_CHECKING:
     from appliance.inference.config import ChecksSettings
@@ -45,6 +46,11 @@ class ClothingPatternSettings(BaseModel):
     # Share of the chest's clothing dense in strong edges. Plain tops, suits and ties on
     # ../shared/faces/a_good_frontal read up to 0.19; stripes, checks and prints mostly 0.26-1.0.
     max_edge_share: float = Field(0.22, ge=0.01, le=1.0)
+
+
+CLOTHING_PATTERN = Rule("clothing_pattern", Family.CLOTHING, EVERYWHERE,
+                        Message("请换一件纯色、无条纹的上衣", "Wear a plain top without stripes or patterns"),
+                        cadence=Cadence.SCENE)
 
 
 def chest_box(analysis: Analysis) -> Box:
@@ -126,5 +132,8 @@ def check_clothing_pattern(analysis: Analysis, settings: ChecksSettings) -> list
     if share is None:
         return []
     limit = settings.clothing_pattern.max_edge_share
-    return [result("clothing_pattern", "clothing", share, limit, share <= limit,
-                   "请换一件纯色、无条纹的上衣", "Wear a plain top without stripes or patterns")]
+    return [CLOTHING_PATTERN.result(share, limit, share <= limit)]
+
+
+CHECKS = CheckModule((Check(check_clothing_pattern, (CLOTHING_PATTERN,)),), "clothing_pattern",
+                     ClothingPatternSettings)

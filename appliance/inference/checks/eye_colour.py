@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.base import CheckResult, advisory, result
+from appliance.inference.checks.base import CheckResult
 from appliance.inference.checks.gaze import eyes_readable
+from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
 from appliance.inference.geometry import polygon_mask
 
 if TYPE_CHECKING:
@@ -41,6 +42,15 @@ class EyeColourSettings(BaseModel):
     # Iris ring chroma (Lab a*b* distance from grey) above which an operator's notice asks to
     # check for coloured contacts; natural brown and grey irises read well under it.
     contacts_notice_chroma: float = Field(24.0, ge=5.0, le=100.0)
+
+
+RED_EYE = Rule("red_eye", Family.EYES, EVERYWHERE,
+               Message("照片有红眼，请重拍（不要用闪光灯）", "Red eyes in the photo: retake it without a flash"),
+               cadence=Cadence.MEDIUM)
+COLOURED_CONTACTS = Rule("coloured_contacts", Family.EYES, EVERYWHERE,
+                         Message("提示操作员：可能佩戴彩色隐形眼镜（美瞳），请确认",
+                                 "Operator: possibly coloured contact lenses, please check"),
+                         cadence=Cadence.MEDIUM, advisory=True)
 
 
 def _eye_regions(analysis: Analysis) -> list[tuple[np.ndarray, float, np.ndarray]]:
@@ -101,11 +111,11 @@ def check_eye_colour(analysis: Analysis, settings: ChecksSettings) -> list[Check
     results = []
     red = red_pupil_share(analysis)
     if red is not None:
-        results.append(result("red_eye", "eyes", red, cfg.max_red_pupil, red <= cfg.max_red_pupil,
-                              "照片有红眼，请重拍（不要用闪光灯）", "Red eyes in the photo: retake it without a flash"))
+        results.append(RED_EYE.result(red, cfg.max_red_pupil, red <= cfg.max_red_pupil))
     chroma = iris_chroma(analysis)
     if chroma is not None:
-        results.append(advisory("coloured_contacts", "eyes", chroma, cfg.contacts_notice_chroma,
-                                "提示操作员：可能佩戴彩色隐形眼镜（美瞳），请确认",
-                                "Operator: possibly coloured contact lenses, please check"))
+        results.append(COLOURED_CONTACTS.notice(chroma, cfg.contacts_notice_chroma))
     return results
+
+
+CHECKS = CheckModule((Check(check_eye_colour, (RED_EYE, COLOURED_CONTACTS)),), "eye_colour", EyeColourSettings)

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.base import CheckResult, result
+from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.rules import EVERYWHERE, Check, CheckModule, Family, Message, Rule
 
 if TYPE_CHECKING:
     from appliance.inference.config import ChecksSettings
@@ -67,6 +68,11 @@ class GazeSettings(BaseModel):
     # short of the limit, so an eye turned by the limit itself is refused. Good frontal photos read
     # under 9 degrees but one in 98.
     margin_deg: float = Field(1.0, ge=0.0, le=5.0)
+
+
+GAZE = Rule("gaze", Family.GAZE, EVERYWHERE,
+            Message("请看镜头（屏幕上方的亮灯处），不要看屏幕",
+                    "Look into the lens (where the ring light marks it), not at the screen"))
 
 
 def turn_from_reading(reading: float) -> float:
@@ -120,6 +126,7 @@ def check_gaze(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult
     if gaze is None:
         return []
     limit = settings.gaze.max_off_lens_deg - settings.gaze.margin_deg
-    return [result("gaze", "gaze", gaze, limit, abs(gaze) < limit,
-                   "请看镜头（屏幕上方的亮灯处），不要看屏幕",
-                   "Look into the lens (where the ring light marks it), not at the screen")]
+    return [GAZE.result(gaze, limit, abs(gaze) < limit)]
+
+
+CHECKS = CheckModule((Check(check_gaze, (GAZE,)),), "gaze", GazeSettings)

@@ -11,14 +11,41 @@ reflection shows in two ways:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import box_mask, skin_model
-from appliance.inference.checks.base import CheckResult, result
-from appliance.inference.config import ChecksSettings
+from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
+
+if TYPE_CHECKING:
+    from appliance.inference.config import ChecksSettings
+
+
+class GlassesSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_tint: float = Field(0.7, ge=0.05, le=1.0)
+    max_reflection_fraction: float = Field(0.06, ge=0.0, le=1.0)
+    # Share of a lens, outside the eye opening, under thin bright traces (a ring light's arc).
+    # Photos without glare read up to ~0.14 (a frame's shine); a 2 px ring-light arc 0.23 or more.
+    max_glare_share: float = Field(0.18, ge=0.0, le=1.0)
+
+
+GLASSES_TINT = Rule("glasses_tint", Family.GLASSES, EVERYWHERE,
+                    Message("请摘下墨镜或有色眼镜", "Take off sunglasses or tinted glasses"), cadence=Cadence.FACE)
+GLASSES_REFLECTION = Rule("glasses_reflection", Family.GLASSES, EVERYWHERE,
+                          Message("镜片反光，请稍微低头或摘下眼镜",
+                                  "Reflection on the glasses: tilt them slightly or take them off"),
+                          cadence=Cadence.FACE)
+GLASSES_GLARE = Rule("glasses_glare", Family.GLASSES, EVERYWHERE,
+                     Message("镜片上有反光，请稍微低头或调整眼镜角度",
+                             "Light reflects on the glasses: lower your chin a little or tilt the glasses"),
+                     cadence=Cadence.FACE)
 
 EYES = ((lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, lm.RIGHT_EYE_LOWER),
         (lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, lm.LEFT_EYE_LOWER))
@@ -122,12 +149,11 @@ def check_glasses(analysis: Analysis, settings: ChecksSettings) -> list[CheckRes
     tint, glare = lens_measures(analysis)
     traces = glare_traces(analysis)
     return [
-        result("glasses_tint", "glasses", tint, cfg.max_tint, tint <= cfg.max_tint,
-               "请摘下墨镜或有色眼镜", "Take off sunglasses or tinted glasses"),
-        result("glasses_reflection", "glasses", glare, cfg.max_reflection_fraction,
-               glare <= cfg.max_reflection_fraction,
-               "镜片反光，请稍微低头或摘下眼镜", "Reflection on the glasses: tilt them slightly or take them off"),
-        result("glasses_glare", "glasses", traces, cfg.max_glare_share, traces <= cfg.max_glare_share,
-               "镜片上有反光，请稍微低头或调整眼镜角度",
-               "Light reflects on the glasses: lower your chin a little or tilt the glasses"),
+        GLASSES_TINT.result(tint, cfg.max_tint, tint <= cfg.max_tint),
+        GLASSES_REFLECTION.result(glare, cfg.max_reflection_fraction, glare <= cfg.max_reflection_fraction),
+        GLASSES_GLARE.result(traces, cfg.max_glare_share, traces <= cfg.max_glare_share),
     ]
+
+
+CHECKS = CheckModule((Check(check_glasses, (GLASSES_TINT, GLASSES_REFLECTION, GLASSES_GLARE)),),
+                     "glasses", GlassesSettings)

@@ -25,13 +25,32 @@ Two facts shape the colour test:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import SkinModel, box_mask, skin_model, within_person
-from appliance.inference.checks.base import CheckResult, result
-from appliance.inference.config import ChecksSettings
+from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
+
+if TYPE_CHECKING:
+    from appliance.inference.config import ChecksSettings
+
+
+class HeadwearSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Share of the crown that is coloured material unlike skin and hair, scaled down by how much of
+    # both sides of the head the same kind of material covers (a headscarf framing the face, SPEC
+    # §3; see cover_score). Good frontal photos read at most 0.05, dyed burgundy hair 0.36;
+    # caps and hats 0.5-0.9.
+    max_cover_score: float = Field(0.3, ge=0.05, le=1.0)
+
+
+NO_HEADWEAR = Rule("no_headwear", Family.HEADWEAR, EVERYWHERE,
+                   Message("请摘下帽子或头饰", "Take off your hat or head covering"), cadence=Cadence.SCENE)
 
 # Chroma (OpenCV 8-bit Lab, about CIE C*) above which crown material counts as coloured: the
 # lower of this floor and the skin's own chroma plus SKIN_CHROMA_MARGIN.
@@ -114,5 +133,7 @@ def check_headwear(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
         return []
     limit = settings.headwear.max_cover_score
     score = cover_score(analysis, limit)
-    return [result("no_headwear", "headwear", score, limit, score <= limit,
-                   "请摘下帽子或头饰", "Take off your hat or head covering")]
+    return [NO_HEADWEAR.result(score, limit, score <= limit)]
+
+
+CHECKS = CheckModule((Check(check_headwear, (NO_HEADWEAR,)),), "headwear", HeadwearSettings)

@@ -6,13 +6,55 @@ upright frame, so a turned or tilted head does not read as uneven light.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.base import CheckResult, result
-from appliance.inference.config import ChecksSettings
+from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.rules import EVERYWHERE, Check, CheckModule, Family, Message, Rule
+
+if TYPE_CHECKING:
+    from appliance.inference.config import ChecksSettings
+
+
+class LightingSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min_face_luma: float = Field(70.0, ge=0.0, le=255.0)
+    # With no face found, a frame this dark (mean luma) is reported as a lighting failure.
+    min_frame_luma: float = Field(40.0, ge=0.0, le=255.0)
+    max_face_luma: float = Field(215.0, ge=0.0, le=255.0)
+    max_side_imbalance: float = Field(0.45, ge=0.05, le=1.0)
+    max_highlight_fraction: float = Field(0.08, ge=0.0, le=1.0)
+    max_clipped_fraction: float = Field(0.1, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _minimum_below_maximum(self) -> LightingSettings:
+        # A minimum at or above its maximum would refuse every face: no photo could ever pass.
+        if self.min_face_luma >= self.max_face_luma:
+            raise ValueError(
+                f"面部最低亮度 ({self.min_face_luma:g}) 必须低于最高亮度 ({self.max_face_luma:g}) / "
+                f"min_face_luma ({self.min_face_luma:g}) must be below max_face_luma ({self.max_face_luma:g})"
+            )
+        return self
+
+
+LIGHT_EXPOSURE = Rule("light_exposure", Family.LIGHTING, EVERYWHERE,
+                      Message("脸部太暗，请增加光线", "Face too dark: more light"),
+                      variants={"bright": Message("脸部过亮，请减弱光线", "Face too bright: less light"),
+                                "unmeasured": Message("脸部太小或被遮挡，无法判断光线",
+                                                      "Face too small or covered to judge the light")})
+LIGHT_BALANCE = Rule("light_balance", Family.LIGHTING, EVERYWHERE,
+                     Message("脸部光线不均（画面{darker_zh}侧偏暗），请正对光源",
+                             "Uneven light on the face (the image-{darker} side is darker): face the light"))
+LIGHT_HIGHLIGHT = Rule("light_highlight", Family.LIGHTING, EVERYWHERE,
+                       Message("脸部反光，请擦去汗水或减弱正面光",
+                               "Shine on the face: wipe off sweat or soften the front light"))
+LIGHT_CLIPPING = Rule("light_clipping", Family.LIGHTING, EVERYWHERE,
+                      Message("脸部过曝或欠曝", "Face over- or under-exposed"))
 
 # Light is judged on a sample of the skin about this many pixels across; exposure and balance are
 # area statistics, and sampling (not averaging) keeps clipped and specular pixels as they are.
@@ -60,24 +102,21 @@ def check_lighting(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
     cfg = settings.lighting
     m = lighting_measures(analysis)
     if not m:
-        return [result("light_exposure", "lighting", None, None, False,
-                       "脸部太小或被遮挡，无法判断光线", "Face too small or covered to judge the light")]
+        return [LIGHT_EXPOSURE.result(None, None, False, variant="unmeasured")]
     mean = m["mean"]
-    dark_zh, dark_en = ("太暗，请增加光线", "too dark: more light") if mean < cfg.min_face_luma else (
-        "过亮，请减弱光线", "too bright: less light")
     darker_en = "left" if m["left"] < m["right"] else "right"
     darker_zh = "左" if darker_en == "left" else "右"
     return [
-        result("light_exposure", "lighting", mean, f"{cfg.min_face_luma:g}-{cfg.max_face_luma:g}",
-               cfg.min_face_luma <= mean <= cfg.max_face_luma, f"脸部{dark_zh}", f"Face {dark_en}"),
-        result("light_balance", "lighting", m["imbalance"], cfg.max_side_imbalance,
-               m["imbalance"] <= cfg.max_side_imbalance,
-               f"脸部光线不均（画面{darker_zh}侧偏暗），请正对光源",
-               f"Uneven light on the face (the image-{darker_en} side is darker): face the light"),
-        result("light_highlight", "lighting", m["highlight"], cfg.max_highlight_fraction,
-               m["highlight"] <= cfg.max_highlight_fraction,
-               "脸部反光，请擦去汗水或减弱正面光", "Shine on the face: wipe off sweat or soften the front light"),
-        result("light_clipping", "lighting", m["clipped"], cfg.max_clipped_fraction,
-               m["clipped"] <= cfg.max_clipped_fraction,
-               "脸部过曝或欠曝", "Face over- or under-exposed"),
+        LIGHT_EXPOSURE.result(mean, f"{cfg.min_face_luma:g}-{cfg.max_face_luma:g}",
+                              cfg.min_face_luma <= mean <= cfg.max_face_luma,
+                              variant=None if mean < cfg.min_face_luma else "bright"),
+        LIGHT_BALANCE.result(m["imbalance"], cfg.max_side_imbalance, m["imbalance"] <= cfg.max_side_imbalance,
+                             darker_zh=darker_zh, darker=darker_en),
+        LIGHT_HIGHLIGHT.result(m["highlight"], cfg.max_highlight_fraction,
+                               m["highlight"] <= cfg.max_highlight_fraction),
+        LIGHT_CLIPPING.result(m["clipped"], cfg.max_clipped_fraction, m["clipped"] <= cfg.max_clipped_fraction),
     ]
+
+
+CHECKS = CheckModule((Check(check_lighting, (LIGHT_EXPOSURE, LIGHT_BALANCE, LIGHT_HIGHLIGHT, LIGHT_CLIPPING)),),
+                     "lighting", LightingSettings)

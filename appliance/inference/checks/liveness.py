@@ -9,13 +9,33 @@ video shows (blink, 3-D motion). Scores are 0 (live) .. 1 (recapture).
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.base import CheckResult, result
-from appliance.inference.config import ChecksSettings
+from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.rules import LIVE_AND_STILL, Cadence, Check, CheckModule, Family, Message, Rule
+
+if TYPE_CHECKING:
+    from appliance.inference.config import ChecksSettings
+
+
+class LivenessSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Single-frame evidence only (a print or phone framing the head on all four sides, strong
+    # moire); lower values catch more recaptures but also reject real subjects photographed in
+    # front of door frames and shelves. The live session adds video liveness on top.
+    max_spoof_score: float = Field(0.85, ge=0.05, le=1.0)
+
+
+# A product is made by the booth from its own still: there is no medium in front of it to judge.
+LIVENESS = Rule("liveness", Family.LIVENESS, LIVE_AND_STILL,
+                Message("检测到翻拍（照片或屏幕），请本人站到镜头前",
+                        "Looks like a photo of a photo or a screen: the subject must stand in front of the camera"),
+                cadence=Cadence.MEDIUM)
 
 # Long straight edges survive reduction well; the search runs on a copy this size (longest side).
 EDGE_SEARCH_SIDE = 320.0
@@ -107,7 +127,8 @@ def check_liveness(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
     cues = spoof_cues(analysis)
     score = combined_score(cues)
     limit = settings.liveness.max_spoof_score
-    check = result("liveness", "liveness", score, limit, score <= limit,
-                   "检测到翻拍（照片或屏幕），请本人站到镜头前",
-                   "Looks like a photo of a photo or a screen: the subject must stand in front of the camera")
+    check = LIVENESS.result(score, limit, score <= limit)
     return [dataclasses.replace(check, detail={k: round(v, 4) for k, v in cues.items()})]
+
+
+CHECKS = CheckModule((Check(check_liveness, (LIVENESS,)),), "liveness", LivenessSettings)

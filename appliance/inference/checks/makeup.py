@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import skin_model
-from appliance.inference.checks.base import CheckResult, advisory
+from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
 
 if TYPE_CHECKING:
     from appliance.inference.config import ChecksSettings
@@ -31,6 +32,11 @@ class MakeupSettings(BaseModel):
     # Lips' colour distance from the skin above which the operator is asked to look. Natural lips
     # on ../shared/faces/a_good_frontal read up to ~20; lipstick 36-58.
     notice_lip_chroma: float = Field(30.0, ge=5.0, le=100.0)
+
+
+HEAVY_MAKEUP = Rule("heavy_makeup", Family.APPEARANCE, EVERYWHERE,
+                    Message("提示操作员：妆容可能过浓，请确认", "Operator: make-up may be heavy, please check"),
+                    cadence=Cadence.MEDIUM, advisory=True)
 
 
 def lip_colour(analysis: Analysis) -> float | None:
@@ -60,5 +66,7 @@ def check_makeup(analysis: Analysis, settings: ChecksSettings) -> list[CheckResu
     value = lip_colour(analysis)
     if value is None:
         return []
-    return [advisory("heavy_makeup", "appearance", value, settings.makeup.notice_lip_chroma,
-                     "提示操作员：妆容可能过浓，请确认", "Operator: make-up may be heavy, please check")]
+    return [HEAVY_MAKEUP.notice(value, settings.makeup.notice_lip_chroma)]
+
+
+CHECKS = CheckModule((Check(check_makeup, (HEAVY_MAKEUP,)),), "makeup", MakeupSettings)

@@ -3,14 +3,36 @@ to the eye-to-chin distance, and the share of the mouth that is bright and colou
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.base import CheckResult, result
-from appliance.inference.config import ChecksSettings
+from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.rules import EVERYWHERE, Check, CheckModule, Family, Message, Rule
 from appliance.inference.geometry import polygon_mask
+
+if TYPE_CHECKING:
+    from appliance.inference.config import ChecksSettings
+
+
+class MouthSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Lip gap / eye-midpoint-to-chin distance (the OFIQ MouthClosed measure).
+    max_open_ratio: float = Field(0.035, ge=0.005, le=0.3)
+    max_teeth_fraction: float = Field(0.03, ge=0.0, le=1.0)
+    # Mouth corners above the lips' centre (a smile), per eye-to-chin distance.
+    max_smile: float = Field(0.025, ge=0.0, le=0.2)
+
+
+MOUTH_CLOSED = Rule("mouth_closed", Family.MOUTH, EVERYWHERE, Message("请自然闭上嘴", "Close your lips naturally"))
+MOUTH_NEUTRAL = Rule("mouth_neutral", Family.MOUTH, EVERYWHERE,
+                     Message("请保持自然表情，不要笑", "Keep a neutral expression: no smile"))
+MOUTH_NO_TEETH = Rule("mouth_no_teeth", Family.MOUTH, EVERYWHERE,
+                      Message("请不要露齿，保持自然表情", "No teeth showing: keep a neutral expression"))
 
 # Teeth, in shares of the mouth's height and width: the lip outline drawn in by TEETH_INSET; the
 # lips' colour read from a TEETH_RING-wide ring inside the outline; a patch TEETH_BRIGHTER (Lab L)
@@ -102,14 +124,13 @@ def check_mouth(analysis: Analysis, settings: ChecksSettings) -> list[CheckResul
     gap = lip_gap(analysis)
     lift = corner_lift(analysis)
     results = [
-        result("mouth_closed", "mouth", gap, cfg.max_open_ratio, gap <= cfg.max_open_ratio,
-               "请自然闭上嘴", "Close your lips naturally"),
-        result("mouth_neutral", "mouth", lift, cfg.max_smile, lift <= cfg.max_smile,
-               "请保持自然表情，不要笑", "Keep a neutral expression: no smile"),
+        MOUTH_CLOSED.result(gap, cfg.max_open_ratio, gap <= cfg.max_open_ratio),
+        MOUTH_NEUTRAL.result(lift, cfg.max_smile, lift <= cfg.max_smile),
     ]
     teeth = teeth_fraction(analysis)
     if teeth is not None:
-        results.append(result("mouth_no_teeth", "mouth", teeth, cfg.max_teeth_fraction,
-                              teeth <= cfg.max_teeth_fraction,
-                              "请不要露齿，保持自然表情", "No teeth showing: keep a neutral expression"))
+        results.append(MOUTH_NO_TEETH.result(teeth, cfg.max_teeth_fraction, teeth <= cfg.max_teeth_fraction))
     return results
+
+
+CHECKS = CheckModule((Check(check_mouth, (MOUTH_CLOSED, MOUTH_NEUTRAL, MOUTH_NO_TEETH)),), "mouth", MouthSettings)

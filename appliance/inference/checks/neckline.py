@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import skin_model
-from appliance.inference.checks.base import CheckResult, result
+from appliance.inference.checks.base import CheckResult
 from appliance.inference.checks.face_scale import FACE_WIDTH_PX, Box, face_window, skin_like_mask
+from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
 
 if TYPE_CHECKING:
     from appliance.inference.config import ChecksSettings
@@ -38,6 +39,12 @@ class NecklineSettings(BaseModel):
     # Share of the person below the collarbone that is skin. V-necks in tight crops read up to
     # ~0.66; strapless tops 0.99.
     max_bare_share: float = Field(0.85, ge=0.1, le=1.0)
+
+
+# The value is the larger of area/limit and share/limit: 1.0 is the threshold.
+NECKLINE = Rule("neckline", Family.CLOTHING, EVERYWHERE,
+                Message("请换一件有领口、不露肩的上衣", "Wear a top that covers your shoulders, not low-cut"),
+                cadence=Cadence.SCENE)
 
 
 def below_collarbone_box(analysis: Analysis) -> Box:
@@ -66,5 +73,7 @@ def check_neckline(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
     cfg = settings.neckline
     area, share = bare_skin(analysis)
     score = max(area / cfg.max_bare_area, share / cfg.max_bare_share)
-    return [result("neckline", "clothing", score, 1.0, score <= 1.0,
-                   "请换一件有领口、不露肩的上衣", "Wear a top that covers your shoulders, not low-cut")]
+    return [NECKLINE.result(score, 1.0, score <= 1.0)]
+
+
+CHECKS = CheckModule((Check(check_neckline, (NECKLINE,)),), "neckline", NecklineSettings)

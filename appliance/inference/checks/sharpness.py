@@ -22,15 +22,58 @@ whose size says nothing about the still's (live framing guidance asks to come cl
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import cv2
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.base import CheckResult, result
-from appliance.inference.config import ChecksSettings
+from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.rules import (
+    EVERYWHERE,
+    STILL_AND_PRODUCT,
+    Cadence,
+    Check,
+    CheckModule,
+    Family,
+    Message,
+    Rule,
+)
 from appliance.inference.geometry import polygon_mask
+
+if TYPE_CHECKING:
+    from appliance.inference.config import ChecksSettings
+
+
+class SharpnessSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Crete-Roffet blur effect of the face at a fixed scale: 0 = sharp, 1 = fully blurred.
+    max_blur: float = Field(0.6, ge=0.05, le=1.0)
+    # Fine detail of the face at a 100 px width: finest structure against coarse edges. Sharp
+    # faces read >= 0.13, faces enlarged from 40-50 px a median 0.08-0.125
+    # (scripts/sharpness_study.py).
+    min_detail: float = Field(0.1, ge=0.0, le=1.0)
+    # The one resolution rule (check `resolution`, also the production step's size refusal): the
+    # source face's cheek-to-cheek width in source pixels. The CHSI photo's smallest face width
+    # (180 px, 189 px inside the placement margin) reached with at most 1.15x enlargement
+    # (produce.max_upscale) needs 164 px; below that the photo would be an upscale (SPEC §3).
+    min_face_width_px: int = Field(165, ge=16, le=600)
+
+
+SHARPNESS = Rule("sharpness", Family.SHARPNESS, EVERYWHERE,
+                 Message("照片模糊，请保持不动并对焦", "Photo is blurred: hold still and keep in focus"))
+FINE_DETAIL = Rule("fine_detail", Family.SHARPNESS, EVERYWHERE,
+                   Message("面部细节不足（模糊或由小图放大），请保持不动、靠近并对焦",
+                           "Too little fine detail in the face (blurred, or enlarged from a small picture): "
+                           "hold still, come closer and keep in focus"),
+                   cadence=Cadence.SCENE)
+# Not on live preview frames, whose size says nothing about the still's.
+RESOLUTION = Rule("resolution", Family.SHARPNESS, STILL_AND_PRODUCT,
+                  Message("分辨率太低：脸部像素太少，成片需要放大；请靠近相机，或使用更大的原图",
+                          "Too low a resolution: too few pixels on the face, the photo would be enlarged; "
+                          "come closer to the camera or use a larger original"),
+                  cadence=None)
 
 # Faces are judged at this cheek-to-cheek width; larger ones are reduced, smaller ones kept.
 JUDGE_WIDTH = 160
@@ -140,17 +183,15 @@ def face_detail(analysis: Analysis) -> float:
     return detail_within(crop, outline)
 
 
-RESOLUTION_ZH = "分辨率太低：脸部像素太少，成片需要放大；请靠近相机，或使用更大的原图"
-RESOLUTION_EN = ("Too low a resolution: too few pixels on the face, the photo would be enlarged; "
-                 "come closer to the camera or use a larger original")
+# the production step refuses a small source with the same words (appliance/produce/photo.py)
+RESOLUTION_ZH, RESOLUTION_EN = RESOLUTION.message.zh, RESOLUTION.message.en
 
 
 def resolution_result(face_width_px: float, settings: ChecksSettings) -> CheckResult:
     """The one resolution rule: the source face's cheek-to-cheek width in source pixels against
     checks.sharpness.min_face_width_px."""
     limit = settings.sharpness.min_face_width_px
-    return result("resolution", "sharpness", face_width_px, float(limit), face_width_px >= limit,
-                  RESOLUTION_ZH, RESOLUTION_EN)
+    return RESOLUTION.result(face_width_px, float(limit), face_width_px >= limit)
 
 
 def check_resolution(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
@@ -165,8 +206,7 @@ def check_sharpness(analysis: Analysis, settings: ChecksSettings) -> list[CheckR
         return []
     cfg = settings.sharpness
     blur = face_blur(analysis)
-    return [result("sharpness", "sharpness", blur, cfg.max_blur, blur <= cfg.max_blur,
-                   "照片模糊，请保持不动并对焦", "Photo is blurred: hold still and keep in focus")]
+    return [SHARPNESS.result(blur, cfg.max_blur, blur <= cfg.max_blur)]
 
 
 def check_fine_detail(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
@@ -177,7 +217,9 @@ def check_fine_detail(analysis: Analysis, settings: ChecksSettings) -> list[Chec
         return []
     limit = settings.sharpness.min_detail
     detail = face_detail(analysis)
-    return [result("fine_detail", "sharpness", detail, limit, detail >= limit,
-                   "面部细节不足（模糊或由小图放大），请保持不动、靠近并对焦",
-                   "Too little fine detail in the face (blurred, or enlarged from a small picture): "
-                   "hold still, come closer and keep in focus")]
+    return [FINE_DETAIL.result(detail, limit, detail >= limit)]
+
+
+# The blur effect follows motion on every live frame; fine detail waits for the scene's turn.
+CHECKS = CheckModule((Check(check_sharpness, (SHARPNESS,)), Check(check_fine_detail, (FINE_DETAIL,)),
+                      Check(check_resolution, (RESOLUTION,))), "sharpness", SharpnessSettings)
