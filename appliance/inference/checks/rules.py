@@ -153,6 +153,14 @@ class CheckModule:
         return tuple(rule for check in self.checks for rule in check.rules)
 
 
+def require_below(low: float, high: float, low_key: str, high_key: str, low_zh: str, high_zh: str) -> None:
+    """A settings model's check that a lower limit stays below its upper one (else no value could
+    pass), worded in both languages with the keys and values given."""
+    if low >= high:
+        raise ValueError(f"{low_zh} ({low:g}) 必须低于{high_zh} ({high:g}) / "
+                         f"{low_key} ({low:g}) must be below {high_key} ({high:g})")
+
+
 def rules_by_id(rules: Iterable[Rule]) -> dict[str, Rule]:
     """The rules by id; an id declared twice is a catalogue error."""
     found: dict[str, Rule] = {}
