@@ -229,7 +229,7 @@ def test_live_framing_applies_the_limits_of_the_settings(analyzer, face_photo):
 
     portrait = face_photo("a_good_frontal/CFD-AM-204-122-N.jpg")
     frame = cv2.resize(portrait, (640, round(640 * portrait.shape[0] / portrait.shape[1])))
-    analyzer._track.reset()
+    analyzer.reset_tracking()
     try:
         analysis = analyzer.analyze(frame, live=True)
         share = analysis.face_width / frame.shape[0]
@@ -241,7 +241,7 @@ def test_live_framing_applies_the_limits_of_the_settings(analyzer, face_photo):
         closer = next(r for r in analyzer.evaluate(analysis, far) if r.id == FRAMING_DISTANCE.id)
         back = next(r for r in analyzer.evaluate(analysis, near) if r.id == FRAMING_DISTANCE.id)
     finally:
-        analyzer._track.reset()
+        analyzer.reset_tracking()
     assert not closer.passed and closer.threshold == f"{low:g}-0.9" and closer.message_en == "Come a little closer"
     assert not back.passed and back.message_zh == "请后退一些" and back.message_en == "Step back a little"
 
@@ -267,12 +267,12 @@ def _ids_by_stage(analyzer, face_photo):
     for photo in (portrait, no_face, both_shoulders):
         seen[Stage.STILL] += analyzer.check(photo).checks
     frame = cv2.resize(portrait, (640, round(640 * portrait.shape[0] / portrait.shape[1])))
-    analyzer._track.reset()
+    analyzer.reset_tracking()
     try:
         for _ in range(len(HEAVY_ROTATION) + 2):  # every slow group has its turn
             seen[Stage.LIVE] += analyzer.check(frame, live=True).checks
     finally:
-        analyzer._track.reset()
+        analyzer.reset_tracking()
     settings = load_settings()
     for preset in ("chsi", "exam_ncre"):
         product = produce_photo(analyzer, portrait, settings, preset=preset, kind="file")
