@@ -10,6 +10,7 @@ import typing
 import cv2
 import pytest
 
+from appliance.errors import SettingsError
 from appliance.inference.checks import registry
 from appliance.inference.checks.rules import Cadence, Check, CheckModule, Family, Rule, Stage, rules_by_id
 from appliance.inference.config import ChecksSettings
@@ -219,8 +220,30 @@ def test_settings_written_before_the_catalogue_load_unchanged(tmp_path):
 def test_live_framing_limits_are_settings_with_the_ones_they_replace():
     cfg = ChecksSettings().geometry
     assert (cfg.live_min_face_share, cfg.live_max_face_share, cfg.live_max_offcentre) == (0.22, 0.45, 0.12)
-    with pytest.raises(Exception, match="live_min_face_share"):
+    with pytest.raises(SettingsError, match="live_min_face_share"):
         settings_from_dict({"checks": {"geometry": {"live_min_face_share": 0.5, "live_max_face_share": 0.4}}})
+
+
+def test_live_framing_applies_the_limits_of_the_settings(analyzer, face_photo):
+    from appliance.inference.checks.geometry import FRAMING_DISTANCE, GeometrySettings
+
+    portrait = face_photo("a_good_frontal/CFD-AM-204-122-N.jpg")
+    frame = cv2.resize(portrait, (640, round(640 * portrait.shape[0] / portrait.shape[1])))
+    analyzer.reset_tracking()
+    try:
+        analysis = analyzer.analyze(frame, live=True)
+        share = analysis.face_width / frame.shape[0]
+        low = round(share + 0.1, 3)
+        far = analyzer.settings.model_copy(update={"geometry": GeometrySettings(
+            live_min_face_share=low, live_max_face_share=0.9)})
+        near = analyzer.settings.model_copy(update={"geometry": GeometrySettings(
+            live_min_face_share=0.05, live_max_face_share=round(share - 0.05, 3))})
+        closer = next(r for r in analyzer.evaluate(analysis, far) if r.id == FRAMING_DISTANCE.id)
+        back = next(r for r in analyzer.evaluate(analysis, near) if r.id == FRAMING_DISTANCE.id)
+    finally:
+        analyzer.reset_tracking()
+    assert not closer.passed and closer.threshold == f"{low:g}-0.9" and closer.message_en == "Come a little closer"
+    assert not back.passed and back.message_zh == "请后退一些" and back.message_en == "Step back a little"
 
 
 def test_geometry_frames_for_the_chsi_preset_without_repeating_its_numbers():
@@ -244,12 +267,12 @@ def _ids_by_stage(analyzer, face_photo):
     for photo in (portrait, no_face, both_shoulders):
         seen[Stage.STILL] += analyzer.check(photo).checks
     frame = cv2.resize(portrait, (640, round(640 * portrait.shape[0] / portrait.shape[1])))
-    analyzer._track.reset()
+    analyzer.reset_tracking()
     try:
         for _ in range(len(HEAVY_ROTATION) + 2):  # every slow group has its turn
             seen[Stage.LIVE] += analyzer.check(frame, live=True).checks
     finally:
-        analyzer._track.reset()
+        analyzer.reset_tracking()
     settings = load_settings()
     for preset in ("chsi", "exam_ncre"):
         product = produce_photo(analyzer, portrait, settings, preset=preset, kind="file")

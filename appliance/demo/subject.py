@@ -21,6 +21,12 @@ import cv2
 import numpy as np
 
 from appliance.demo.portrait import BACKDROP_BGR, SubjectPictures, compose_subject
+from appliance.inference.checks.face_count import FACE_COUNT
+from appliance.inference.checks.geometry import FRAMING_DISTANCE, SHOULDERS_LEVEL
+from appliance.inference.checks.mouth import MOUTH_CLOSED, MOUTH_NEUTRAL, MOUTH_NO_TEETH
+from appliance.inference.checks.occlusion import EARS_VISIBLE
+from appliance.inference.checks.pose import POSE_YAW
+from appliance.inference.checks.sharpness import RESOLUTION
 
 # What the view shows at distance 1.0, in base (canvas) pixels: a landscape camera's field.
 _VIEW_H = 310.0
@@ -41,11 +47,11 @@ START = SubjectPose(distance=0.72, yaw_deg=22.0, smile=1.0, hair_over_ears=1.0)
 GOAL = SubjectPose()
 # Which problem each live check's failure names, so the subject corrects what it is told.
 _PROBLEMS = {
-    "framing_distance": "distance", "face_resolution": "distance", "resolution": "distance",
-    "pose_yaw": "yaw_deg", "shoulders_level": "yaw_deg",
-    "face_count": "yaw_deg",  # "未检测到人脸，请正对镜头": face the camera
-    "mouth_closed": "smile", "mouth_neutral": "smile", "mouth_no_teeth": "smile",
-    "ears_visible": "hair_over_ears",
+    FRAMING_DISTANCE.id: "distance", RESOLUTION.id: "distance",
+    POSE_YAW.id: "yaw_deg", SHOULDERS_LEVEL.id: "yaw_deg",
+    FACE_COUNT.id: "yaw_deg",  # "未检测到人脸，请正对镜头": face the camera
+    MOUTH_CLOSED.id: "smile", MOUTH_NEUTRAL.id: "smile", MOUTH_NO_TEETH.id: "smile",
+    EARS_VISIBLE.id: "hair_over_ears",
 }
 
 

@@ -13,11 +13,11 @@ import cv2
 import numpy as np
 
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.geometry import OUT_H, OUT_W, target_crop
-from appliance.inference.checks.glasses import lens_box, lens_geometry
-from appliance.inference.checks.headwear import crown_box
-from appliance.inference.checks.occlusion import brow_band_box, ear_boxes
-from appliance.inference.checks.sharpness import face_box
+from appliance.inference.checks.geometry import FRAMING_PRESET, OUT_H, OUT_W, target_crop
+from appliance.inference.checks.glasses import GLASSES_GLARE, GLASSES_REFLECTION, GLASSES_TINT, lens_box, lens_geometry
+from appliance.inference.checks.headwear import NO_HEADWEAR, crown_box
+from appliance.inference.checks.occlusion import EARS_VISIBLE, HAIR_OVER_BROWS, brow_band_box, ear_boxes
+from appliance.inference.checks.sharpness import FINE_DETAIL, SHARPNESS, face_box
 from appliance.inference.engine import Report
 
 log = logging.getLogger(__name__)
@@ -39,14 +39,14 @@ def _face_boxes(analysis: Analysis) -> list[Box]:
 
 # The area a failed check judged, by check id, in the analysis' image pixels.
 JUDGED_AREAS: dict[str, Callable[[Analysis], list[Box]]] = {
-    "no_headwear": lambda a: [crown_box(a)],
-    "hair_over_brows": lambda a: [brow_band_box(a)],
-    "ears_visible": lambda a: [beside for beside, _ in ear_boxes(a)],
-    "glasses_tint": _lens_boxes,
-    "glasses_reflection": _lens_boxes,
-    "glasses_glare": _lens_boxes,
-    "sharpness": _face_boxes,
-    "fine_detail": _face_boxes,
+    NO_HEADWEAR.id: lambda a: [crown_box(a)],
+    HAIR_OVER_BROWS.id: lambda a: [brow_band_box(a)],
+    EARS_VISIBLE.id: lambda a: [beside for beside, _ in ear_boxes(a)],
+    GLASSES_TINT.id: _lens_boxes,
+    GLASSES_REFLECTION.id: _lens_boxes,
+    GLASSES_GLARE.id: _lens_boxes,
+    SHARPNESS.id: _face_boxes,
+    FINE_DETAIL.id: _face_boxes,
 }
 
 
@@ -75,11 +75,12 @@ def draw_annotation(report: Report) -> np.ndarray:
             x0, y0 = crop.x0 * scale, crop.y0 * scale
             w, h = crop.width * scale, crop.height * scale
             cv2.rectangle(canvas, (int(x0), int(y0)), (int(x0 + w), int(y0 + h)), YELLOW, thick)
-            for y_out, colour in ((80, GREEN), (250, YELLOW)):
+            # the preset's crown and eye-line targets, and its target face width
+            for y_out, colour in ((FRAMING_PRESET.crown_y.target, GREEN), (FRAMING_PRESET.eye_y.target, YELLOW)):
                 y = int(y0 + y_out / OUT_H * h)
                 cv2.line(canvas, (int(x0), y), (int(x0 + w), y), colour, thick)
             cx = int(x0 + w / 2)
-            half = int(120 / OUT_W * w)
+            half = int(FRAMING_PRESET.face_width.target / 2 / OUT_W * w)
             width_y = int(y0 + 300 / OUT_H * h)
             cv2.line(canvas, (cx - half, width_y), (cx + half, width_y), CYAN, thick)
     failed = [c for c in report.checks if not c.passed]

@@ -25,8 +25,6 @@ from appliance.produce.config import BackgroundName, PhotoSpec, ProduceSettings
 from appliance.produce.encode import Encoded
 from appliance.produce.measure import axes, measure_head
 
-__all__ = ["ProductGeometry", "file_results", "geometry_results", "product_geometry", "verify_product"]
-
 # Engine rules about a source frame, not a product (the catalogue's stages): crop_fits asks whether
 # the crop at the engine's fixed targets lies inside the image, which a product framed anywhere in
 # the preset's ranges fails.

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from appliance.errors import ApplianceError
+from appliance.inference.checks.liveness import LIVENESS
 from appliance.privacy import mask_code, mask_id_number, mask_name
 from appliance.session.chart import TIMED_STATES, BoothChart
 from appliance.session.config import SessionSettings
@@ -522,7 +523,7 @@ class SessionMachine:
     def _single_frame_cues(self) -> dict[str, Any] | None:
         checks = (self._last_guidance or {}).get("checks") or []
         for check in checks:
-            if isinstance(check, dict) and check.get("id") == "liveness":
+            if isinstance(check, dict) and check.get("id") == LIVENESS.id:
                 return {"spoof_score": check.get("value"), "threshold": check.get("threshold"),
                         "passed": check.get("passed"), "cues": check.get("detail")}
         return None

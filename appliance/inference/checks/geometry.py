@@ -27,6 +27,7 @@ from appliance.inference.checks.rules import (
     Family,
     Message,
     Rule,
+    require_below,
 )
 from appliance.produce.config import CHSI_GRADUATION
 
@@ -56,12 +57,8 @@ class GeometrySettings(BaseModel):
     @model_validator(mode="after")
     def _smallest_below_largest(self) -> GeometrySettings:
         # A smallest face share at or above the largest would send every subject back and forth.
-        if self.live_min_face_share >= self.live_max_face_share:
-            raise ValueError(
-                f"实时取景的最小脸部比例 ({self.live_min_face_share:g}) 必须低于最大比例 "
-                f"({self.live_max_face_share:g}) / live_min_face_share ({self.live_min_face_share:g}) "
-                f"must be below live_max_face_share ({self.live_max_face_share:g})"
-            )
+        require_below(self.live_min_face_share, self.live_max_face_share, "live_min_face_share",
+                      "live_max_face_share", "实时取景的最小脸部比例", "最大比例")
         return self
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckResult
-from appliance.inference.checks.rules import EVERYWHERE, Check, CheckModule, Family, Message, Rule
+from appliance.inference.checks.rules import EVERYWHERE, Check, CheckModule, Family, Message, Rule, require_below
 
 if TYPE_CHECKING:
     from appliance.inference.config import ChecksSettings
@@ -34,11 +34,8 @@ class LightingSettings(BaseModel):
     @model_validator(mode="after")
     def _minimum_below_maximum(self) -> LightingSettings:
         # A minimum at or above its maximum would refuse every face: no photo could ever pass.
-        if self.min_face_luma >= self.max_face_luma:
-            raise ValueError(
-                f"面部最低亮度 ({self.min_face_luma:g}) 必须低于最高亮度 ({self.max_face_luma:g}) / "
-                f"min_face_luma ({self.min_face_luma:g}) must be below max_face_luma ({self.max_face_luma:g})"
-            )
+        require_below(self.min_face_luma, self.max_face_luma, "min_face_luma", "max_face_luma",
+                      "面部最低亮度", "最高亮度")
         return self
 
 

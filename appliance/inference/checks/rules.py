@@ -102,25 +102,28 @@ class Rule:
     variants: Mapping[str, Message] = field(default_factory=dict)
     # An operator's notice (coloured contacts, heavy make-up): it never fails a photo.
     advisory: bool = False
+    # the family as the plain string results carry (read on every result of every live frame)
+    family_name: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         live = Stage.LIVE in self.stages
         if live != (self.cadence is not None):
             raise ValueError(f"rule {self.id}: a cadence is given exactly when the rule runs live")
+        object.__setattr__(self, "family_name", self.family.value)
 
     def wording(self, variant: str | None = None) -> Message:
         return self.message if variant is None else self.variants[variant]
 
     def result(self, value: float | None, threshold: float | str | None, passed: bool, *,
                variant: str | None = None, **words: str) -> CheckResult:
-        """This rule's result: the guidance when it fails and a plain OK when it passes."""
-        zh, en = self.wording(variant).filled(words)
-        return result(self.id, self.family.value, value, threshold, passed, zh, en)
+        """This rule's result: the guidance when it fails and a plain OK when it passes (the
+        guidance is only worded for a failure)."""
+        zh, en = ("", "") if passed else self.wording(variant).filled(words)
+        return result(self.id, self.family_name, value, threshold, passed, zh, en)
 
     def notice(self, value: float | None, threshold: float) -> CheckResult:
         """This advisory rule's result: a notice when `value` exceeds `threshold`, never a fail."""
-        zh, en = self.message.filled({})
-        return advisory(self.id, self.family.value, value, threshold, zh, en)
+        return advisory(self.id, self.family_name, value, threshold, self.message.zh, self.message.en)
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,6 +154,14 @@ class CheckModule:
     @property
     def rules(self) -> tuple[Rule, ...]:
         return tuple(rule for check in self.checks for rule in check.rules)
+
+
+def require_below(low: float, high: float, low_key: str, high_key: str, low_zh: str, high_zh: str) -> None:
+    """A settings model's check that a lower limit stays below its upper one (else no value could
+    pass), worded in both languages with the keys and values given."""
+    if low >= high:
+        raise ValueError(f"{low_zh} ({low:g}) 必须低于{high_zh} ({high:g}) / "
+                         f"{low_key} ({low:g}) must be below {high_key} ({high:g})")
 
 
 def rules_by_id(rules: Iterable[Rule]) -> dict[str, Rule]:
