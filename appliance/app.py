@@ -216,11 +216,15 @@ def build_booth(
         camera=camera, frames=frames, bus=bus, guide=guide, producer=producer, machine=machine, driver=driver,
         button=button, ring=ring, animator=animator, uplink=uplink, subject=subject,
     )
+    def stop_ring() -> None:
+        animator.stop()
+        ring.close()
+
     services = [
         Service("analysis engine", analyzer.warm_up, lambda: None),
         Service("store", lambda: None, store.close),
         Service("camera", camera.start, camera.stop),
-        Service("LED ring", animator.start, lambda: (animator.stop(), ring.close())),
+        Service("LED ring", animator.start, stop_ring),
         Service("button", lambda: None, button.close),
     ]
     if uplink is not None:

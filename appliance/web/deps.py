@@ -7,7 +7,7 @@ build the screens around fakes of exactly these methods.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -86,7 +86,11 @@ class ScreenRing(Protocol):
 
 
 class UplinkView(Protocol):
+    """The upload worker as the console shows it and wakes it after a queue change."""
+
     def status(self) -> UplinkStatus: ...
+
+    def notify(self) -> None: ...
 
 
 class PhotoAnalyzer(Protocol):
@@ -105,7 +109,7 @@ class WebDeps:
     run: CollectionRun
     accounts: OperatorAccounts
     console: ConsoleSettings
-    health: Callable[[], Sequence[CheckResult]]  # the doctor's checks of the running booth
+    health: Callable[[], list[CheckResult]]  # the doctor's checks of the running booth
     import_roster: Callable[[Path], RosterImport]
     button: ScreenButton | None = None  # the demo's SimulatedButton
     ring: ScreenRing | None = None  # the demo's VirtualRing

@@ -194,7 +194,8 @@ class WebServer:
                 self.screen.stop()
                 raise
         if self._ring is not None:
-            self._threads = [threading.Thread(target=self._push_ring, name="web-ring", daemon=True)]
+            self._threads = [threading.Thread(target=self._push_ring, args=(self._ring,), name="web-ring",
+                                              daemon=True)]
             self._threads[0].start()
 
     def stop(self) -> None:
@@ -210,13 +211,13 @@ class WebServer:
             thread.join(timeout=5.0)
         self._threads = []
 
-    def _push_ring(self) -> None:
+    def _push_ring(self, ring: ScreenRing) -> None:
         """The demo's virtual ring drawn on the screen: pushed, only while a screen is connected."""
         previous = None
         while not self._stop.wait(_RING_PUSH_S):
             if self._hub.client_count == 0:
                 continue
-            snapshot = self._ring.snapshot()
+            snapshot = ring.snapshot()
             if snapshot != previous:
                 previous = snapshot
                 self._hub.send({"kind": "ring", **snapshot})
