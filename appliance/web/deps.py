@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -69,7 +69,6 @@ class PhotoQueue(Protocol):
     def requeue_rejected(self, sha256: str) -> bool: ...
 
 
-@runtime_checkable
 class ScreenButton(Protocol):
     """The demo's simulated button, pressed from the screen."""
 
@@ -78,7 +77,6 @@ class ScreenButton(Protocol):
     def long_press(self) -> None: ...
 
 
-@runtime_checkable
 class ScreenRing(Protocol):
     """The demo's virtual LED ring, drawn on the screen."""
 
