@@ -6,34 +6,34 @@ tests and the demo swap a piece (camera, pins, server) by passing another one in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from appliance.binding.binder import CodeBinder
+from appliance.binding.code_reader import QrCodeReader
+from appliance.binding.collection_run import CollectionRun
 from appliance.binding.decoders import load_decoders
 from appliance.binding.run_state import RunState
-from appliance.booth import DEMO_SESSION_CODE, Booth, DemoCodeCard, Service
-from appliance.booth_ports import (
-    CollectionRun,
-    EngineGuide,
-    QrCodeReader,
-    SharpestStill,
-    StandardProducer,
-    StorePhotoSink,
-    StorePriorCaptures,
-)
-from appliance.capture.button import ButtonEvent, build_button
+from appliance.booth import Booth, Service
+from appliance.capture.button import ButtonEvent, GpioButton, SimulatedButton, build_button
 from appliance.capture.camera.base import CameraHealth, CameraStatus
 from appliance.capture.camera.factory import build_camera
 from appliance.capture.camera.lit_face import LitFaceSource, ring_reader
 from appliance.capture.camera.streaming import StreamingCamera
 from appliance.capture.leds import LedRing, VirtualRing, build_ring
 from appliance.capture.ring_animator import RingAnimator, build_ring_animator
+from appliance.capture.still_picker import SharpestStill
+from appliance.demo.code_card import DemoCodeCard
+from appliance.demo.codes import DEMO_SESSION_CODE, DemoCodeFormat
 from appliance.demo.subject import ScriptedStudent, SubjectSource
 from appliance.inference.engine import Analyzer
+from appliance.inference.guidance import EngineGuide
 from appliance.inference.runtime import ModelStore
 from appliance.paths import resolve_path
-from appliance.session.driver import SessionDriver, SharedCamera
+from appliance.produce.producer import StandardProducer
+from appliance.session.driver import Camera, SessionDriver, SharedCamera
 from appliance.session.events import EventBus
 from appliance.session.light_check import RingLightChallenge
 from appliance.session.listeners import EventLogger
@@ -42,15 +42,41 @@ from appliance.session.machine import SessionMachine
 from appliance.session.ports import MonotonicClock
 from appliance.settings import Settings
 from appliance.store.cipher import cipher_from_key_file
+from appliance.store.photo_sink import StorePhotoSink, StorePriorCaptures
 from appliance.store.photo_store import PhotoStore
 from appliance.system.notify import SystemdNotifier, watchdog_interval
 from appliance.system.store_recovery import recover_store
 from appliance.system.watchdog import WatchdogFeeder
-from appliance.uplink.worker import uplink_from_settings
+from appliance.uplink.worker import UplinkWorker, uplink_from_settings
 
 if TYPE_CHECKING:
     from appliance.web.server import WebServer
 
+
+@dataclass
+class BoothParts:
+    """Every long-lived part of a running booth, by name and type: what the CLI, the web screens and
+    the tests reach into. Built once by `build_booth`; `web` is set only when the screen is served."""
+
+    settings: Settings
+    analyzer: Analyzer
+    store: PhotoStore
+    run_state: RunState
+    run: CollectionRun
+    reader: QrCodeReader
+    camera: StreamingCamera
+    frames: Camera  # what the session sees: the shared camera, or the demo's code card over it
+    bus: EventBus
+    guide: EngineGuide
+    producer: StandardProducer
+    machine: SessionMachine
+    driver: SessionDriver
+    button: GpioButton | SimulatedButton
+    ring: LedRing
+    animator: RingAnimator
+    uplink: UplinkWorker | None
+    subject: ScriptedStudent | None  # the demo's scripted student, else None
+    web: WebServer | None = None
 
 
 def build_models(settings: Settings) -> ModelStore:
@@ -90,7 +116,7 @@ def build_session(
     *,
     code_reader: QrCodeReader,
     guide: EngineGuide,
-    still_source: Any,
+    still_source: Camera,
     producer: StandardProducer,
     sink: StorePhotoSink,
     bus: EventBus | None = None,
@@ -136,8 +162,8 @@ def build_booth(
     pin_factory: Any = None,
     operator_password: str | None = None,
     settings_file: Path | None = None,
-    demo_code_format: str = "reference",
-) -> Booth:
+    demo_code_format: DemoCodeFormat = "reference",
+) -> Booth[BoothParts]:
     """Every part of the running booth from one validated settings tree, in start order.
 
     `pin_factory` is passed to the button and the ring (gpiozero's MockFactory in tests); without
@@ -158,7 +184,7 @@ def build_booth(
     bus = EventBus()
     if subject is not None:
         bus.subscribe(subject.on_event)
-    frames: Any = shared
+    frames: Camera = shared
     if demo:
         card = DemoCodeCard(shared, settings.capture.camera.lores_size, code_format=demo_code_format)
         bus.subscribe(card.on_event)
@@ -185,17 +211,20 @@ def build_booth(
     uplink = uplink_from_settings(
         store, settings.device.device_id, settings.uplink, data_dir=Path(settings.store.dir)
     )
-    parts: dict[str, Any] = {
-        "settings": settings, "analyzer": analyzer, "store": store, "run": run, "reader": reader,
-        "camera": camera, "frames": frames, "bus": bus, "machine": machine, "driver": driver,
-        "button": button, "ring": ring, "animator": animator, "uplink": uplink, "guide": guide,
-        "producer": producer, "subject": subject, "run_state": run_state,
-    }
+    parts = BoothParts(
+        settings=settings, analyzer=analyzer, store=store, run_state=run_state, run=run, reader=reader,
+        camera=camera, frames=frames, bus=bus, guide=guide, producer=producer, machine=machine, driver=driver,
+        button=button, ring=ring, animator=animator, uplink=uplink, subject=subject,
+    )
+    def stop_ring() -> None:
+        animator.stop()
+        ring.close()
+
     services = [
         Service("analysis engine", analyzer.warm_up, lambda: None),
         Service("store", lambda: None, store.close),
         Service("camera", camera.start, camera.stop),
-        Service("LED ring", animator.start, lambda: (animator.stop(), ring.close())),
+        Service("LED ring", animator.start, stop_ring),
         Service("button", lambda: None, button.close),
     ]
     if uplink is not None:
@@ -206,7 +235,7 @@ def build_booth(
     if serve:
         web = build_web(settings, parts, demo=demo, data_dir=data_dir,
                         operator_password=operator_password, settings_file=settings_file)
-        parts["web"] = web
+        parts.web = web
         services.append(Service("web screen", web.start, web.stop))
         booth.ready_url = (settings.web.host, web.port_hint)
     return booth
@@ -236,9 +265,36 @@ def forward_camera_health(status: CameraStatus, driver: SessionDriver) -> None:
         driver.camera_health_changed(None)
 
 
-def build_web(settings: Settings, parts: dict[str, Any], *, demo: bool, data_dir: Path,
+def reconfigure_parts(parts: BoothParts) -> Callable[[Settings], None]:
+    """What the operator console's validated settings change in the running booth: the checks, the
+    producer's settings and the accepted codes (a new binder); the rest takes effect at a restart."""
+
+    def apply(updated: Settings) -> None:
+        parts.analyzer.settings = updated.checks
+        parts.producer.settings = updated
+        parts.reader.replace_binder(build_binder(updated, parts.store))
+
+    return apply
+
+
+def run_saver(parts: BoothParts) -> Callable[[], None]:
+    """Keeps the operator's session set-up and roster across a restart."""
+    run, state = parts.run, parts.run_state
+    return lambda: state.save(run.session_code, run.roster, run.roster_source)
+
+
+def build_web(settings: Settings, parts: BoothParts, *, demo: bool, data_dir: Path,
               operator_password: str | None = None, settings_file: Path | None = None) -> WebServer:
     from appliance.web.server import build_web_server  # Flask loads only when the screen is served
 
-    return build_web_server(settings, parts, demo=demo, data_dir=data_dir,
-                            operator_password=operator_password, settings_file=settings_file)
+    button, ring = parts.button, parts.ring
+    return build_web_server(
+        settings, machine=parts.machine, latest_frame=parts.frames.latest_lores, store=parts.store,
+        run=parts.run, subscribe=parts.bus.subscribe, reconfigure=reconfigure_parts(parts),
+        demo=demo, data_dir=data_dir, analyzer=parts.analyzer,
+        button=button if isinstance(button, SimulatedButton) else None,
+        ring=ring if isinstance(ring, VirtualRing) else None,
+        uplink=parts.uplink, advisory=tuple(sorted(parts.guide.advisory)),
+        login_allowed=parts.reader.login_allowed, save_run=run_saver(parts),
+        operator_password=operator_password, settings_file=settings_file,
+    )

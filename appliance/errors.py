@@ -19,3 +19,9 @@ class ModelError(ApplianceError):
 
 class ImageError(ApplianceError):
     """An input image cannot be used (unreadable, empty, too large, not an image)."""
+
+
+def split_message(text: str) -> tuple[str, str]:
+    """Errors carry 'Chinese / English' in one line; the screen shows the two separately."""
+    zh, _, en = text.partition(" / ")
+    return zh.strip(), (en or zh).strip()

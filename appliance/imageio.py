@@ -69,7 +69,8 @@ def _header_size(data: bytes, max_pixels: int) -> tuple[int, int] | None:
     except Image.DecompressionBombError as exc:
         # PIL's own limit (twice MAX_IMAGE_PIXELS) struck first; its message carries the pixel count.
         declared = re.search(r"\((\d+) pixels\)", str(exc))
-        megapixels = int(declared.group(1)) / 1e6 if declared else Image.MAX_IMAGE_PIXELS * 2 / 1e6
+        pil_limit = Image.MAX_IMAGE_PIXELS or max_pixels  # None only when PIL's check is off (it did strike)
+        megapixels = int(declared.group(1)) / 1e6 if declared else pil_limit * 2 / 1e6
         limit = max_pixels / 1e6
         raise ImageError(
             f"图片太大：{megapixels:.0f} 百万像素（上限 {limit:.0f} 百万像素）"

@@ -43,9 +43,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from peer_client import letterbox  # noqa: E402
 
 from appliance.app import build_analyzer, build_booth  # noqa: E402
-from appliance.booth import ScriptedSubject, demo_overrides  # noqa: E402
-from appliance.booth_ports import StandardProducer  # noqa: E402
 from appliance.capture.camera.demo import DemoSource  # noqa: E402
+from appliance.demo.scripted_session import ScriptedSubject  # noqa: E402
+from appliance.demo.settings import demo_overrides  # noqa: E402
+from appliance.produce.producer import StandardProducer  # noqa: E402
 from appliance.settings import Settings, load_settings  # noqa: E402
 
 WARM_UP_FRAMES = 5
@@ -140,7 +141,7 @@ def shutter_to_review(count: int) -> dict[str, Any]:
 
 def one_session(booth: Any) -> float:
     """Start to receipt of one scripted demo session; the subject is dropped afterwards."""
-    machine, bus = booth.parts["machine"], booth.parts["bus"]
+    machine, bus = booth.parts.machine, booth.parts.bus
     subject = ScriptedSubject(machine)
     unsubscribe = bus.subscribe(subject.on_event)
     try:
@@ -185,7 +186,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-booth-") as folder:
         settings = load_settings(None, demo_overrides(folder))
         booth = build_booth(settings, demo=True, serve=False)
-        latency = guidance_latency_ms(booth.parts["guide"], settings, args.frames)
+        latency = guidance_latency_ms(booth.parts.guide, settings, args.frames)
         print(f"guidance latency (EngineGuide + engine, demo frames {settings.capture.camera.lores_size}), "
               f"{len(latency)} frames: p50 {percentile(latency, 50):.1f} ms, p95 {percentile(latency, 95):.1f} ms")
         booth.start()

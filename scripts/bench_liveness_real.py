@@ -33,8 +33,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appliance.booth_ports import EngineGuide
 from appliance.inference.engine import Analyzer
+from appliance.inference.guidance import EngineGuide
 from appliance.session.config import LivenessSettings
 from appliance.session.liveness import LivenessTracker
 

@@ -10,15 +10,16 @@ from uplink_fixtures import make_jpeg
 
 from appliance.binding import errors
 from appliance.binding.binder import CodeBinder
+from appliance.binding.code_reader import BoundStudent
 from appliance.binding.config import CodesSettings
 from appliance.binding.decoders import load_decoders
 from appliance.binding.model import CodeFields
 from appliance.binding.reference_format import ReferenceCodec, sample_fields
 from appliance.binding.roster import Roster, RosterEntry
-from appliance.booth_ports import BoundStudent, StorePhotoSink
 from appliance.ingest.payloads import UploadRequest, describe_invalid
 from appliance.session.ports import Product
 from appliance.store.disk_guard import DiskGuard
+from appliance.store.photo_sink import StorePhotoSink
 from appliance.store.photo_store import PhotoStore
 
 KEY = bytes(range(32))

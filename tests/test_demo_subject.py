@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from appliance.app import build_analyzer, build_booth
-from appliance.booth import ScriptedSubject, demo_overrides
+from appliance.demo.scripted_session import ScriptedSubject
+from appliance.demo.settings import demo_overrides
 from appliance.demo.subject import GOAL, MOVE_S, REACTION_S, START, ScriptedStudent, SubjectSource
 from appliance.settings import load_settings
 
@@ -82,14 +83,14 @@ def test_demo_session_walks_the_guidance_loop_to_a_photo_that_passes_every_check
                 if event.source == "guiding":
                     guiding.append(text)
 
-    booth.parts["bus"].subscribe(listen)
-    runner = ScriptedSubject(booth.parts["machine"])
-    booth.parts["bus"].subscribe(runner.on_event)
+    booth.parts.bus.subscribe(listen)
+    runner = ScriptedSubject(booth.parts.machine)
+    booth.parts.bus.subscribe(runner.on_event)
     booth.start()
-    student = booth.parts["subject"]
+    student = booth.parts.subject
     try:
         receipt = runner.run(240.0)
-        report = booth.parts["store"].reports([receipt["sha256"]])[receipt["sha256"]]
+        report = booth.parts.store.reports([receipt["sha256"]])[receipt["sha256"]]
     except Exception as exc:
         raise AssertionError(f"{exc}; guidance shown: {messages}; corrections: {student.corrections}") from exc
     finally:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from appliance.app import build_booth
-from appliance.booth import demo_overrides
 from appliance.capture.camera.base import CameraHealth
+from appliance.demo.settings import demo_overrides
 from appliance.demo.subject import SubjectSource
 from appliance.settings import load_settings, merge_dicts
 from appliance.store.photo_store import PHOTOS_DIR
@@ -55,9 +55,9 @@ def test_a_lost_camera_ends_the_attempt_tells_the_screen_and_is_reopened(tmp_pat
 
     monkeypatch.setattr(SubjectSource, "read", read)
     booth = build_booth(demo_settings(tmp_path), demo=True, serve=False)
-    machine, camera, driver = booth.parts["machine"], booth.parts["camera"], booth.parts["driver"]
+    machine, camera, driver = booth.parts.machine, booth.parts.camera, booth.parts.driver
     events: list[Any] = []
-    booth.parts["bus"].subscribe(events.append)
+    booth.parts.bus.subscribe(events.append)
 
     def notices(name: str) -> list[Any]:
         return [e for e in events if e.kind == "notice" and e.event == name]
@@ -117,7 +117,7 @@ def receive(sock: socket.socket, seconds: float) -> list[tuple[float, str]]:
 
 def test_a_hung_guide_stops_the_watchdog_feed(tmp_path, notify_socket) -> None:
     booth = build_booth(demo_settings(tmp_path), demo=True, serve=False)
-    machine, guide = booth.parts["machine"], booth.parts["guide"]
+    machine, guide = booth.parts.machine, booth.parts.guide
     hung_at: list[float] = []
     release = threading.Event()
     evaluate = guide.evaluate
@@ -161,13 +161,13 @@ def test_console_reports_a_broken_settings_file_and_rescued_photos(tmp_path) -> 
     try:
         (rescued,) = (tmp_path / "data" / "store" / RECOVERED_DIR).iterdir()
         assert (rescued / ("a" * 64 + ".jpg")).read_bytes() == b"\xff\xd8 accepted earlier"
-        client = booth.parts["web"].app.test_client()
+        client = booth.parts.web.app.test_client()
         page = client.get("/operator/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         client.post("/operator/login", data={"username": "operator", "password": "pw-12345678", "csrf_token": token})
         health = client.get("/operator/health").get_data(as_text=True)
     finally:
-        booth.parts["store"].close()
+        booth.parts.store.close()
     # each row: Chinese name, the doctor's name beside it, then the state (故障 = FAIL)
     rows = dict(re.findall(r'<span class="en">(\w+)</span></td>\s*<td>(\S+) <span class="en">', health))
     assert rows["settings"] == "故障" and "device.device_id" in health

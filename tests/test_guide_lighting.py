@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from appliance.booth_ports import EngineGuide
 from appliance.imageio import load_image
+from appliance.inference.guidance import EngineGuide
 
 
 def test_darker_left_half_reads_as_positive_balance(analyzer, faces_dir):

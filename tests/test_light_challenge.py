@@ -342,8 +342,8 @@ def test_leaving_the_countdown_early_stops_the_challenge():
 def test_single_frame_cues_reach_the_guidance_one_by_one_but_not_the_check_cli_contract():
     from types import SimpleNamespace
 
-    from appliance.booth_ports import EngineGuide
     from appliance.inference.checks.base import result
+    from appliance.inference.guidance import EngineGuide
 
     check = result("liveness", "liveness", 0.2, 0.85, True, "", "")
     check = type(check)(**{**check.__dict__, "detail": {"frame_edges": 0.0, "moire": 0.2}})

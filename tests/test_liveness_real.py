@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from appliance.booth_ports import EngineGuide
+from appliance.inference.guidance import EngineGuide
 from appliance.session.config import LivenessSettings
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_liveness_real.py"

@@ -133,7 +133,8 @@ def test_student_number_login(tmp_path: Path) -> None:
 
 def test_student_login_through_the_booths_reader_binds_and_refuses(tmp_path: Path) -> None:
     """The screen's login reaches Binder.login through the booth's reader, with the run's roster."""
-    from appliance.booth_ports import BoundStudent, CollectionRun, QrCodeReader
+    from appliance.binding.code_reader import BoundStudent, QrCodeReader
+    from appliance.binding.collection_run import CollectionRun
     from appliance.session.ports import CodeRejected
 
     roster = Roster([RosterEntry("2022001234", "黄小正", GOOD_ID)])

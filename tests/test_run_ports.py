@@ -13,21 +13,17 @@ import numpy as np
 import pytest
 
 from appliance.binding.binder import CodeBinder
+from appliance.binding.code_reader import BoundStudent, QrCodeReader
+from appliance.binding.collection_run import CollectionRun
 from appliance.binding.decoders import PlainCodeDecoder
 from appliance.binding.phone_photo import PhoneShot, render_phone_photo
-from appliance.booth_ports import (
-    BoundStudent,
-    CollectionRun,
-    QrCodeReader,
-    SharpestStill,
-    StorePhotoSink,
-    first_failure,
-    split_message,
-)
+from appliance.capture.still_picker import SharpestStill
 from appliance.cli.run import run_settings
-from appliance.errors import SettingsError
+from appliance.errors import SettingsError, split_message
+from appliance.inference.guidance import first_failure
 from appliance.session.ports import CodeRejected, Product
 from appliance.settings import Settings
+from appliance.store.photo_sink import StorePhotoSink
 from appliance.store.photo_store import PhotoStore
 from appliance.web.console_settings import CONSOLE_SETTINGS_FILE
 

@@ -9,11 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
+from appliance.binding.code_reader import BoundStudent
 from appliance.binding.model import Binding, CodeFields
-from appliance.booth_ports import BoundStudent, StorePhotoSink
 from appliance.session.ports import Product
 from appliance.store.cipher import AesGcmCipher
 from appliance.store.disk_guard import DiskGuard
+from appliance.store.photo_sink import StorePhotoSink
 from appliance.store.photo_store import PhotoStore
 
 KEY = bytes(range(32))

@@ -17,12 +17,13 @@ import pytest
 from session_fakes import NAME, make_booth
 from uplink_fixtures import make_jpeg
 
+from appliance.binding.code_reader import BoundStudent
 from appliance.binding.model import Binding, CodeFields
-from appliance.booth_ports import BoundStudent, StorePhotoSink
 from appliance.capture.camera.demo import DemoPose, DemoSource
 from appliance.session.ports import Product
 from appliance.store.disk_guard import DiskGuard
 from appliance.store.errors import PhotoConflictError
+from appliance.store.photo_sink import StorePhotoSink
 from appliance.store.photo_store import PhotoStore
 
 REPORT = {"verdict": "pass"}

@@ -13,12 +13,13 @@ import pytest
 from session_fakes import make_booth
 from uplink_fixtures import make_jpeg
 
+from appliance.binding.code_reader import BoundStudent
 from appliance.binding.model import Binding, CodeFields
-from appliance.booth import ScriptedSubject
-from appliance.booth_ports import BoundStudent, StorePhotoSink
+from appliance.demo.scripted_session import ScriptedSubject
 from appliance.errors import ApplianceError
 from appliance.session.ports import Product
 from appliance.store.disk_guard import FULL_MESSAGE, READ_ONLY_MESSAGE, DiskGuard
+from appliance.store.photo_sink import StorePhotoSink
 from appliance.store.photo_store import PHOTOS_DIR, SESSION_PHOTO_BYTES, PhotoStore
 from appliance.web.server import create_app
 from tests.web_fakes import PASSWORD, make_deps

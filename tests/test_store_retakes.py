@@ -12,12 +12,13 @@ from uplink_fixtures import make_jpeg
 
 from appliance.app import build_binder
 from appliance.binding.binder import CodeBinder
+from appliance.binding.code_reader import BoundStudent
 from appliance.binding.decoders import PlainCodeDecoder
 from appliance.binding.model import Binding, CodeFields
-from appliance.booth_ports import BoundStudent, StorePriorCaptures
 from appliance.settings import Settings, settings_from_dict
 from appliance.store.cipher import AesGcmCipher
 from appliance.store.disk_guard import DiskGuard
+from appliance.store.photo_sink import StorePriorCaptures
 from appliance.store.photo_store import DB_NAME, PhotoStore
 
 CODE = "c8bade99b9b2edca"

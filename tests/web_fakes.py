@@ -9,7 +9,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from appliance.booth_ports import CollectionRun
+from appliance.binding.collection_run import CollectionRun
 from appliance.settings import Settings
 from appliance.store.photo_store import PhotoStore
 from appliance.web.console_settings import ConsoleSettings

@@ -97,7 +97,7 @@ def _background(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
 def _target_quad(rng: np.random.Generator, shot: PhoneShot, size: tuple[float, float]) -> np.ndarray:
     """Where the phone's corners land in the frame: rotated, tilted and placed at random."""
     width, height = size
-    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32) * np.float32([width, height]) / 2
+    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float32) * np.array([width, height], np.float32) / 2
     corners += rng.uniform(-shot.tilt, shot.tilt, size=(4, 2)).astype(np.float32) * np.array([width, height])
     angle = np.deg2rad(shot.rotation_deg)
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)

@@ -20,7 +20,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -234,7 +234,7 @@ def import_roster(path: str | Path, max_rows: int = 20_000) -> RosterImport:
         if size > _MAX_FILE_BYTES:
             raise RosterError(f"名单文件过大 / roster file too large ({size // 1_000_000} MB)")
         data = path.read_bytes()
-        rows: Iterator[list[object]]
+        rows: Iterator[Sequence[object]]  # read only: csv gives lists of str, the sheets lists of cells
         read_at_most = max_rows + _BLANK_ALLOWANCE + 2  # one past what _bounded accepts, so it refuses
         if data[:4] == b"PK\x03\x04":  # a ZIP container: XLSX or ODS
             encoding = _check_zip_parts(path)
@@ -253,7 +253,7 @@ def import_roster(path: str | Path, max_rows: int = 20_000) -> RosterImport:
     return _import_rows(rows, encoding, max_rows)
 
 
-def _bounded(rows: Iterator[list[object]], max_rows: int) -> Iterator[tuple[int, list[object]]]:
+def _bounded(rows: Iterator[Sequence[object]], max_rows: int) -> Iterator[tuple[int, Sequence[object]]]:
     """(spreadsheet row number, row), stopping with a RosterError past the row limit counting empty
     rows, or at a row the csv module cannot read (a field over its 131,072-character limit)."""
     limit = max_rows + _BLANK_ALLOWANCE
@@ -276,7 +276,7 @@ def _bounded(rows: Iterator[list[object]], max_rows: int) -> Iterator[tuple[int,
         number += 1
 
 
-def _import_rows(rows: Iterator[list[object]], encoding: str, max_rows: int) -> RosterImport:
+def _import_rows(rows: Iterator[Sequence[object]], encoding: str, max_rows: int) -> RosterImport:
     numbered = _bounded(rows, max_rows)
     try:
         header = next(numbered)[1]

@@ -74,12 +74,16 @@ class ButtonSettings(_Section):
     hold_time_s: float = Field(1.5, ge=0.3, le=5.0)
 
 
+def _default_pwm_pins() -> list[int | str]:
+    return [12, 13]
+
+
 class LedSettings(_Section):
     # ws2812: rpi_ws281x (PWM/DMA, root, Pi 4 and older); ws2812_spi: the SPI MOSI pin (GPIO10),
     # any Pi including the Pi 5, as the unprivileged service user (capture/leds_spi.py).
     kind: Literal["pwm", "ws2812", "ws2812_spi", "virtual"] = "pwm"
     # PWM: one pin per segment, image left to right; two pins = left and right halves of the ring.
-    pwm_pins: list[int | str] = Field(default_factory=lambda: [12, 13], min_length=1, max_length=4)
+    pwm_pins: list[int | str] = Field(default_factory=_default_pwm_pins, min_length=1, max_length=4)
     pwm_frequency_hz: int = Field(800, ge=100, le=20000)
     ws2812_pin: int = Field(18, ge=0, le=27)
     ws2812_count: int = Field(24, ge=1, le=300)

@@ -53,7 +53,8 @@ def _gray(image: np.ndarray) -> np.ndarray:
 def _zxing(gray: np.ndarray, binarizer: zxingcpp.Binarizer, scale: float, tag: str) -> list[QrResult]:
     results = zxingcpp.read_barcodes(
         gray,
-        formats=zxingcpp.BarcodeFormat.QRCode,
+        # The binding converts one BarcodeFormat to BarcodeFormats itself; its stub names only the latter.
+        formats=zxingcpp.BarcodeFormat.QRCode,  # type: ignore[arg-type]
         try_rotate=False,  # QR finder patterns are found at any angle; this flag is for 1D codes
         try_downscale=True,
         try_invert=False,

@@ -101,8 +101,8 @@ def run_scan(args: argparse.Namespace) -> int:
     if args.key is not None:
         key_id, key = _given_key(args, "scan")
         keys = {**settings.reference_keys, key_id: SecretStr(key.hex())}
-        decoders = settings.decoders if "reference" in settings.decoders else ["reference", *settings.decoders]
-        settings = settings.model_copy(update={"reference_keys": keys, "decoders": decoders})
+        names = settings.decoders if "reference" in settings.decoders else ["reference", *settings.decoders]
+        settings = settings.model_copy(update={"reference_keys": keys, "decoders": names})
     ensure_engine_available(settings.scanner)
     decoders = load_decoders(settings)
     failed = 0
@@ -136,8 +136,8 @@ def _given_key(args: argparse.Namespace, command: str) -> tuple[str, bytes]:
 def _codec_and_key_id(args: argparse.Namespace) -> tuple[ReferenceCodec, str]:
     keys = load_settings(args.settings).codes.key_bytes()
     if args.key is not None:
-        key_id, key = _given_key(args, "make")
-        keys[key_id] = key
+        given_id, key = _given_key(args, "make")
+        keys[given_id] = key
     key_id = args.key_id or (next(iter(keys)) if keys else None)
     if key_id is None or key_id not in keys:
         raise ApplianceError(

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from appliance.errors import SettingsError
 
@@ -163,7 +163,7 @@ def device(settings: IngestSettings, args: argparse.Namespace) -> int:
     metadata, _ = open_storage(settings)
     try:
         if args.device_action == "list":
-            rows = [
+            rows: list[dict[str, Any]] = [
                 {"device_id": d.device_id, "role": d.role, "note": d.note, "added_at": d.added_at,
                  "revoked_at": d.revoked_at}
                 for d in metadata.devices()

@@ -15,15 +15,21 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from appliance.booth import ScriptedSubject, demo_overrides
+from appliance.capture.button import SimulatedButton
 from appliance.demo.codes import DEMO_CODE_FORMATS
+from appliance.demo.scripted_session import ScriptedSubject
+from appliance.demo.settings import demo_overrides
 from appliance.errors import ApplianceError
 from appliance.settings import Settings, load_settings, merge_dicts
 from appliance.system.journal_logging import configure_journal_logging
 from appliance.system.settings_recovery import load_settings_with_recovery
 from appliance.web.console_settings import CONSOLE_SETTINGS_FILE
+
+if TYPE_CHECKING:
+    from appliance.app import BoothParts
+    from appliance.booth import Booth
 
 DEMO_OPERATOR = "operator"
 
@@ -90,13 +96,13 @@ def run(args: argparse.Namespace) -> int:
     password = secrets.token_urlsafe(12) if args.demo else None
     booth = build_booth(settings, demo=args.demo, serve=serve, operator_password=password,
                         settings_file=args.settings, demo_code_format=args.demo_code)
-    subject = ScriptedSubject(booth.parts["machine"]) if args.once else None
+    subject = ScriptedSubject(booth.parts.machine) if args.once else None
     if subject is not None:
-        booth.parts["bus"].subscribe(subject.on_event)
+        booth.parts.bus.subscribe(subject.on_event)
     booth.start()
     try:
-        if serve:
-            web = booth.parts["web"]
+        web = booth.parts.web
+        if web is not None:
             print(f"booth screen: {web.screen_url}  operator: {web.console_url}", flush=True)
             print(f"operator console certificate (self-signed) SHA-256: {web.fingerprint}", flush=True)
             if password is not None:
@@ -110,18 +116,18 @@ def run(args: argparse.Namespace) -> int:
         booth.stop()
 
 
-def serve_until_signal(booth: Any) -> int:
+def serve_until_signal(booth: Booth[BoothParts]) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    if booth.parts.get("settings") is not None and sys.stdin.isatty() and hasattr(booth.parts["button"], "press"):
-        threading.Thread(target=keyboard_button, args=(booth.parts["button"], stop), daemon=True).start()
+    if sys.stdin.isatty() and isinstance(booth.parts.button, SimulatedButton):
+        threading.Thread(target=keyboard_button, args=(booth.parts.button, stop), daemon=True).start()
     heartbeat = booth.watchdog.heartbeat("main") if booth.watchdog is not None else None
     booth.run_forever(stop, heartbeat.beat if heartbeat is not None else None)
     return 0
 
 
-def keyboard_button(button: Any, stop: threading.Event) -> None:
+def keyboard_button(button: SimulatedButton, stop: threading.Event) -> None:
     """The demo's button on the terminal: Enter = press, 'c' then Enter = long press (cancel)."""
     print("keyboard button: Enter = press, c + Enter = cancel", flush=True)
     for line in sys.stdin:

@@ -17,6 +17,8 @@ from appliance.binding.reference_format import ReferenceCodec, sample_fields
 DEMO_KEY_ID = "DEMO"
 DEMO_KEY_HEX = "3335d3b8940c671d2f76dc3a355e065cd2af3f401441157f03e5fe76298e2a37"
 DEMO_SCHOOL_CODE = "10403"
+# Session code of the demo's collection run: the format of SPEC §1's example.
+DEMO_SESSION_CODE = "26031601"
 DemoCodeFormat = Literal["reference", "plain"]
 DEMO_CODE_FORMATS: tuple[DemoCodeFormat, ...] = ("reference", "plain")
 

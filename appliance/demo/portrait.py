@@ -110,7 +110,7 @@ def compose_subject(portrait: np.ndarray, analyze: Callable[[np.ndarray], Any],
     cx = float(face_at[0])
 
     def place(image: np.ndarray, border: int) -> np.ndarray:
-        matrix = np.float32([[1, 0, shift[0]], [0, 1, shift[1]]])
+        matrix = np.array([[1, 0, shift[0]], [0, 1, shift[1]]], np.float32)
         return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=border)
 
     oval = _poly_mask((height, width), moved[list(FACE_OVAL)])
@@ -134,9 +134,9 @@ def compose_subject(portrait: np.ndarray, analyze: Callable[[np.ndarray], Any],
     body_cover = _poly_mask((height, width), body)[..., None]
     collar_cover = _poly_mask((height, width), collar)[..., None]
     rng = np.random.default_rng(seed)
-    top = np.broadcast_to(np.float32(TOP_BGR), (height, width, 3)) * (1 - 0.45 * collar_cover)
+    top = np.broadcast_to(np.array(TOP_BGR, np.float32), (height, width, 3)) * (1 - 0.45 * collar_cover)
     top = top + rng.normal(0.0, 3.0, top.shape).astype(np.float32)  # cloth is never perfectly flat
-    backdrop = np.broadcast_to(np.float32(BACKDROP_BGR), (height, width, 3))
+    backdrop = np.broadcast_to(np.array(BACKDROP_BGR, np.float32), (height, width, 3))
     dressed = backdrop * (1 - body_cover) + top * body_cover
 
     def with_head(face: np.ndarray) -> np.ndarray:

@@ -60,9 +60,10 @@ class Analysis:
             roi = self.mesh.roi
             mesh = FaceMesh(points=self.mesh.points * factor, presence=self.mesh.presence,
                             roi=type(roi)(roi.cx * factor, roi.cy * factor, roi.size * factor, roi.angle))
-        eyes = None
+        eyes: tuple[EyeDetail, EyeDetail] | None = None
         if self.eyes is not None:
-            eyes = tuple(EyeDetail(contour=e.contour * factor, iris=e.iris * factor) for e in self.eyes)
+            left, right = (EyeDetail(contour=e.contour * factor, iris=e.iris * factor) for e in self.eyes)
+            eyes = (left, right)
         mask = None
         if self.person_mask is not None:
             mask = cv2.resize(self.person_mask, (bgr.shape[1], bgr.shape[0]), interpolation=cv2.INTER_LINEAR)

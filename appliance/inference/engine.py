@@ -197,13 +197,13 @@ class Analyzer:
         frames."""
         track = self._track
         anchor = mesh_eye_centres(mesh)
-        fresh = track.detected or track.slot == "iris" or track.eyes is None or track.eyes_anchor is None
-        if not fresh:
-            shift = anchor - track.eyes_anchor
-            return tuple(  # type: ignore[return-value]
-                EyeDetail(contour=eye.contour + shift[i], iris=eye.iris + shift[i])
-                for i, eye in enumerate(track.eyes)
-            )
+        eyes, eyes_anchor = track.eyes, track.eyes_anchor
+        fresh = track.detected or track.slot == "iris"
+        if not fresh and eyes is not None and eyes_anchor is not None:
+            shift = anchor - eyes_anchor
+            left, right = (EyeDetail(contour=eye.contour + shift[i], iris=eye.iris + shift[i])
+                           for i, eye in enumerate(eyes))
+            return left, right
         track.eyes, track.eyes_anchor = self.iris.run(rgb, mesh), anchor
         return track.eyes
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from typing import Protocol
 
 from appliance.ingest.metadata import Metadata
 from appliance.uplink.signing import (
@@ -29,6 +30,12 @@ _DEVICE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
 
 
+class HeaderLookup(Protocol):
+    """A request's headers (werkzeug's case-insensitive Headers, or a plain mapping in tests)."""
+
+    def get(self, key: str, default: str, /) -> str: ...
+
+
 class AuthError(Exception):
     def __init__(self, code: str, message: str, status: int = 401):
         super().__init__(message)
@@ -37,7 +44,7 @@ class AuthError(Exception):
 
 
 def authenticate(
-    headers: Mapping[str, str],
+    headers: HeaderLookup,
     method: str,
     path: str,
     body: bytes,

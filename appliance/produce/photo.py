@@ -107,7 +107,7 @@ def choose_background(spec: PhotoSpec, background: str | None) -> BackgroundName
     if name not in spec.backgrounds:
         raise ProduceError(f"background '{name}' is not allowed for {spec.label_en}: use "
                            + " or ".join(spec.backgrounds))
-    return name  # type: ignore[return-value]
+    return name
 
 
 def _head_edge(head: HeadMeasure, placement: Placement, coverage: np.ndarray) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from appliance.errors import ImageError
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckResult
 from appliance.inference.checks.geometry import FRAMING_PRESET
@@ -53,6 +54,8 @@ def verify_product(analyzer: Analyzer, encoded: Encoded, spec: PhotoSpec, backgr
                    settings: ProduceSettings) -> Report:
     """Every engine check in product mode against the chosen colour, plus the preset's own rules."""
     bgr = cv2.imdecode(np.frombuffer(encoded.data, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ImageError("produce: the encoded photo cannot be decoded for its verification")
     checks_settings: ChecksSettings = analyzer.settings.model_copy(
         update={"background": analyzer.settings.background.model_copy(update={"color": background})})
     analysis = analyzer.analyze(bgr, product=True)

@@ -101,7 +101,7 @@ def inside_face(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def landmark_layout(rng: np.random.Generator) -> np.ndarray:
     """(468, 2) face-plane positions (face widths): a jittered cover of the oval, eye corners fixed."""
-    points = []
+    points: list[tuple[float, float]] = []
     while len(points) < MESH_POINTS:
         x, y = rng.uniform(-0.5, 0.5), rng.uniform(-0.68, 0.68)
         if inside_face(np.array(x), np.array(y)):
@@ -145,8 +145,9 @@ class Pose:
     rot: np.ndarray
 
 
-def pixel_grid(pose: Pose, half_extent_m: float) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int, int]]:
-    """Pixel centres (n, 2) of the box that an object of this size around `pose.centre` covers."""
+def pixel_grid(pose: Pose, half_extent_m: float) -> tuple[np.ndarray, tuple[int, ...], tuple[int, int, int, int]]:
+    """Pixel centres (n, 2) of the box that an object of this size around `pose.centre` covers, the
+    box's (rows, columns) and the box itself."""
     z = pose.centre[2]
     c = FOCAL_PX * pose.centre[:2] / z + CENTRE
     half = FOCAL_PX * half_extent_m / z

@@ -59,11 +59,11 @@ class LivenessState:
 
 def eye_opening_ratio(landmarks: np.ndarray) -> float:
     """Mean over both eyes of lid gap / eye width (the classic eye aspect ratio)."""
-    ratios = []
+    ratios: list[float] = []
     for p1, p2, p3, p4, p5, p6 in (LEFT_EYE, RIGHT_EYE):
         pts = landmarks[:, :2]
-        width = np.linalg.norm(pts[p1] - pts[p4])
-        gap = np.linalg.norm(pts[p2] - pts[p6]) + np.linalg.norm(pts[p3] - pts[p5])
+        width = float(np.linalg.norm(pts[p1] - pts[p4]))
+        gap = float(np.linalg.norm(pts[p2] - pts[p6]) + np.linalg.norm(pts[p3] - pts[p5]))
         ratios.append(gap / (2.0 * width) if width > 0 else 0.0)
     return float(np.mean(ratios))
 
@@ -73,7 +73,7 @@ def shape_change(previous: np.ndarray, current: np.ndarray) -> float:
     near zero for one face seen twice, large when a different face (a swapped print) appears."""
     a = previous[:, :2] - previous[:, :2].mean(axis=0)
     b = current[:, :2] - current[:, :2].mean(axis=0)
-    norm_a, norm_b = np.linalg.norm(a), np.linalg.norm(b)
+    norm_a, norm_b = float(np.linalg.norm(a)), float(np.linalg.norm(b))
     if norm_a == 0 or norm_b == 0:
         return float("inf")
     a, b = a / norm_a, b / norm_b

@@ -116,6 +116,7 @@ class SessionMachine:
         # screen the subject sees during an outage says so, not only the one it began on.
         self._camera_problem: str | None = None
         self._receipt: dict[str, Any] | None = None
+        self._last_guidance: dict[str, Any] | None = None  # the latest guidance payload, reset by _discard
         self._discard()
 
     # -- inputs -------------------------------------------------------------------------------
@@ -240,7 +241,7 @@ class SessionMachine:
         self._product: Product | None = None
         self._retakes_used = 0
         self._streak = 0
-        self._last_guidance: dict[str, Any] | None = None
+        self._last_guidance = None
         self._liveness.reset()
         self._last_landmarks: np.ndarray | None = None
         self._light_refusals = 0

@@ -44,6 +44,10 @@ class CodeReader(Protocol):
         """None when no code is in view, so scanning simply waits for the next frame."""
         ...
 
+    def login(self, student_number: str, id_number: str) -> Binding | CodeRejected:
+        """Student number + ID number instead of a code (SPEC §1), against the run's roster."""
+        ...
+
 
 @dataclass(frozen=True)
 class Guidance:

@@ -44,8 +44,8 @@ def face_points(rng: np.random.Generator) -> np.ndarray:
             strict=True,
         ):
             points[index, :2] = centre + np.array([dx, dy])
-    x, y = points[:, 0], points[:, 1]
-    depth = 0.35 * (1.0 - (x / 0.5) ** 2 - (y / 0.65) ** 2) + 0.18 * np.exp(-(x**2 + (y - 0.05) ** 2) / 0.01)
+    xs, ys = points[:, 0], points[:, 1]
+    depth = 0.35 * (1.0 - (xs / 0.5) ** 2 - (ys / 0.65) ** 2) + 0.18 * np.exp(-(xs**2 + (ys - 0.05) ** 2) / 0.01)
     points[:, 2] = depth
     return points * FACE_WIDTH_M
 

@@ -346,8 +346,9 @@ class PhotoStore:
                 "SELECT last_error FROM upload_queue WHERE state = 'pending' AND last_error IS NOT NULL"
                 " ORDER BY next_attempt_at DESC LIMIT 1"
             ).fetchone()
-        counts = [int(v or 0) for v in row[:7]]
-        return QueueSummary(*counts, oldest_pending_at=row[7], last_error=error[0] if error else None)
+        total, pending, uploaded, refused, in_review, accepted, rejected = (int(v or 0) for v in row[:7])
+        return QueueSummary(total, pending, uploaded, refused, in_review, accepted, rejected,
+                            oldest_pending_at=row[7], last_error=error[0] if error else None)
 
     # --- the uplink's side ------------------------------------------------------------------
 

@@ -80,7 +80,7 @@ class CollectionClient:
             raise SettingsError(f"uplink.server_url: {base_url!r} is not an http(s) URL")
         if parts.scheme == "http" and not _is_loopback(parts.hostname):
             raise SettingsError("uplink.server_url: must be https:// (plain http only to 127.0.0.1)")
-        self._parts = parts
+        self._host, self._port = parts.hostname, parts.port  # a hostname is required just above
         self._prefix = parts.path.rstrip("/")
         self._device_id = device_id
         self._key = key
@@ -123,7 +123,7 @@ class CollectionClient:
         return Response(status, parsed)
 
     def _connect(self) -> http.client.HTTPConnection:
-        host, port = self._parts.hostname, self._parts.port
+        host, port = self._host, self._port
         if self._tls is not None:
             return http.client.HTTPSConnection(host, port, timeout=self._timeout, context=self._tls)
         return http.client.HTTPConnection(host, port, timeout=self._timeout)

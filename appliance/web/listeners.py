@@ -41,8 +41,12 @@ class Listener:
         self._port = port
         self.tls = tls is not None
         self._server = wsgi.Server(
-            (host, port), app, numthreads=limits.threads, max=limits.threads, timeout=limits.timeout_s,
-            accepted_queue_size=limits.queue, accepted_queue_timeout=limits.timeout_s,
+            # cheroot's stubs say int for both timeouts; it passes them to socket.settimeout and
+            # queue.put(timeout=...), which take float seconds.
+            (host, port), app, numthreads=limits.threads, max=limits.threads,
+            timeout=limits.timeout_s,  # type: ignore[arg-type]
+            accepted_queue_size=limits.queue,
+            accepted_queue_timeout=limits.timeout_s,  # type: ignore[arg-type]
             shutdown_timeout=2, server_name=f"booth-{name}", request_queue_size=64,
         )
         self._server.software = "booth"  # no server version in the Server header

@@ -283,7 +283,10 @@ def operator_blueprint() -> Blueprint:
     @login_required
     def pair_tablet() -> Any:
         """A pairing code for one tablet, shown on the booth's own display (not here)."""
-        _, ttl = deps().pairing.offer_code()
+        pairing = deps().pairing
+        if pairing is None:  # create_app makes one when none is handed in
+            abort(404)
+        _, ttl = pairing.offer_code()
         log.info("operator %s asked for a tablet pairing code", session.get("operator"))
         flash(f"配对码已显示在拍照亭屏幕上（{int(ttl // 60)} 分钟内有效），请在平板上打开受检者屏幕并输入 / "
               f"The pairing code is on the booth's display for {int(ttl // 60)} minutes: open the subject "
@@ -293,7 +296,10 @@ def operator_blueprint() -> Blueprint:
     @bp.post("/unpair")
     @login_required
     def unpair_tablet() -> Any:
-        deps().pairing.unpair()
+        pairing = deps().pairing
+        if pairing is None:
+            abort(404)
+        pairing.unpair()
         log.info("operator %s unpaired the tablet", session.get("operator"))
         flash("平板已取消配对 / The tablet is unpaired", "ok")
         return redirect(url_for("operator.dashboard")), 303

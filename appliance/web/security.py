@@ -51,9 +51,9 @@ def _last_part(match: re.Match[str]) -> str:
 
 def _flashed_without_paths(with_categories: bool = False, category_filter: Any = ()) -> list[Any]:
     messages = get_flashed_messages(with_categories=with_categories, category_filter=category_filter)
-    if with_categories:
-        return [(category, strip_paths(str(message))) for category, message in messages]
-    return [strip_paths(str(message)) for message in messages]
+    # (category, message) pairs when asked with categories, else the messages alone
+    return [(item[0], strip_paths(str(item[1]))) if isinstance(item, tuple) else strip_paths(str(item))
+            for item in messages]
 
 
 def csrf_token() -> str:

@@ -13,18 +13,29 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from flask import Flask, abort, redirect, render_template
 from werkzeug.exceptions import HTTPException
 
+from appliance.binding.collection_run import CollectionRun
 from appliance.binding.roster import import_roster
-from appliance.booth_ports import QrCodeReader
+from appliance.session.events import SessionEvent
 from appliance.settings import Settings
 from appliance.system.settings_recovery import LoadedSettings, inspect_settings
 from appliance.web.console_settings import ConsoleSettings
-from appliance.web.deps import WebDeps
+from appliance.web.deps import (
+    PhotoAnalyzer,
+    PhotoQueue,
+    ScreenButton,
+    ScreenRing,
+    SessionControl,
+    UplinkView,
+    WebDeps,
+)
 from appliance.web.listeners import Listener, ListenerLimits
 from appliance.web.live import EventHub, PreviewEncoder, StreamsFull
 from appliance.web.operator import operator_blueprint
@@ -35,6 +46,9 @@ from appliance.web.sessions import ServerSessionInterface, SessionStore
 from appliance.web.status_links import StatusLinks, lan_address
 from appliance.web.subject import subject_blueprint
 from appliance.web.tls import ensure_certificate
+
+if TYPE_CHECKING:
+    from appliance.doctor import CheckResult
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +146,7 @@ def create_app(deps: WebDeps, secret_key: bytes | None = None, *, screen: bool =
 class WebServer:
     """The booth's listeners (screen first, then the console) and the demo's ring pusher."""
 
-    def __init__(self, app: Flask, host: str, port: int, hub: EventHub, ring: Any = None, *,
+    def __init__(self, app: Flask, host: str, port: int, hub: EventHub, ring: ScreenRing | None = None, *,
                  limits: ListenerLimits | None = None, console: Listener | None = None, fingerprint: str = "",
                  preview: PreviewEncoder | None = None) -> None:
         self.screen = Listener("subject screen", app, host, port, limits or DEFAULT_LIMITS)
@@ -180,7 +194,8 @@ class WebServer:
                 self.screen.stop()
                 raise
         if self._ring is not None:
-            self._threads = [threading.Thread(target=self._push_ring, name="web-ring", daemon=True)]
+            self._threads = [threading.Thread(target=self._push_ring, args=(self._ring,), name="web-ring",
+                                              daemon=True)]
             self._threads[0].start()
 
     def stop(self) -> None:
@@ -196,13 +211,13 @@ class WebServer:
             thread.join(timeout=5.0)
         self._threads = []
 
-    def _push_ring(self) -> None:
+    def _push_ring(self, ring: ScreenRing) -> None:
         """The demo's virtual ring drawn on the screen: pushed, only while a screen is connected."""
         previous = None
         while not self._stop.wait(_RING_PUSH_S):
             if self._hub.client_count == 0:
                 continue
-            snapshot = self._ring.snapshot()
+            snapshot = ring.snapshot()
             if snapshot != previous:
                 previous = snapshot
                 self._hub.send({"kind": "ring", **snapshot})
@@ -213,16 +228,32 @@ def _url_host(host: str) -> str:
     if host in ("0.0.0.0", "", "::"):
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
-def _run_saver(parts: dict[str, Any]) -> Any:
-    run, state = parts["run"], parts.get("run_state")
-    if state is None:
-        return None
-    return lambda: state.save(run.session_code, run.roster, run.roster_source)
 
 
-def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, data_dir: Path,
-                     operator_password: str | None = None, settings_file: Path | None = None) -> WebServer:
-    from appliance.app import build_binder  # the composition root owns how a binder is built
+def build_web_server(
+    settings: Settings,
+    *,
+    machine: SessionControl,
+    latest_frame: Callable[[], np.ndarray | None],
+    store: PhotoQueue,
+    run: CollectionRun,
+    subscribe: Callable[[Callable[[SessionEvent], None]], Any],
+    reconfigure: Callable[[Settings], None],
+    demo: bool,
+    data_dir: Path,
+    analyzer: PhotoAnalyzer | None = None,
+    button: ScreenButton | None = None,
+    ring: ScreenRing | None = None,
+    uplink: UplinkView | None = None,
+    advisory: tuple[str, ...] = (),
+    login_allowed: Callable[[], bool] | None = None,
+    save_run: Callable[[], None] | None = None,
+    operator_password: str | None = None,
+    settings_file: Path | None = None,
+) -> WebServer:
+    """Both listeners around the booth's parts. `subscribe` puts a listener on the session's event
+    bus; `reconfigure` is the composition root's answer to the console's validated changes (it
+    knows which parts take new settings and how a binder is rebuilt)."""
     from appliance.doctor import inputs_from_settings, run_checks
 
     if operator_password is not None:
@@ -230,18 +261,9 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
     else:
         accounts = OperatorAccounts.in_data_dir(data_dir)
     console = ConsoleSettings(settings, data_dir)
-    analyzer, reader = parts["analyzer"], parts["reader"]
+    console.on_change(reconfigure)
 
-    def apply(updated: Settings) -> None:
-        analyzer.settings = updated.checks
-        if parts.get("producer") is not None:
-            parts["producer"].settings = updated
-        if isinstance(reader, QrCodeReader):
-            reader.replace_binder(build_binder(updated, parts["store"]))
-
-    console.on_change(apply)
-
-    def health() -> list[Any]:
+    def health() -> list[CheckResult]:
         # The settings in force, but the file's own state: a broken file stays reported while the
         # booth runs on its last-good copy.
         inspected = inspect_settings(settings_file)
@@ -251,23 +273,18 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
     web = settings.web
     certificate = ensure_certificate(data_dir)
     hub = EventHub(web.max_event_streams)
-    parts["bus"].subscribe(hub.publish)
+    subscribe(hub.publish)
     pairing = ScreenPairing(data_dir / PAIRED_FILE, web.pairing_code_ttl_s)
     pairing.listeners.append(hub.send)
-    ring = parts.get("ring")
-    button = parts.get("button")
     deps = WebDeps(
-        web=settings.web, machine=parts["machine"], hub=hub, latest_frame=parts["frames"].latest_lores,
-        store=parts["store"], run=parts["run"], accounts=accounts, console=console, health=health,
+        web=settings.web, machine=machine, hub=hub, latest_frame=latest_frame,
+        store=store, run=run, accounts=accounts, console=console, health=health,
         import_roster=lambda path: import_roster(path, settings.codes.max_roster_rows),
-        button=button if hasattr(button, "press") else None,
-        ring=ring if hasattr(ring, "snapshot") else None,
-        uplink=parts.get("uplink"), demo=demo, advisory=tuple(sorted(getattr(parts.get("guide"), "advisory", ()))),
+        button=button, ring=ring, uplink=uplink, demo=demo, advisory=advisory,
         analyzer=analyzer, status_links=StatusLinks.in_data_dir(data_dir),
         login_limiter=LoginLimiter(web.login_max_failures, web.login_window_s, data_dir / LOGIN_ATTEMPTS_FILE),
         pairing=pairing, console_fingerprint=certificate.fingerprint,
-        login_allowed=reader.login_allowed if isinstance(reader, QrCodeReader) else None,
-        save_run=_run_saver(parts),
+        login_allowed=login_allowed, save_run=save_run,
     )
     limits = ListenerLimits(web.screen_threads, web.request_timeout_s, web.screen_threads * 2)
     console_limits = ListenerLimits(web.console_threads, web.request_timeout_s, web.console_threads * 2)

@@ -33,7 +33,7 @@ class _Record:
     seen: float
 
 
-class ServerSession(CallbackDict, SessionMixin):  # type: ignore[misc]
+class ServerSession(CallbackDict, SessionMixin):
     def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None) -> None:
         def on_update(_self: Any) -> None:
             self.modified = True
@@ -124,7 +124,6 @@ class ServerSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
-        options = {"path": "/", "httponly": True, "secure": self.secure, "samesite": "Strict"}
         if session.revoke:
             self.store.revoke(session.sid)
             response.delete_cookie(self.cookie_name, path="/", secure=self.secure, httponly=True, samesite="Strict")
@@ -138,7 +137,7 @@ class ServerSessionInterface(SessionInterface):
             return  # load() already refreshed the idle clock
         sid = self.store.save(session.sid, dict(session))
         if sid != session.sid:
-            response.set_cookie(self.cookie_name, sid, **options)
+            response.set_cookie(self.cookie_name, sid, path="/", httponly=True, secure=self.secure, samesite="Strict")
         response.vary.add("Cookie")
 
 

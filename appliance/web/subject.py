@@ -92,6 +92,8 @@ def subject_blueprint() -> Blueprint:
     @bp.get("/preview.mjpg")
     def preview() -> Response:
         d = deps()
+        if d.preview is None:  # create_app makes one when none is handed in
+            abort(404)
         stream = d.preview.stream(d.web.preview_fps, d.web.stream_max_s)
         return Response(stream, mimetype=MJPEG_MIMETYPE, headers={"Cache-Control": "no-store"})
 
@@ -204,7 +206,9 @@ def status_url(sha: str) -> str | None:
     d = deps()
     port = int(request.environ.get("SERVER_PORT") or d.web.port)
     base = public_base(d.web.public_url, d.web.host, port)
-    return None if base is None else f"{base}/status/{sha}/{d.status_links.token(sha)}"
+    if base is None or d.status_links is None:
+        return None
+    return f"{base}/status/{sha}/{d.status_links.token(sha)}"
 
 
 def student_phase(record: PhotoRecord) -> dict[str, str]:

@@ -117,7 +117,7 @@ def earring_points(analysis: Analysis) -> int:
         window = face_window(analysis, box, DETAIL_FACE_WIDTH_PX)
         if window.empty:
             continue
-        on_skin = skin_like_mask(window, skin, 0.25, 12.0).astype(np.uint8)
+        on_skin: np.ndarray = skin_like_mask(window, skin, 0.25, 12.0).astype(np.uint8)
         on_skin = cv2.morphologyEx(on_skin, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
         near_skin = cv2.dilate(on_skin, np.ones((9, 9), np.uint8)) > 0
         centres = np.round(compact_bright_centres(window, ~near_skin, EARRING_CONTRAST)).astype(int)
@@ -156,7 +156,7 @@ def ornament_area(analysis: Analysis) -> float:
     if window.empty or window.person is None:
         return 0.0
     skin = skin_model(analysis)
-    face = np.zeros(window.bgr.shape[:2], np.uint8)
+    face: np.ndarray = np.zeros(window.bgr.shape[:2], np.uint8)
     cv2.fillPoly(face, [np.round((analysis.face_polygon - window.origin) * window.scale).astype(np.int32)], 1)
     face = cv2.dilate(face, np.ones((7, 7), np.uint8))
     lab = window.lab_pixels((window.person > 0.6) & (face == 0))

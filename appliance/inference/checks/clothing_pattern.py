@@ -78,7 +78,7 @@ def hair_colour(analysis: Analysis, skin) -> tuple[np.ndarray, np.ndarray] | Non
         window = face_window(analysis, box)
         if window.empty or window.person is None:
             continue
-        face = np.zeros(window.lab.shape[:2], np.uint8)
+        face: np.ndarray = np.zeros(window.lab.shape[:2], np.uint8)
         cv2.fillPoly(face, [np.round((analysis.face_polygon - window.origin) * window.scale).astype(np.int32)], 1)
         face = cv2.dilate(face, np.ones((5, 5), np.uint8)) > 0
         samples.append(window.lab_pixels((window.person > 0.8) & ~face & ~skin_like_mask(window, skin, 0.35, 16.0)))

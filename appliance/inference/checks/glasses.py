@@ -124,7 +124,7 @@ def glare_traces(analysis: Analysis) -> float:
         if w < 8 or h < 8:
             continue
         luma = analysis.luma[y:y + h, x:x + w]
-        opening = np.zeros((h, w), np.uint8)
+        opening: np.ndarray = np.zeros((h, w), np.uint8)
         cv2.fillPoly(opening, [np.round(p[list(ring)] - (x, y)).astype(np.int32)], 255)
         margin = max(3, int(0.15 * width) | 1)
         opening = cv2.dilate(opening, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (margin, margin)))

@@ -82,11 +82,11 @@ def moire(analysis: Analysis) -> float:
     pts = analysis.pts[:, :2]
     x0, y0 = np.maximum(pts.min(axis=0).astype(int), 0)
     x1, y1 = pts.max(axis=0).astype(int)
-    crop = analysis.luma[y0:y1, x0:x1].astype(np.float32)
+    crop: np.ndarray = analysis.luma[y0:y1, x0:x1].astype(np.float32)
     if min(crop.shape) < 48:
         return 0.0
     crop = cv2.resize(crop, (128, 128), interpolation=cv2.INTER_AREA)
-    crop -= cv2.GaussianBlur(crop, (0, 0), 3)
+    crop = crop - cv2.GaussianBlur(crop, (0, 0), 3)
     spectrum = np.abs(np.fft.fftshift(np.fft.fft2(crop * np.hanning(128)[:, None] * np.hanning(128)[None])))
     yy, xx = np.mgrid[-64:64, -64:64]
     ring = (np.hypot(xx, yy) > 20) & (np.hypot(xx, yy) < 62)

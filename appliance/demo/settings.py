@@ -1,0 +1,35 @@
+"""The settings `appliance run --demo` lays over the defaults: simulated parts and the demo's codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from appliance.demo.codes import DEMO_KEY_HEX, DEMO_KEY_ID, DEMO_SCHOOL_CODE
+
+
+def demo_overrides(data_dir: str) -> dict[str, Any]:
+    """Settings of `appliance run --demo`: no camera, no GPIO, a flat portrait (liveness off), the
+    public demo key for reference codes and the school plain codes are filed under."""
+    return {
+        "device": {"data_dir": data_dir},
+        "codes": {"school_code": DEMO_SCHOOL_CODE, "reference_keys": {DEMO_KEY_ID: DEMO_KEY_HEX}},
+        "store": {"dir": f"{data_dir}/store", "min_free_mb": 1},
+        "capture": {
+            # The Pi's own stream sizes: the scripted subject (appliance/demo/) fills them as a student would.
+            "camera": {"kind": "demo"},
+            "button": {"kind": "simulated"},
+            "leds": {"kind": "virtual", "virtual_count": 16},  # drawn on the screen as a ring
+        },
+        "session": {
+            # Long enough for the ring's light challenge and the lens cue; the portrait answers
+            # the challenge through the demo camera's light layer (capture/camera/lit_face.py).
+            "countdown_s": 3.5,
+            "burst_size": 2,
+            "auto_capture_frames": 3,
+            # Video cues off: a flat portrait cannot blink. The light challenge stays on, with
+            # longer steps and a wider latency window: a PC renders the demo camera's frames slower
+            # and less regularly than a Pi camera delivers them.
+            "liveness": {"required": False, "light": {"step_min_s": 0.25, "step_max_s": 0.35,
+                                                      "max_lag_s": 0.6, "tail_s": 0.6}},
+        },
+    }
