@@ -14,12 +14,11 @@ from typing import Any
 import numpy as np
 
 from appliance.inference.checks.lighting import lighting_measures
+from appliance.inference.checks.liveness import LIVENESS
 from appliance.inference.engine import Analyzer, Report
 from appliance.session.ports import Guidance
 
 log = logging.getLogger(__name__)
-
-_LIVENESS_CHECK = "liveness"
 
 
 def first_failure(checks: Sequence[Any], advisory: Collection[str] = ()) -> Any | None:
@@ -50,7 +49,7 @@ class EngineGuide:
         report = self._analyzer.check(frame, live=True)
         failed = first_failure(report.checks, self.advisory)
         mesh = report.analysis.mesh
-        spoof = next((c.value for c in report.checks if c.id == _LIVENESS_CHECK), None)
+        spoof = next((c.value for c in report.checks if c.id == LIVENESS.id), None)
         self._report_lighting(report)
         if failed is None:
             zh, en = "很好，请保持不动", "Good, hold still"
