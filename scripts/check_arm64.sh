@@ -2,7 +2,8 @@
 # Prove on an x86_64 machine what can be proved about the Raspberry Pi target (64-bit Bookworm):
 # a Debian bookworm arm64 root run through qemu-user, the project installed there from its aarch64
 # wheels with the same pins install-pi.sh uses, every model run once, `appliance check --demo`, and
-# `install-pi.sh --dry-run`. It cannot prove the camera, GPIO, speed or temperature of a real Pi.
+# `install-pi.sh --dry-run`, and scripts/bench.py both there and on the host (their CPU-time ratio
+# is a relative measure only). It cannot prove the camera, GPIO, speed or temperature of a real Pi.
 #
 #   sudo bash scripts/check_arm64.sh               build (or reuse) the root, run every check
 #   sudo bash scripts/check_arm64.sh --rebuild     discard the cached root and venv first
@@ -420,6 +421,45 @@ install_dry_run() {
   detail "found $found, no platform warning, $steps steps printed"
 }
 
+# A few photos for the relative benchmark: the same on both sides, copied into the root's /tmp only
+# for the step's duration (people's photos never stay in the cached root).
+BENCH_PHOTOS=4
+BENCH_ARGS=(--repeat 1 --hold 3 --stills 2 --json)
+
+bench_relative() {
+  # Timing under qemu-user is emulation, not a Pi: the same bench.py runs in the root and on this
+  # host, and only the ratio of their CPU times is reported, as a relative measure.
+  local faces="$source_dir/../shared/faces/a_good_frontal" guest_photos="/tmp/appliance-bench-photos"
+  local photos=() name arm_out="$LOGS/bench-arm64.txt" host_out="$LOGS/bench-host.txt" rc=0
+  [ -d "$faces" ] || { detail "skipped: $faces is absent (no photos to time)"; return 0; }
+  [ -x "$source_dir/.venv/bin/python" ] || { detail "skipped: no host .venv to compare with"; return 0; }
+  mapfile -t photos < <(find "$faces" -maxdepth 1 -name 'dpf_*' | sort | head -n "$BENCH_PHOTOS")
+  [ "${#photos[@]}" -gt 0 ] || { detail "skipped: no dpf_* photos in $faces"; return 0; }
+  rm -rf "$ROOT$guest_photos"
+  mkdir -p "$ROOT$guest_photos"
+  cp "${photos[@]}" "$ROOT$guest_photos/"
+  local guest_list=()
+  for name in "${photos[@]}"; do guest_list+=("$guest_photos/$(basename "$name")"); done
+  in_source "$GUEST_DIR/venv/bin/python" scripts/bench.py --photos "${guest_list[@]}" "${BENCH_ARGS[@]}" \
+    >"$arm_out" 2>&1 || rc=$?
+  rm -rf "$ROOT$guest_photos"
+  cat "$arm_out"
+  [ "$rc" = 0 ] || { detail "bench.py in the root exited $rc"; return 1; }
+  (cd "$source_dir" && .venv/bin/python scripts/bench.py --photos "${photos[@]}" "${BENCH_ARGS[@]}") >"$host_out" 2>&1 \
+    || { detail "bench.py on the host failed"; return 1; }
+  detail "$(python3 - "$arm_out" "$host_out" <<'PYTHON'
+import json, sys
+arm, host = (json.loads(open(path).read().strip().splitlines()[-1]) for path in sys.argv[1:3])
+parts = []
+for key, label in (("live_cpu_ms_p50", "live CPU p50"), ("live_cpu_ms_p95", "live CPU p95"),
+                   ("still_12mp_cpu_ms_p50", "12 MP verdict CPU p50")):
+    parts.append(f"{label} {arm[key]:.0f} ms under qemu vs {host[key]:.1f} ms on the host "
+                 f"({arm[key] / host[key]:.1f}x)")
+print("relative only (qemu emulates, it is not a Pi): " + "; ".join(parts))
+PYTHON
+)"
+}
+
 cleanup() {
   [ "${#mounted[@]}" -eq 0 ] || unmount_root
 }
@@ -451,6 +491,7 @@ main() {
   run_step check-demo check_demo
   run_step check-default-paths check_default_paths
   run_step install-dry-run install_dry_run
+  run_step bench-relative bench_relative
   printf '\n'
   say "summary (total $(seconds_since "$start")s, logs in $LOGS):"
   cat "$LOGS/summary.txt"

@@ -46,8 +46,11 @@ def _stderr_tail(stderr: str) -> str:
     return "\n".join(lines) if lines else "(no stderr)"
 
 
-def _peer_command(peer_python: str, frames_path: str, repeat: int, single_core: bool) -> list[str]:
+def _peer_command(peer_python: str, frames_path: str, repeat: int, single_core: bool,
+                  cpu_times: bool = False) -> list[str]:
     command = [peer_python, str(PEER_SCRIPT), "--frames", frames_path, "--repeat", str(repeat)]
+    if cpu_times:
+        command.append("--cpu-times")
     taskset = shutil.which("taskset") if single_core else None
     return ["taskset", "-c", "0", *command] if taskset else command
 
@@ -72,11 +75,13 @@ def _parse_result(stdout: str, frames: int, repeat: int) -> dict:
     return result
 
 
-def run_peer(peer_python: str, frames: np.ndarray, repeat: int = 3, single_core: bool = True) -> dict:
+def run_peer(peer_python: str, frames: np.ndarray, repeat: int = 3, single_core: bool = True,
+             cpu_times: bool = False) -> dict:
     """Time MediaPipe FaceMesh + SelfieSegmentation on `frames` ((N, 480, 640, 3) uint8 RGB).
 
     Returns the peer's JSON: {"peer", "frames": N, "ms": N * repeat per-frame times, "p50", "p95",
-    "faces_found"}. Raises PeerBenchmarkError with the peer's stderr tail when anything fails.
+    "faces_found"}, plus "cpu_ms" (CPU time per frame) with `cpu_times`. Raises PeerBenchmarkError
+    with the peer's stderr tail when anything fails.
     """
     if frames.dtype != np.uint8 or frames.shape[1:] != (FRAME_HEIGHT, FRAME_WIDTH, 3) or not len(frames):
         raise PeerBenchmarkError(
@@ -90,7 +95,7 @@ def run_peer(peer_python: str, frames: np.ndarray, repeat: int = 3, single_core:
     with tempfile.TemporaryDirectory(prefix="peer-frames-") as scratch:
         frames_path = os.path.join(scratch, "frames.npy")
         np.save(frames_path, np.ascontiguousarray(frames), allow_pickle=False)
-        command = _peer_command(peer_python, frames_path, repeat, single_core)
+        command = _peer_command(peer_python, frames_path, repeat, single_core, cpu_times)
         try:
             completed = subprocess.run(
                 command, capture_output=True, text=True, timeout=timeout_s, check=False

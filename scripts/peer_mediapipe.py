@@ -11,6 +11,9 @@ Contract (read by scripts/peer_client.py and the lead's bench), exactly one JSON
 - "ms" holds one wall-clock time per processed frame, for every timed pass in processing order,
   so it has N * repeat entries; p50 and p95 are taken over all of them.
 - "faces_found" counts the frames (out of N) in which FaceMesh found a face in every timed pass.
+- With --cpu-times (only then) "cpu_ms" is added: the process's CPU time (`process_time`, every
+  thread of the graph) per frame, in the order of "ms". On a loaded machine wall time measures the
+  load; CPU time still measures the work.
 
 Threads: the legacy `mediapipe.solutions` API exposes no thread-count option; its graph runs its
 own executor and XNNPACK threads sized from the CPUs it may use. There is therefore no --threads
@@ -69,11 +72,12 @@ def percentile(values: list[float], q: float) -> float:
     return round(float(np.percentile(np.asarray(values, dtype=np.float64), q)), 3)
 
 
-def run(frames: np.ndarray, repeat: int) -> dict:
+def run(frames: np.ndarray, repeat: int, cpu_times: bool = False) -> dict:
     """Both solutions see every frame, in video mode, as the booth's live preview would use them."""
     from mediapipe.python.solutions import face_mesh, selfie_segmentation
 
     timings_ms: list[float] = []
+    cpu_ms: list[float] = []
     found_every_pass = np.ones(len(frames), dtype=bool)
     with (
         face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=True) as mesh,
@@ -84,13 +88,14 @@ def run(frames: np.ndarray, repeat: int) -> dict:
             segmenter.process(frame)
         for _ in range(repeat):
             for index, frame in enumerate(frames):
-                start = time.perf_counter()
+                start, used = time.perf_counter(), time.process_time()
                 mesh_result = mesh.process(frame)
                 segmenter.process(frame)
                 timings_ms.append((time.perf_counter() - start) * 1000.0)
+                cpu_ms.append((time.process_time() - used) * 1000.0)
                 if not mesh_result.multi_face_landmarks:
                     found_every_pass[index] = False
-    return {
+    result = {
         "peer": PEER_NAME,
         "frames": len(frames),
         "ms": [round(value, 3) for value in timings_ms],
@@ -98,18 +103,22 @@ def run(frames: np.ndarray, repeat: int) -> dict:
         "p95": percentile(timings_ms, 95),
         "faces_found": int(found_every_pass.sum()),
     }
+    if cpu_times:
+        result["cpu_ms"] = [round(value, 3) for value in cpu_ms]
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time MediaPipe FaceMesh + SelfieSegmentation per frame.")
     parser.add_argument("--frames", required=True, help=".npy file of shape (N, 480, 640, 3) uint8 RGB")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes over all frames (default 3)")
+    parser.add_argument("--cpu-times", action="store_true", help='add "cpu_ms" to the JSON line')
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     frames = load_frames(args.frames)
     with stdout_kept_for_result():
-        result = run(frames, args.repeat)
+        result = run(frames, args.repeat, args.cpu_times)
     print(json.dumps(result), flush=True)
     return 0
 

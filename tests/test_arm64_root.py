@@ -19,7 +19,7 @@ SCRIPT = REPO / "scripts" / "check_arm64.sh"
 RESULT_LINE = re.compile(r"^RESULT (?P<step>\S+) (?P<status>ok|FAIL) (?P<seconds>[\d.]+)s ?(?P<detail>.*)$")
 STEPS = [
     "host-packages", "binfmt", "root-build", "root-packages", "source-copy", "venv",
-    "wheels", "models", "check-demo", "check-default-paths", "install-dry-run",
+    "wheels", "models", "check-demo", "check-default-paths", "install-dry-run", "bench-relative",
 ]
 
 pytestmark = [
@@ -107,3 +107,10 @@ def test_install_dry_run_sees_a_supported_pi(results):
 def test_installed_booth_finds_its_models(results):
     # The service runs the non-editable install from /opt/appliance/current with relative paths.
     _assert_ok(results, "check-default-paths")
+
+
+@pytest.mark.timeout(3900)
+def test_relative_bench_reports_ratios_or_why_not(results):
+    detail = _assert_ok(results, "bench-relative")["detail"]
+    ratio = re.search(r"live CPU p50 \d+ ms under qemu vs [\d.]+ ms on the host", detail)
+    assert detail.startswith("skipped: ") or ratio, detail

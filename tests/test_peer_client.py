@@ -57,6 +57,14 @@ def test_peer_prints_the_json_contract_on_three_frames(peer_client):
         assert result["faces_found"] >= 1
 
 
+@needs_peer
+def test_peer_adds_cpu_times_only_when_asked(peer_client):
+    result = peer_client.run_peer(str(PEER_PYTHON), three_frames(peer_client)[:2], repeat=1, cpu_times=True)
+    assert set(result) == {"peer", "frames", "ms", "p50", "p95", "faces_found", "cpu_ms"}
+    assert len(result["cpu_ms"]) == len(result["ms"]) == 2
+    assert all(isinstance(ms, float) and ms > 0 for ms in result["cpu_ms"])
+
+
 def test_peer_failure_reports_its_stderr(peer_client):
     """An interpreter without mediapipe (the product's own) fails loudly with the import error."""
     frames = np.zeros((1, 480, 640, 3), dtype=np.uint8)

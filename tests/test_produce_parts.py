@@ -11,7 +11,7 @@ import pytest
 from appliance.produce.composite import composite
 from appliance.produce.config import MatteSettings, PixelRange, ProduceSettings
 from appliance.produce.encode import encode_in_window, encode_jpeg
-from appliance.produce.matte import guided_filter, refine_matte
+from appliance.produce.matte import _solve_symmetric3, guided_filter, refine_matte
 from appliance.produce.sheet import PAPER_H, PAPER_W, build_sheet, layout, sheet_files
 
 FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "faces"
@@ -32,6 +32,19 @@ def test_guided_filter_keeps_an_alpha_that_follows_the_guide():
     image, truth = disc_scene()
     refined = guided_filter(image.astype(np.float32) / 255, truth, 6, 1e-6)
     assert np.abs(refined - truth).max() < 0.01
+
+
+def test_closed_form_solve_matches_a_general_solver_on_near_singular_covariances():
+    rng = np.random.default_rng(3)
+    # guide covariances of grey-ish windows: nearly rank one, plus the filter's smallest eps
+    colour = rng.random((50, 40, 3))
+    grey = rng.random((50, 40, 1)) * 0.1
+    vectors = grey * np.array([1.0, 0.98, 1.02]) + 1e-3 * colour
+    full = vectors[..., :, None] * vectors[..., None, :] + 1e-6 * np.eye(3)
+    rhs = rng.normal(size=(50, 40, 3)) * 1e-3
+    upper = {(a, b): full[..., a, b] for a in range(3) for b in range(a, 3)}
+    expected = np.linalg.solve(full, rhs[..., None])[..., 0]
+    assert np.allclose(_solve_symmetric3(upper, rhs), expected, rtol=1e-6, atol=1e-9)
 
 
 def test_refined_matte_pulls_an_overshooting_prior_onto_the_real_edge():

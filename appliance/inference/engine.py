@@ -187,7 +187,8 @@ class Analyzer:
             track.since_detect = 0
             track.others = faces[1:]
         track.roi = roi_from_mesh(mesh.points) if mesh is not None else None
-        track.box = detection_from_mesh(mesh).box if mesh is not None else None
+        # a tracked frame's first face is the mesh's own extent already
+        track.box = None if mesh is None else (faces[0] if track.since_detect else detection_from_mesh(mesh)).box
         track.shape = rgb.shape[:2]
         return faces, mesh
 

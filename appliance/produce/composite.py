@@ -17,30 +17,47 @@ SOLID = 0.98
 CLEAR = 0.02
 
 
-def _local_mean(image: np.ndarray, weight: np.ndarray, size: int) -> np.ndarray:
-    """Weighted local mean colour (normalised convolution): only the pixels with weight count."""
+def _local_mean(image: np.ndarray, weight: np.ndarray, size: int, at: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Weighted local mean colour (normalised convolution) at the pixels `at`: only the pixels
+    with weight count."""
     ksize = (size | 1, size | 1)
-    total = cv2.blur(image * weight[..., None], ksize)
-    norm = cv2.blur(weight, ksize)[..., None]
+    total = cv2.blur(image * weight[..., None], ksize)[at]
+    norm = cv2.blur(weight, ksize)[at][:, None]
     return total / np.maximum(norm, 1e-4)
 
 
-def decontaminate(bgr: np.ndarray, alpha: np.ndarray, size: int) -> np.ndarray:
-    """Foreground colour F (float32 BGR) for every pixel of the matte's transition band."""
+def decontaminate(bgr: np.ndarray, alpha: np.ndarray, size: int,
+                  at: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
+    """Foreground colour F (float32 BGR) at the pixels `at` (default: all) of the matte's
+    transition band, as an (N, 3) array."""
     image = bgr.astype(np.float32)
-    background = _local_mean(image, (alpha < CLEAR).astype(np.float32), size)
-    solid = _local_mean(image, (alpha > SOLID).astype(np.float32), size)
-    safe = np.maximum(alpha, 1e-3)[..., None]
-    solved = np.clip((image - (1.0 - alpha[..., None]) * background) / safe, 0.0, 255.0)
-    trust = np.clip((alpha - 0.2) / 0.5, 0.0, 1.0)[..., None]
+    if at is None:
+        at = np.nonzero(np.ones(alpha.shape, bool))
+    background = _local_mean(image, (alpha < CLEAR).astype(np.float32), size, at)
+    solid = _local_mean(image, (alpha > SOLID).astype(np.float32), size, at)
+    pixels, share = image[at], alpha[at][:, None]
+    safe = np.maximum(share, 1e-3)
+    solved = np.clip((pixels - (1.0 - share) * background) / safe, 0.0, 255.0)
+    trust = np.clip((share - 0.2) / 0.5, 0.0, 1.0)
     foreground = trust * solved + (1.0 - trust) * solid
-    return np.where(alpha[..., None] >= SOLID, image, foreground)
+    return np.where(share >= SOLID, pixels, foreground)
 
 
 def composite(bgr: np.ndarray, alpha: np.ndarray, colour_bgr: tuple[int, int, int], size: int) -> np.ndarray:
-    """The person (colours decontaminated at the edges) over a flat colour, as uint8 BGR."""
+    """The person (colours decontaminated at the edges) over a flat colour, as uint8 BGR.
+
+    Only the band between background and solid person is blended: a solid pixel is the source's
+    own and a clear one the flat colour (which is what the blend gives there, computed for all).
+    """
     alpha = np.where(alpha >= SOLID, 1.0, np.where(alpha <= CLEAR, 0.0, alpha)).astype(np.float32)
-    foreground = decontaminate(bgr, alpha, size)
+    out = np.empty(bgr.shape, np.uint8)
+    out[...] = np.array(colour_bgr, np.uint8)
+    solid = alpha >= 1.0
+    out[solid] = bgr[solid]
+    band = np.nonzero((alpha > 0.0) & (alpha < 1.0))
+    foreground = decontaminate(bgr, alpha, size, band)
+    share = alpha[band][:, None]
     flat = np.array(colour_bgr, np.float32)
-    out = alpha[..., None] * foreground + (1.0 - alpha[..., None]) * flat
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    blended = share * foreground + (1.0 - share) * flat
+    out[band] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    return out

@@ -49,7 +49,12 @@ PITCH_PAIRS = ((10, 152), (151, 199), (9, 200), (8, 175))
 
 
 def head_pose(analysis: Analysis, pitch_neutral: float) -> tuple[float, float, float]:
-    """(yaw, pitch, roll) in degrees; yaw > 0 = turned toward the image's right."""
+    """(yaw, pitch, roll) in degrees; yaw > 0 = turned toward the image's right. Measured once per
+    analysis: the pose and gaze checks both read it on every live frame."""
+    return analysis.memo(f"head_pose:{pitch_neutral!r}", lambda: _measure_pose(analysis, pitch_neutral))
+
+
+def _measure_pose(analysis: Analysis, pitch_neutral: float) -> tuple[float, float, float]:
     q = analysis.upright
     yaw = np.median([np.degrees(np.arctan2(q[b, 2] - q[a, 2], q[b, 0] - q[a, 0])) for a, b in YAW_PAIRS])
     pitch = np.median([np.degrees(np.arctan2(q[b, 2] - q[a, 2], q[b, 1] - q[a, 1])) for a, b in PITCH_PAIRS])
