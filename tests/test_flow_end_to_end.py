@@ -165,11 +165,14 @@ def test_booth_delivers_to_serve_ingest_and_the_review_comes_back(server, tmp_pa
 
         # The photo arrives on the server byte for byte, with its binding.
         server_copy = tmp_path / "srv" / "photos" / sha[:2] / f"{sha}.jpg"
-        _wait(server_copy.exists, what="the photo on the server")
+        # The server writes the file before it commits the row, so the row is what is waited for.
+        def committed_row():
+            with sqlite3.connect(tmp_path / "srv" / "ingest.db") as db:
+                return db.execute("SELECT device_id, session_code, school_code, capture_code, personal_json"
+                                  " FROM photos WHERE sha256 = ?", (sha,)).fetchone()
+
+        row = _wait(lambda: server_copy.exists() and committed_row(), what="the photo and its row on the server")
         assert server_copy.read_bytes() == committed
-        with sqlite3.connect(tmp_path / "srv" / "ingest.db") as db:
-            row = db.execute("SELECT device_id, session_code, school_code, capture_code, personal_json"
-                             " FROM photos WHERE sha256 = ?", (sha,)).fetchone()
         device_id, session_code, school_code, capture_code, personal = row
         assert (device_id, session_code, school_code) == (BOOTH_ID, "26031601", "10403")
         assert re.fullmatch(r"[0-9a-f]{16}", capture_code)
