@@ -151,12 +151,17 @@ BACKGROUND_RGB = {"blue": (100, 197, 255), "white": (255, 255, 255), "grey": (24
 
 
 class ClothingSettings(_Section):
-    # Clothing pixels closer than this (CIELAB delta E) to the background colour merge with it.
-    close_delta_e: float = Field(25.0, ge=1.0, le=100.0)
-    # Share of the clothing that close. Light-blue tops on the blue preset read 0.01-0.62 (a print,
-    # shading or a colour cast keeps much of the top away from the backdrop's colour), a white
-    # shirt inside a dark suit on the white preset 0.24 (it must pass), other tops 0.0.
-    max_close_fraction: float = Field(0.3, ge=0.0, le=1.0)
+    # Clothing pixels closer than this to the preset's background colour merge with it, in the
+    # product's background colour distance (checks/background.py colour_distance: 8-bit RGB,
+    # 0-441, the unit of background.max_product_delta). On the blue preset, of the clothing's
+    # pixels the closest fifth of a top recoloured light blue lies within 45-51; of a real
+    # light-blue top 40-98; of every other top on ../shared/dress and faces/a_good_frontal
+    # (137) beyond 89 (a plaid shirt), of plain ones beyond 101.
+    close_distance: float = Field(80.0, ge=1.0, le=441.0)
+    # Share of the clothing that close. A print, shading or a colour cast keeps much of a real
+    # light-blue top away from the backdrop's colour (a printed tee reads 0.2-0.5); a white shirt
+    # front between a dark suit's lapels on the white preset reads 0.10-0.12 and must pass.
+    max_close_fraction: float = Field(0.2, ge=0.0, le=1.0)
 
 
 class LivenessSettings(_Section):

@@ -1,4 +1,9 @@
-"""Clothing must stand out from the background colour (CHSI's 黑边检测 fails otherwise)."""
+"""Clothing must stand out from the background colour (CHSI's 黑边检测 fails otherwise).
+
+Closeness is judged in the product's own background colour distance (background.colour_distance,
+8-bit RGB), against the preset colour the product is composited on. A grayscale photo is judged
+against that colour's grey, in the same distance.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
+from appliance.inference.checks.background import colour_distance, reference_bgr
 from appliance.inference.checks.base import CheckResult, result
-from appliance.inference.config import BACKGROUND_RGB, ChecksSettings
+from appliance.inference.config import ChecksSettings
 
 
 def clothing_pixels(analysis: Analysis) -> np.ndarray:
@@ -27,15 +33,12 @@ def check_clothing(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
     pixels = clothing_pixels(analysis)
     if len(pixels) < 200:
         return []
-    ref_bgr = np.array([[BACKGROUND_RGB[settings.background.color][::-1]]], np.uint8)
+    ref = reference_bgr(settings)
     if analysis.grayscale:
-        luma = cv2.cvtColor(pixels.reshape(-1, 1, 3), cv2.COLOR_BGR2GRAY).reshape(-1).astype(np.float32)
-        ref_luma = float(cv2.cvtColor(ref_bgr, cv2.COLOR_BGR2GRAY)[0, 0])
-        close = float(np.mean(np.abs(luma - ref_luma) < cfg.close_delta_e / 2))
-    else:
-        lab = cv2.cvtColor(pixels.reshape(-1, 1, 3).astype(np.float32) / 255, cv2.COLOR_BGR2LAB).reshape(-1, 3)
-        ref = cv2.cvtColor(ref_bgr.astype(np.float32) / 255, cv2.COLOR_BGR2LAB).reshape(3)
-        close = float(np.mean(np.linalg.norm(lab - ref, axis=1) < cfg.close_delta_e))
+        # a grey photo shows the backdrop as its grey: compare like with like
+        grey = cv2.cvtColor(ref.reshape(1, 1, 3).astype(np.uint8), cv2.COLOR_BGR2GRAY)[0, 0]
+        ref = np.full(3, grey, np.float32)
+    close = float(np.mean(colour_distance(pixels, ref) < cfg.close_distance))
     return [result("clothing_contrast", "clothing", close, cfg.max_close_fraction, close <= cfg.max_close_fraction,
                    "衣服颜色与背景太接近，请换一件颜色不同的衣服",
                    "Clothes too close to the background colour: wear a different colour")]
