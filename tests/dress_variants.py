@@ -33,6 +33,21 @@ def recolour(bgr: np.ndarray, mask: np.ndarray, rgb: tuple[int, int, int]) -> np
     return cv2.cvtColor(lab.astype(np.uint8), cv2.COLOR_LAB2BGR)
 
 
+def suit_and_shirt(analysis: Analysis) -> np.ndarray:
+    """A white shirt front between the lapels of a dark suit: the top's middle (0.4 face widths
+    wide at the collar, narrowing to 0.2 at the frame's foot, where the lapels close; over any
+    skin a low neckline showed) recoloured white, the rest of the top charcoal, shading kept."""
+    top = top_mask(analysis)
+    height, width = top.shape
+    ys, xs = np.mgrid[0:height, 0:width]
+    collar = float(analysis.pts[lm.CHIN, 1] + 0.35 * analysis.eye_to_chin)
+    down = np.clip((ys - collar) / max(height - collar, 1.0), 0.0, 1.0)
+    half = analysis.face_width * (0.2 - 0.1 * down)
+    body = (analysis.person_mask > 0.5) & (ys >= collar)
+    shirt = body & (np.abs(xs - analysis.pts[lm.CHIN, 0]) < half)
+    return recolour(recolour(analysis.bgr, top & ~shirt, (40, 42, 48)), shirt, (245, 245, 245))
+
+
 def striped(bgr: np.ndarray, mask: np.ndarray, period_px: float, angle_deg: float = 0.0,
             dark_rgb: tuple[int, int, int] = (25, 35, 90)) -> np.ndarray:
     """Stripes of `period_px` textured onto the masked area: every other band in `dark_rgb`,

@@ -5,6 +5,7 @@ must fail (or raise its notice) and the photo it was made from must pass."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from appliance.inference.checks.base import CheckResult
@@ -56,6 +57,36 @@ def test_navy_top_passes_on_blue(analyzer, plain):
     navy = dv.recolour(bgr, dv.top_mask(analysis), (25, 35, 90))
     check = result_of(analyzer, navy, "clothing_contrast")
     assert check.passed, check.value
+
+
+def test_white_shirt_under_a_dark_suit_passes_on_white(analyzer, plain):
+    """The shirt front is white on the white preset, but the suit around it stands out: a share of
+    the top close to the backdrop is not a top that merges with it."""
+    analysis, _ = plain
+    white = analyzer.settings.model_copy(
+        update={"background": analyzer.settings.background.model_copy(update={"color": "white"})})
+    check = result_of(analyzer, dv.suit_and_shirt(analysis), "clothing_contrast", white)
+    assert check.value > 0.05, check.value  # the shirt is read as close: the test shows a real share
+    assert check.passed, check.value
+
+
+def test_clothing_contrast_uses_the_products_background_distance(analyzer, plain):
+    """Closeness is the product's background colour distance (8-bit RGB) with the threshold in that
+    unit: a top 70 away from the blue preset in RGB (blue channel down, 40 in CIELAB delta E) is
+    close, as the product's background rule would call it; one beyond the threshold is not."""
+    from appliance.inference.checks.background import colour_distance, reference_bgr
+
+    analysis, bgr = plain
+    ref = reference_bgr(analyzer.settings)
+    limit = analyzer.settings.clothing.close_distance
+    top = dv.top_mask(analysis)
+    for shift, close in ((limit - 10.0, True), (limit + 10.0, False)):
+        painted = bgr.copy()
+        colour = ref - np.array([shift, 0.0, 0.0], np.float32)
+        assert colour_distance(colour, ref) == pytest.approx(shift)
+        painted[top] = colour.astype(np.uint8)
+        check = result_of(analyzer, painted, "clothing_contrast")
+        assert check.passed is not close, (shift, check.value)
 
 
 @pytest.mark.parametrize(("period", "angle"), [(0.12, 0.0), (0.2, 90.0), (0.15, 45.0)],

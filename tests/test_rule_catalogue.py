@@ -80,7 +80,7 @@ max_product_spread = 20.5
 color = "white"
 
 [checks.clothing]
-close_delta_e = 43.75
+close_distance = 43.75
 max_close_fraction = 0.475
 
 [checks.liveness]
@@ -129,7 +129,7 @@ PRE_CATALOGUE_DEFAULTS = {
     "sharpness": {"max_blur": 0.6, "min_detail": 0.1, "min_face_width_px": 165},
     "background": {"max_capture_clutter": 40.0, "max_product_delta": 12.0, "max_product_spread": 6.0,
                    "color": "blue"},
-    "clothing": {"close_delta_e": 25.0, "max_close_fraction": 0.3},
+    "clothing": {"close_distance": 80.0, "max_close_fraction": 0.2},  # issue P: the product's RGB distance
     "liveness": {"max_spoof_score": 0.85},
     "gaze": {"max_off_lens_deg": 10.0, "head_weight": 0.5, "margin_deg": 1.0},
     "eye_colour": {"max_red_pupil": 0.25, "contacts_notice_chroma": 24.0},

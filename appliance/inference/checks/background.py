@@ -49,6 +49,21 @@ BACKGROUND_UNIFORM = Rule("background_uniform", Family.BACKGROUND, ONLY_PRODUCT,
                           cadence=None)
 
 
+def colour_distance(bgr: np.ndarray, reference_bgr: np.ndarray) -> np.ndarray:
+    """Euclidean distance in 8-bit RGB (0-441) of each BGR colour from a reference.
+
+    The one colour distance of the product's background: its `background_colour` rule judges a
+    product's backdrop in it, and `clothing_contrast` judges the top against the same preset
+    colour in it, so "close to the background" means one thing in both.
+    """
+    return np.linalg.norm(np.asarray(bgr, np.float32) - np.asarray(reference_bgr, np.float32), axis=-1)
+
+
+def reference_bgr(settings: ChecksSettings) -> np.ndarray:
+    """The preset's background colour (BGR, float) the product is composited on."""
+    return np.array(BACKGROUND_RGB[settings.background.color][::-1], np.float32)
+
+
 def background_pixels(analysis: Analysis, near_head: bool) -> np.ndarray:
     """BGR pixels confidently outside the person (optionally only in a band around the head)."""
     bgr, person, factor = analysis.overview
@@ -75,8 +90,7 @@ def check_background(analysis: Analysis, settings: ChecksSettings) -> list[Check
     if len(pixels) < 100:
         return []
     if analysis.product:
-        ref = np.array(BACKGROUND_RGB[cfg.color][::-1], np.float32)
-        delta = float(np.linalg.norm(pixels.mean(axis=0) - ref))
+        delta = float(colour_distance(pixels.mean(axis=0), reference_bgr(settings)))
         spread = float(np.mean(pixels.std(axis=0)))
         return [
             BACKGROUND_COLOUR.result(delta, cfg.max_product_delta, delta <= cfg.max_product_delta),
