@@ -125,7 +125,7 @@ def build_light_challenge(settings: Settings, camera: StreamingCamera, animator:
     elif isinstance(ring, VirtualRing) or isinstance(source, LitFaceSource):
         unavailable = "virtual ring or demo camera: nothing answers the light, light challenge not run"
     return RingLightChallenge(settings.session.liveness.light, camera, animator, two_sided=ring.two_sided,
-                              face_hint=face_hint, unavailable=unavailable)
+                              coloured=ring.colour, face_hint=face_hint, unavailable=unavailable)
 
 
 def build_booth(

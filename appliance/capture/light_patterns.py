@@ -91,8 +91,8 @@ def countdown(t: float, ctx: PatternContext) -> list[RGB]:
     if ctx.challenge is not None:
         into = t - ctx.challenge_offset_s
         if 0.0 <= into < ctx.challenge.duration_s:
-            gains = ctx.challenge.pixel_gains(into, ctx.positions)
-            return [_scaled(WHITE, ctx.levels.at(x) * g) for x, g in zip(ctx.positions, gains, strict=True)]
+            colours = ctx.challenge.pixel_colours(into, ctx.positions)
+            return [_scaled(c, ctx.levels.at(x)) for x, c in zip(ctx.positions, colours, strict=True)]
     remaining = max(ctx.countdown_s - t, 0.0)
     if LENS_CUE_S[1] < remaining <= LENS_CUE_S[0]:
         return lens_cue(LENS_CUE_S[0] - remaining, ctx)
