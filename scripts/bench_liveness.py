@@ -121,16 +121,22 @@ def wilson(successes: int, trials: int, z: float = 1.96) -> list[float]:
 
 
 def run_light(trials: int, seed: int, settings: LightChallengeSettings, quiet: bool,
-              coloured: bool = True) -> tuple[dict, dict, list[float]]:
+              coloured: bool = True, extra_trials: int | None = None,
+              live_trials: int | None = None) -> tuple[dict, dict, list[float]]:
     results: dict[str, dict] = {}
     times: list[float] = []
     for offset, (name, (_, make)) in enumerate({**PRESENTATIONS, **EXTRA}.items()):
         rng = np.random.default_rng(seed + 1000 * offset)
         outcome = []
-        for i in range(trials):
+        count = trials if name in PRESENTATIONS or extra_trials is None else extra_trials
+        if name == "live" and live_trials is not None:
+            count = live_trials
+        if count <= 0:
+            continue
+        for i in range(count):
             outcome.append(light_trial(rng, make, settings, coloured))
             if not quiet and (i + 1) % 20 == 0:
-                print(f"  {name}: {i + 1}/{trials}", file=sys.stderr, flush=True)
+                print(f"  {name}: {i + 1}/{count}", file=sys.stderr, flush=True)
         times += [t["ms"] for t in outcome]
         results[name] = _summary(outcome)
     apcer = {name: results[name]["live_rate"] for name in ("print", "phone", "tablet")}
@@ -175,6 +181,10 @@ def run_video(sequences: int, seconds: float, fps: float, seed: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=60, help="simulated challenges per presentation")
+    parser.add_argument("--live-trials", type=int, default=None,
+                        help="live trials (default: --trials): the refused-live rate needs the most")
+    parser.add_argument("--extra-trials", type=int, default=None,
+                        help="trials of the extra presentations (default: --trials; 0 leaves them out)")
     parser.add_argument("--video-sequences", type=int, default=30)
     parser.add_argument("--seed", type=int, default=20260316)
     parser.add_argument("--white-ring", action="store_true", help="a white-only ring: intensity steps only")
@@ -182,14 +192,16 @@ def main() -> int:
     args = parser.parse_args()
     settings = LightChallengeSettings()
     started = time.perf_counter()
-    apcer, light, times = run_light(args.trials, args.seed, settings, quiet=not sys.stderr.isatty(),
-                                    coloured=not args.white_ring)
+    apcer, light, times = run_light(args.trials, args.seed, settings, quiet=False,
+                                    coloured=not args.white_ring, extra_trials=args.extra_trials,
+                                    live_trials=args.live_trials)
     bpcer = round(1.0 - light["live"]["live_rate"], 4)
     refused = light["live"]["trials"] - light["live"]["live"]
     bpcer_interval = wilson(refused, light["live"]["trials"])
     video = run_video(args.video_sequences, 4.0, 15.0, args.seed)
     p50, p95 = np.percentile(times, [50, 95])
-    print(f"light challenge, {args.trials} simulated trials per presentation (seed {args.seed}):")
+    print(f"light challenge, {args.trials} simulated trials per attack, {light['live']['trials']} live"
+          f" (seed {args.seed}):")
     print(f"{'presentation':24s} {'accepted':>9s} {'response':>9s} {'fit':>6s} {'shading':>8s} {'lag ms':>7s}")
     for name, summary in light.items():
         m = summary["median"]

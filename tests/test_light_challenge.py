@@ -61,7 +61,7 @@ def test_an_rgb_ring_tints_steps_at_random_and_keeps_a_white_step_of_each_kind()
         for kind in (-1, 0, 1):  # the right side, both sides, the left side dimmed
             steps = [s for s in challenge.steps if np.sign(s.right - s.left) == kind]
             assert any(s.colour == WHITE for s in steps)
-        assert all(0.2 < min(s.colour) and max(s.colour) <= 1.0 for s in challenge.steps)
+        assert all(min(s.colour) > 0.2 and max(s.colour) <= 1.0 for s in challenge.steps)
         drawn.add(tuple(s.colour for s in challenge.steps))
         tinted = next(s for s in challenge.steps if s.colour != WHITE)
         t = sum(s.duration_s for s in challenge.steps[: challenge.steps.index(tinted)]) + 0.01
