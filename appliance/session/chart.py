@@ -58,8 +58,8 @@ class BoothChart(StateMachine):
     code_read = scanning.to(confirming)
     rescan = confirming.to(scanning, on="forget_binding")
     confirmed = confirming.to(guiding, on="fresh_guidance")
-    # The subject's button asks for the countdown only with a face, established liveness and no
-    # refused light challenge waiting for the staff; a streak of passing frames has all three.
+    # The countdown starts on a streak of passing frames (trigger "auto"), or on the subject's button
+    # with a face, established liveness and no refused light challenge waiting for the staff.
     ready = guiding.to(countdown, cond="capture_allowed")
     abort = countdown.to(guiding, on="fresh_guidance")
     shoot = countdown.to(capturing)

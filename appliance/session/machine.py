@@ -362,8 +362,9 @@ class SessionMachine:
         return problem is None or self._refuse("storage_unavailable", *problem)
 
     def capture_allowed(self, trigger: str = "auto") -> bool:
-        if trigger == "auto":
-            return True  # a streak of frames that passed with established liveness, not blocked
+        if trigger == "auto":  # frames that passed with established liveness and no blocked challenge
+            needed = self._settings.auto_capture_frames
+            return needed > 0 and self._streak >= needed
         if not self._settings.button_capture:
             return False
         live = self._liveness.state()
@@ -478,10 +479,11 @@ class SessionMachine:
         }
         state = self.state
         self._publish(GUIDANCE, "frame", state, state, self._last_guidance)
-        if state == S.COUNTDOWN and not live.established:
-            self._go("abort", reason="liveness")
-        elif state == S.GUIDING and needed > 0 and self._streak >= needed:
-            self._go("ready", **self._countdown_payload("auto"))
+        # The chart knows where each applies: losing liveness ends a countdown, a streak starts one.
+        if not live.established:
+            self._ask("abort", {"reason": "liveness"})
+        else:
+            self._ask("ready", self._countdown_payload("auto"), trigger="auto")
 
     def _countdown_payload(self, trigger: str) -> dict[str, Any]:
         """The countdown's start: its length and the last second's message, where the lens is."""
