@@ -62,6 +62,9 @@ class BoothChart(StateMachine):
     # with a face, established liveness and no refused light challenge waiting for the staff.
     ready = guiding.to(countdown, cond="capture_allowed")
     abort = countdown.to(guiding, on="fresh_guidance")
+    # The operator's decision on a subject the light challenge refused (the console): one more try, or
+    # accepted as live; audited by the action before anything changes.
+    override = guiding.to.itself(cond="override_allowed", on="apply_override")
     shoot = countdown.to(capturing)
     captured = capturing.to(choosing)
     chosen = choosing.to(producing)

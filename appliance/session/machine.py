@@ -71,6 +71,13 @@ _LIGHT_RETRY = ("没能确认是您本人在镜头前。请正对镜头、摘下
                 " and we will try once more")
 _LIGHT_STAFF = ("仍未能确认是本人现场拍摄，请联系现场工作人员协助",
                 "We still could not confirm a live capture; please ask the staff for help")
+# What the operator may decide on a subject the light challenge refused (the console's buttons).
+OVERRIDE_ACTIONS = ("retry", "accept")
+_OVERRIDE_SAID = {
+    "retry": ("工作人员已允许再试一次：请正对镜头，保持不动",
+              "The staff let you try once more: face the lens and hold still"),
+    "accept": ("工作人员已确认，请按提示继续拍照", "The staff confirmed you: please go on with the photo"),
+}
 
 
 class SessionFault(Exception):
@@ -122,6 +129,7 @@ class SessionMachine:
         self._last_notice: tuple[str, str] | None = None
         # A guard's reason for saying no, and an automatic state's failure, until they are handled.
         self._refusal: tuple[str, str, str, dict[str, Any]] | None = None
+        self._override_refused: tuple[str, str] | None = None  # why the chart refused the operator
         self._held: Exception | None = None
         self._frame_work: dict[SessionState, Callable[[np.ndarray], None]] = {S.SCANNING: self._scan}
         self._frame_work.update(dict.fromkeys(LIVE_TRACKED, self._evaluate))
@@ -159,6 +167,29 @@ class SessionMachine:
         self._handle(self._on_login, student_number, id_number, outcome)
         return outcome[0] if outcome else None
 
+    def operator_override(self, action: str, operator: str, reason: str,
+                          audit: Callable[[dict[str, Any]], float | None] | None = None) -> tuple[str, str] | None:
+        """The operator's decision on a subject the light challenge refused: `retry` gives one more
+        try, `accept` lets the session go on as live. None when it took effect, else why not.
+
+        `audit` commits the entry (operator, reason, the refused cues) before anything changes and
+        returns its wall-clock time; if it raises, the session is untouched."""
+        if action not in OVERRIDE_ACTIONS:
+            raise ValueError(f"unknown override {action!r}; expected one of {', '.join(OVERRIDE_ACTIONS)}")
+        with self._lock:
+            self._override_refused = None
+            entry: dict[str, Any] = {"action": action, "operator": operator, "reason": reason,
+                                     "session": self._run_id, "refusals": self._light_refusals,
+                                     "cues": self._light_refused_cues}
+            payload = {"action": action, "operator": operator, "reason": reason, "refusals": self._light_refusals}
+            try:
+                self._chart.send("override", payload=payload, action=action, reason=reason, entry=entry,
+                                 audit=audit)
+            except TransitionNotAllowed:
+                return self._override_refused or ("当前无法覆盖", "The override cannot apply now")
+            self._notice("operator_override", *_OVERRIDE_SAID[action])
+        return None
+
     def camera_lost(self, reason: str) -> None:
         """The camera failed; an attempt in progress cannot be finished and is abandoned."""
         self._handle(self._on_camera_lost, reason)
@@ -194,7 +225,9 @@ class SessionMachine:
                 # The receipt on screen (its QR names the student's status page): only while shown.
                 "receipt": self._receipt if self.state == S.DONE else None,
                 "light_challenge": {"refusals": self._light_refusals, "needs_operator": self._light_blocked,
-                                    "cues": self._light_refused_cues},
+                                    "cues": self._light_refused_cues,
+                                    "overrides": [{k: v for k, v in o.items() if k != "cues"}
+                                                  for o in self._light_overrides]},
             }
 
     # -- machinery ----------------------------------------------------------------------------
@@ -276,6 +309,8 @@ class SessionMachine:
         self._light_hint_until = 0.0
         self._liveness_record: dict[str, Any] | None = None
         self._light_refused_cues: dict[str, Any] | None = None
+        self._light_overrides: list[dict[str, Any]] = []
+        self._light_accepted = False  # the operator accepted this subject as live
         light = getattr(self, "_light", None)
         if light is not None:
             light.cancel()
@@ -375,6 +410,36 @@ class SessionMachine:
         if self._light_blocked:
             return self._refuse("capture_refused", *_LIGHT_STAFF, needs_operator=True)
         return True
+
+    def override_allowed(self, action: str = "", reason: str = "") -> bool:
+        """The operator may decide only on a refusal that is waiting: in guiding after a refused
+        light challenge, with a reason; `retry` only once the subject's own tries are used up."""
+        if not reason.strip():
+            self._override_refused = ("请写明原因", "A reason is required")
+        elif self._light_refusals == 0:
+            self._override_refused = ("当前没有等待处理的活体检测拒绝",
+                                      "No live-person refusal is waiting for a decision")
+        elif action == "retry" and not self._light_blocked:
+            self._override_refused = ("受检者还有一次尝试机会", "The subject still has a try left")
+        elif action == "accept" and self._light_accepted:
+            self._override_refused = ("已确认过", "Already accepted")
+        else:
+            return True
+        return False
+
+    def apply_override(self, entry: dict[str, Any], audit: Callable[[dict[str, Any]], float | None] | None = None,
+                       ) -> None:
+        """Audit first (an exception leaves the session as it was), then let the session go on."""
+        if audit is not None:
+            entry["at"] = audit(entry)
+        self._light_overrides.append(safe_payload(entry))
+        self._light_blocked = False
+        if entry["action"] == "retry":
+            self._light_refusals = max(self._light_attempts() - 1, 0)
+        else:
+            self._light_accepted = True
+        self._light_hint_until = 0.0
+        self.fresh_guidance()
 
     def product_passed(self) -> bool:
         return (self._product is not None and self._product.ok) or self._refuse(
@@ -562,7 +627,12 @@ class SessionMachine:
         self._liveness_record = {"light": outcome.cues | {"status": outcome.status},
                                  "video": self._liveness.state().to_payload(),
                                  "single_frame": self._single_frame_cues()}
+        if self._light_overrides:
+            self._liveness_record["override"] = list(self._light_overrides)
         if outcome.status in ("live", "skipped"):
+            return True
+        if self._light_accepted:
+            self._liveness_record["light"]["accepted_by"] = "operator"
             return True
         if outcome.status == "unmeasured":
             self._go("abort", reason="light_unmeasured")
@@ -581,6 +651,7 @@ class SessionMachine:
         log.warning("session %s: light challenge refused (%d of %d): %s %s", self._run_id, self._light_refusals,
                     attempts, outcome.cues.get("failed"), measured)
         return False
+
 
     def _light_attempts(self) -> int:
         return int(self._settings.liveness.light.attempts)

@@ -38,6 +38,7 @@ class WebDeps:
     status_links: Any | None = None  # StatusLinks: the students' status-page tokens
     analyzer: Any | None = None  # the engine, for the console's annotated pictures (check(bgr, product=True))
     # Made by create_app when not handed in (tests): in memory, forgotten at exit.
+    audit: Any | None = None  # OperatorAudit: the operator's overrides (durable under the data dir)
     login_limiter: LoginLimiter | None = None  # password and pairing attempts (durable under the data dir)
     pairing: ScreenPairing | None = None  # the one tablet allowed besides the kiosk
     preview: PreviewEncoder | None = None  # the live preview, encoded once for every viewer

@@ -23,6 +23,7 @@ from appliance.binding.roster import import_roster
 from appliance.booth_ports import QrCodeReader
 from appliance.settings import Settings
 from appliance.system.settings_recovery import LoadedSettings, inspect_settings
+from appliance.web.audit import AUDIT_FILE, OperatorAudit
 from appliance.web.console_settings import ConsoleSettings
 from appliance.web.deps import WebDeps
 from appliance.web.listeners import Listener, ListenerLimits
@@ -82,6 +83,9 @@ def create_app(deps: WebDeps, secret_key: bytes | None = None, *, screen: bool =
         deps.preview = PreviewEncoder(deps.latest_frame, web.preview_jpeg_quality, web.max_preview_viewers)
     app.extensions["booth"] = deps
     app.extensions["login_limiter"] = deps.login_limiter
+    if deps.audit is None:
+        deps.audit = OperatorAudit()
+    app.extensions["audit"] = deps.audit
     if console:
         sessions = SessionStore(web.operator_idle_s, web.operator_session_max_s)
         app.extensions["sessions"] = sessions
@@ -265,6 +269,7 @@ def build_web_server(settings: Settings, parts: dict[str, Any], *, demo: bool, d
         uplink=parts.get("uplink"), demo=demo, advisory=tuple(sorted(getattr(parts.get("guide"), "advisory", ()))),
         analyzer=analyzer, status_links=StatusLinks.in_data_dir(data_dir),
         login_limiter=LoginLimiter(web.login_max_failures, web.login_window_s, data_dir / LOGIN_ATTEMPTS_FILE),
+        audit=OperatorAudit(data_dir / AUDIT_FILE),
         pairing=pairing, console_fingerprint=certificate.fingerprint,
         login_allowed=reader.login_allowed if isinstance(reader, QrCodeReader) else None,
         save_run=_run_saver(parts),
