@@ -9,13 +9,14 @@ effect, so a power cut never leaves an override that the audit does not know of.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from appliance.web.security import durable_database
 
 AUDIT_FILE = "operator_audit.sqlite3"
 
@@ -38,12 +39,7 @@ class OperatorAudit:
     def __init__(self, path: Path | None = None, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path) if path is not None else ":memory:", check_same_thread=False,
-                                   isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = durable_database(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS audit (at REAL NOT NULL, operator TEXT NOT NULL, action TEXT"
                          " NOT NULL, session TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL)")
 
