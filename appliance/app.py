@@ -33,6 +33,7 @@ from appliance.inference.guidance import EngineGuide
 from appliance.inference.runtime import ModelStore
 from appliance.paths import resolve_path
 from appliance.produce.producer import StandardProducer
+from appliance.session.chart import SessionState
 from appliance.session.driver import Camera, SessionDriver, SharedCamera
 from appliance.session.events import EventBus
 from appliance.session.light_check import RingLightChallenge
@@ -77,6 +78,15 @@ class BoothParts:
     uplink: UplinkWorker | None
     subject: ScriptedStudent | None  # the demo's scripted student, else None
     web: WebServer | None = None
+
+
+# What the LED ring shows in each session state (the patterns are capture/light_patterns.py's).
+RING_PATTERNS: dict[str, str] = {
+    SessionState.IDLE: "idle", SessionState.SCANNING: "scanning", SessionState.CONFIRMING: "guiding",
+    SessionState.GUIDING: "guiding", SessionState.COUNTDOWN: "countdown", SessionState.CAPTURING: "flash",
+    SessionState.CHOOSING: "guiding", SessionState.PRODUCING: "guiding", SessionState.REVIEWING: "guiding",
+    SessionState.COMMITTING: "guiding", SessionState.DONE: "accepted", SessionState.FAILSAFE: "rejected",
+}
 
 
 def build_models(settings: Settings) -> ModelStore:
@@ -151,7 +161,7 @@ def build_light_challenge(settings: Settings, camera: StreamingCamera, animator:
     elif isinstance(ring, VirtualRing) or isinstance(source, LitFaceSource):
         unavailable = "virtual ring or demo camera: nothing answers the light, light challenge not run"
     return RingLightChallenge(settings.session.liveness.light, camera, animator, two_sided=ring.two_sided,
-                              face_hint=face_hint, unavailable=unavailable)
+                              coloured=ring.colour, face_hint=face_hint, unavailable=unavailable)
 
 
 def build_booth(
@@ -192,7 +202,7 @@ def build_booth(
     guide = build_guide(settings, analyzer, advisory)
     producer = build_producer(settings, analyzer, advisory)
     ring = build_ring(settings, pin_factory)
-    animator = build_ring_animator(settings, ring, settings.session.countdown_s)
+    animator = build_ring_animator(settings, ring, settings.session.countdown_s, RING_PATTERNS)
     machine = build_session(
         settings, code_reader=reader, guide=guide, still_source=frames, producer=producer,
         sink=StorePhotoSink(store), bus=bus, light=build_light_challenge(settings, camera, animator, ring),

@@ -11,13 +11,20 @@ from appliance.capture.brightness import BrightnessController
 from appliance.capture.camera.base import ExposureLock, Frame
 from appliance.capture.camera.lit_face import LitFaceSource
 from appliance.capture.leds import VirtualRing
-from appliance.capture.light_challenge import BASE, random_challenge
+from appliance.capture.light_challenge import BASE, WHITE, random_challenge
 from appliance.capture.light_patterns import LENS_CUE_S
 from appliance.capture.ring_animator import RingAnimator
 from appliance.session import light_scenes as scenes
 from appliance.session.config import LightChallengeSettings
 from appliance.session.light_check import RingLightChallenge
-from appliance.session.light_response import LightResponse, measure
+from appliance.session.light_response import (
+    LUMA_RGB,
+    LightResponse,
+    challenge_regressors,
+    face_regions,
+    measure,
+    region_series,
+)
 
 SETTINGS = LightChallengeSettings()
 
@@ -45,6 +52,76 @@ def test_a_challenge_dims_both_sides_and_each_side_and_never_exceeds_the_base_le
     assert challenge.gains_at(-0.1) == BASE and challenge.gains_at(challenge.duration_s + 0.01) == BASE
 
 
+def test_an_rgb_ring_tints_steps_at_random_and_keeps_a_white_step_of_each_kind():
+    rng = np.random.default_rng(3)
+    drawn = set()
+    for _ in range(30):
+        challenge = random_challenge(rng, coloured=True)
+        assert challenge.coloured
+        for kind in (-1, 0, 1):  # the right side, both sides, the left side dimmed
+            steps = [s for s in challenge.steps if np.sign(s.right - s.left) == kind]
+            assert any(s.colour == WHITE for s in steps)
+        assert all(min(s.colour) > 0.2 and max(s.colour) <= 1.0 for s in challenge.steps)
+        drawn.add(tuple(s.colour for s in challenge.steps))
+        tinted = next(s for s in challenge.steps if s.colour != WHITE)
+        t = sum(s.duration_s for s in challenge.steps[: challenge.steps.index(tinted)]) + 0.01
+        gains = challenge.channel_gains(t, t)
+        assert gains == pytest.approx(np.array([np.multiply(tinted.left, tinted.colour),
+                                                np.multiply(tinted.right, tinted.colour)]))
+        assert challenge.to_payload()["steps"][challenge.steps.index(tinted)][3] == list(tinted.colour)
+    assert len(drawn) > 20  # random per session, colours as well as their order
+    assert not random_challenge(rng).coloured  # a white ring plays intensity steps only
+
+
+def test_the_ring_shows_each_step_in_its_colour():
+    clock = [100.0]
+    ring = VirtualRing(count=2)
+    animator = RingAnimator(ring, BrightnessController(start_level=0.5), countdown_s=3.0, clock=lambda: clock[0])
+    animator.set_pattern("countdown")
+    challenge = random_challenge(np.random.default_rng(4), coloured=True)
+    animator.play_challenge(challenge, 100.35)
+    base = animator.render(100.3)
+    start = 100.35
+    for step in challenge.steps:
+        pixels = animator.render(start + step.duration_s / 2)
+        for pixel, reference, gain in zip(pixels, base, (step.left, step.right), strict=True):
+            assert pixel == pytest.approx(tuple(max(reference) * gain * c for c in step.colour))
+        start += step.duration_s
+
+
+def test_the_per_channel_fits_give_the_luminance_fit_when_every_step_is_white():
+    """With white steps the colour channels' fits, weighted by luminance, are exactly the fit of the
+    luminance itself (least squares is linear in the data): the white-ring cues keep their meaning."""
+    rng = np.random.default_rng(8)
+    light = scenes.random_lighting(rng)
+    scene = scenes.live_scene(rng, light)
+    camera = scenes.random_camera(rng)
+    challenge = random_challenge(rng)
+    frames = scenes.record(scene, challenge, camera, rng, lead_s=SETTINGS.lead_s, tail_s=SETTINGS.tail_s)
+    outcome = measure(frames, scene.landmarks, challenge, SETTINGS.lead_s, SETTINGS, camera.exposure_s)
+    regions = face_regions(scene.landmarks, frames[0][1].shape)
+    luma = region_series([f for _, f in frames], regions, SETTINGS.gamma) @ LUMA_RGB
+    times = np.array([t for t, _ in frames]) - SETTINGS.lead_s
+    x = challenge_regressors(challenge, times, outcome.cues["lag_s"], camera.exposure_s)[:, :, 1]  # green = any
+    design = np.column_stack([np.ones(len(times)), x, times - times.mean()])
+    coef, *_ = np.linalg.lstsq(design, luma, rcond=None)
+    assert outcome.cues["response"] == pytest.approx(float(np.median(coef[1] / coef[0])), abs=1e-3)
+
+
+@pytest.mark.parametrize("seed", [11, 14])
+def test_every_colour_channel_of_a_simulated_face_answers_a_coloured_challenge(seed):
+    outcome = _trial(seed, "live", coloured=True)
+    assert outcome.status == "live", outcome.cues
+    assert min(outcome.cues["response_rgb"]) >= SETTINGS.min_channel_response
+    assert min(outcome.cues["fit_rgb"]) > 0.8
+
+
+@pytest.mark.parametrize("kind", ["print", "phone", "tablet"])
+def test_a_print_or_screen_is_refused_under_a_coloured_challenge(kind):
+    outcome = _trial(23, kind, coloured=True)
+    assert outcome.status == "not_live", outcome.cues
+
+
 def test_the_ring_plays_the_challenge_in_the_countdown_and_then_marks_the_lens():
     clock = [100.0]
     ring = VirtualRing(count=2)
@@ -67,7 +144,7 @@ def test_the_ring_plays_the_challenge_in_the_countdown_and_then_marks_the_lens()
 # -- the decision on simulated presentations ---------------------------------------------------
 
 
-def _trial(seed: int, kind: str, settings: LightChallengeSettings = SETTINGS) -> LightResponse:
+def _trial(seed: int, kind: str, settings: LightChallengeSettings = SETTINGS, coloured: bool = False) -> LightResponse:
     rng = np.random.default_rng(seed)
     light = scenes.random_lighting(rng)
     if kind == "live":
@@ -77,7 +154,7 @@ def _trial(seed: int, kind: str, settings: LightChallengeSettings = SETTINGS) ->
     else:
         scene = scenes.screen_scene(rng, light, scenes.PHONE if kind == "phone" else scenes.TABLET)
     camera = scenes.random_camera(rng)
-    challenge = random_challenge(rng)
+    challenge = random_challenge(rng, coloured=coloured)
     frames = scenes.record(scene, challenge, camera, rng, lead_s=settings.lead_s, tail_s=settings.tail_s)
     return measure(frames, scene.landmarks, challenge, settings.lead_s, settings, exposure_s=camera.exposure_s)
 

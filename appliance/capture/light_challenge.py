@@ -1,4 +1,4 @@
-"""The light challenge: a short random sequence of ring intensity steps played during the countdown.
+"""The light challenge: a short random sequence of ring intensity and colour steps played during the countdown.
 
 A live face answers the ring with diffuse reflection that follows the steps with the camera's
 latency; a screen answers with its own picture and a glint, a print without the face's 3-D shading.
@@ -10,7 +10,11 @@ level and is held fixed while the challenge plays, so a dimmer step never clips 
 after the countdown is taken at the level the guidance approved. On a ring that has a left and a
 right side some steps dim one side only: how much each part of the face answers those steps,
 relative to the steps that dim both sides, follows the direction the skin faces (see
-appliance/session/light_response.py); a flat print answers them the same everywhere.
+appliance/session/light_response.py); a flat print answers them the same everywhere. On a ring
+of RGB pixels some steps also change the light's colour (each channel dimmed by its own gain, never
+raised): skin reflects each channel of the ring in proportion, so every colour channel of the face
+answers its own part of the sequence, while a screen's picture keeps its own colours; and a
+recording or a screen that follows the ring's brightness would have to follow its colour too.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import numpy as np
 
 # Gains (left, right) of the ring's image-left and image-right halves, relative to the level in force.
 BASE: tuple[float, float] = (1.0, 1.0)
+RGB = tuple[float, float, float]
+WHITE: RGB = (1.0, 1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class ChallengeStep:
     duration_s: float
     left: float
     right: float
+    colour: RGB = WHITE  # per-channel (red, green, blue) gains on top of left/right, each <= 1
 
 
 @dataclass(frozen=True)
@@ -46,16 +53,40 @@ class LightChallenge:
     def sided(self) -> bool:
         return any(abs(step.left - step.right) > 1e-6 for step in self.steps)
 
-    def gains_at(self, t: float) -> tuple[float, float]:
-        """(left, right) gains `t` seconds after the challenge began."""
+    @property
+    def coloured(self) -> bool:
+        return any(step.colour != WHITE for step in self.steps)
+
+    def step_at(self, t: float) -> ChallengeStep | None:
+        """The step playing `t` seconds after the challenge began (None before and after)."""
         if t < 0:
-            return BASE
+            return None
         elapsed = 0.0
         for step in self.steps:
             elapsed += step.duration_s
             if t < elapsed:
-                return step.left, step.right
-        return BASE
+                return step
+        return None
+
+    def gains_at(self, t: float) -> tuple[float, float]:
+        """(left, right) gains `t` seconds after the challenge began."""
+        step = self.step_at(t)
+        return BASE if step is None else (step.left, step.right)
+
+    def colour_at(self, t: float) -> RGB:
+        step = self.step_at(t)
+        return WHITE if step is None else step.colour
+
+    def channel_gains(self, start: float, end: float, samples: int = 16) -> np.ndarray:
+        """(2, 3) average gains of the (left, right) halves in each (red, green, blue) channel over
+        [start, end]: what a frame exposed over it received."""
+        times = np.array([start]) if end <= start else np.linspace(start, end, samples)
+        ends = np.cumsum([step.duration_s for step in self.steps])
+        table: np.ndarray = np.array([[np.multiply(step.left, step.colour), np.multiply(step.right, step.colour)]
+                          for step in self.steps] + [[WHITE, WHITE]])
+        index = np.searchsorted(ends, times, side="right")
+        index[times < 0] = len(self.steps)
+        return table[np.minimum(index, len(self.steps))].mean(axis=0)
 
     def mean_gains(self, start: float, end: float, samples: int = 16) -> tuple[float, float]:
         """Average (left, right) gains over [start, end]: what a frame exposed over it received."""
@@ -70,16 +101,28 @@ class LightChallenge:
         left, right = self.gains_at(t)
         return [left + (right - left) * (x + 1.0) / 2.0 for x in positions]
 
+    def pixel_colours(self, t: float, positions: Sequence[float]) -> list[RGB]:
+        """(red, green, blue) gain of each ring pixel: its intensity gain times the step's colour."""
+        r, g, b = self.colour_at(t)
+        return [(gain * r, gain * g, gain * b) for gain in self.pixel_gains(t, positions)]
+
     def to_payload(self) -> dict[str, object]:
-        return {
-            "duration_s": round(self.duration_s, 3),
-            "steps": [[round(s.duration_s, 3), round(s.left, 3), round(s.right, 3)] for s in self.steps],
-        }
+        """Each step as [seconds, left, right] and, for a coloured step, its [red, green, blue] gains."""
+        steps: list[list[object]] = []
+        for s in self.steps:
+            entry: list[object] = [round(s.duration_s, 3), round(s.left, 3), round(s.right, 3)]
+            if s.colour != WHITE:
+                entry.append([round(c, 3) for c in s.colour])
+            steps.append(entry)
+        return {"duration_s": round(self.duration_s, 3), "steps": steps}
 
 
 # The vocabulary steps are drawn from: both sides dimmed by two depths, and one side dimmed.
 _UNIFORM = ((0.35, 0.35), (0.6, 0.6))
 _SIDED = ((0.2, 1.0), (1.0, 0.2), (0.4, 1.0), (1.0, 0.4))
+# Colours of an RGB ring's steps: one or two channels dimmed, the light stays bright enough to see
+# by (a warm, a cool, a green and a magenta tint; no channel above the approved level).
+COLOURS: tuple[RGB, ...] = ((1.0, 0.6, 0.3), (0.35, 0.7, 1.0), (0.45, 1.0, 0.45), (1.0, 0.4, 0.9))
 
 
 def random_challenge(
@@ -89,12 +132,15 @@ def random_challenge(
     step_min_s: float = 0.12,
     step_max_s: float = 0.2,
     two_sided: bool = True,
+    coloured: bool = False,
 ) -> LightChallenge:
     """A fresh challenge: dimmed steps back to back, in random order, depths and durations.
 
     On a two-sided ring a third of the steps dim both sides, a third the left and a third the right
     side, so every cue can be measured from any draw; the base level before and after the
-    challenge is the reference.
+    challenge is the reference. On an RGB ring every step but the first of each kind also takes a
+    random tint: each channel then varies on its own, and white steps remain in every draw so that
+    the intensity cues do not depend on the tint.
     """
     kinds: list[tuple[float, float]] = []
     while len(kinds) < steps:
@@ -109,7 +155,13 @@ def random_challenge(
         if all(a != b for a, b in pairwise(sequence)):
             break
     out = []
+    seen: set[int] = set()
     for left, right in sequence:
         duration = float(rng.uniform(step_min_s, step_max_s))
-        out.append(ChallengeStep(duration, left, right))
+        kind = int(np.sign(right - left))  # both sides, the left or the right side dimmed
+        colour = WHITE
+        if coloured and kind in seen:
+            colour = COLOURS[int(rng.integers(len(COLOURS)))]
+        seen.add(kind)
+        out.append(ChallengeStep(duration, left, right, colour))
     return LightChallenge(tuple(out))

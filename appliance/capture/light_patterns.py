@@ -91,8 +91,8 @@ def countdown(t: float, ctx: PatternContext) -> list[RGB]:
     if ctx.challenge is not None:
         into = t - ctx.challenge_offset_s
         if 0.0 <= into < ctx.challenge.duration_s:
-            gains = ctx.challenge.pixel_gains(into, ctx.positions)
-            return [_scaled(WHITE, ctx.levels.at(x) * g) for x, g in zip(ctx.positions, gains, strict=True)]
+            colours = ctx.challenge.pixel_colours(into, ctx.positions)
+            return [_scaled(c, ctx.levels.at(x)) for x, c in zip(ctx.positions, colours, strict=True)]
     remaining = max(ctx.countdown_s - t, 0.0)
     if LENS_CUE_S[1] < remaining <= LENS_CUE_S[0]:
         return lens_cue(LENS_CUE_S[0] - remaining, ctx)
@@ -155,40 +155,4 @@ PATTERNS: dict[str, Pattern] = {
     "flash": flash,
     "accepted": accepted,
     "rejected": rejected,
-}
-
-# Session state names (as other parts of the booth call them) -> pattern; lower case. Every state of
-# appliance/session/chart.py must be here (a test checks it), or the ring freezes on the last pattern.
-STATE_PATTERNS: dict[str, str] = {
-    "idle": "idle",
-    "attract": "idle",
-    "scan": "scanning",
-    "scan_code": "scanning",
-    "scanning": "scanning",
-    "confirm": "guiding",
-    "confirm_identity": "guiding",
-    "confirming": "guiding",
-    "guide": "guiding",
-    "guiding": "guiding",
-    "countdown": "countdown",
-    "capture": "flash",
-    "capturing": "flash",
-    "choose": "guiding",
-    "choosing": "guiding",
-    "produce": "guiding",
-    "producing": "guiding",
-    "review": "guiding",
-    "reviewing": "guiding",
-    "commit": "guiding",
-    "committing": "guiding",
-    "done": "accepted",
-    "accepted": "accepted",
-    "rejected": "rejected",
-    "failsafe": "rejected",
-    "error": "rejected",
-    "timeout": "rejected",
-    "cancel": "rejected",
-    "cancelled": "rejected",
-    "off": "off",
-    "stopped": "off",
 }

@@ -58,6 +58,9 @@ class LightChallengeSettings(_Section):
     min_regions: int = Field(8, ge=4, le=30)
     # Median share of each face region's light that follows the ring (screens emit their own).
     min_response: float = Field(0.3, ge=0.0, le=1.0)
+    # The same in the weakest colour channel, when the ring's steps vary its colour (an RGB ring):
+    # skin answers every channel of the ring, a screen's own picture none.
+    min_channel_response: float = Field(0.15, ge=0.0, le=1.0)
     # Share of the regions' change explained by the played sequence at the best lag.
     min_fit: float = Field(0.6, ge=0.0, le=1.0)
     # The face's relief in the one-side steps, in units of tan(ring_angle_deg) (prints give ~0.1-0.3;

@@ -54,6 +54,7 @@ class RingLightChallenge:
         ring: ChallengeRing,
         *,
         two_sided: bool,
+        coloured: bool = False,
         clock: Callable[[], float] = time.monotonic,
         new_rng: Callable[[], np.random.Generator] = np.random.default_rng,
         face_hint: Callable[[np.ndarray | None], None] | None = None,
@@ -63,6 +64,7 @@ class RingLightChallenge:
         self._camera = camera
         self._ring = ring
         self._two_sided = two_sided
+        self._coloured = coloured  # an RGB ring: the steps vary the light's colour too
         self._clock = clock
         self._new_rng = new_rng
         self._face_hint = face_hint
@@ -87,7 +89,8 @@ class RingLightChallenge:
             return
         self._landmarks = None if landmarks is None else np.array(landmarks, dtype=np.float64)
         self._challenge = random_challenge(self._new_rng(), steps=s.steps, step_min_s=s.step_min_s,
-                                           step_max_s=s.step_max_s, two_sided=self._two_sided)
+                                           step_max_s=s.step_max_s, two_sided=self._two_sided,
+                                           coloured=self._coloured)
         self.last_challenge = self._challenge
         if self._face_hint is not None:
             self._face_hint(self._landmarks)

@@ -14,6 +14,12 @@ u_k ~ 2 rho E cos(theta) n_z and d_k ~ 2 rho E sin(theta) n_x, so
 - the lag that best aligns frames with the played sequence must be the camera's own latency, and
   the fit must explain most of the change ("fit"): a replayed recording cannot follow a sequence
   drawn a moment ago.
+With colour steps (an RGB ring) the same model holds in each colour channel c, with U_c and D_c the
+gains of that channel: skin reflects each channel of the ring diffusely, so every channel's share
+u_kc / c_kc is that of ring light in the channel ("response_rgb"), whatever the tint of the step;
+a screen's self-emitted picture keeps its colours whatever the ring does, so its shares are small
+in every channel. The fits are made per channel; combined with the luminance weights they give
+exactly the luminance fit when every step is white, so the other cues keep their meaning.
 Frames arrive gamma-encoded; they are linearised with a plain power law (`gamma`).
 """
 
@@ -110,12 +116,16 @@ def _exclude_features(labels: np.ndarray, origin: np.ndarray, axis_x: np.ndarray
     labels[out] = 0
 
 
-def linear_luma(image: np.ndarray, gamma: float) -> np.ndarray:
-    """Relative linear luminance (0..1) of a BGR or grey uint8 image, by a plain power law."""
+# Luminance weights of linear (red, green, blue).
+LUMA_RGB = np.array([0.2126, 0.7152, 0.0722])
+
+
+def linear_rgb(image: np.ndarray, gamma: float) -> np.ndarray:
+    """(..., 3) linear (red, green, blue) 0..1 of a BGR or grey uint8 image, by a plain power law."""
     lin = (image.astype(np.float32) / 255.0) ** gamma
-    if lin.ndim == 3:
-        return lin @ np.array([0.0722, 0.7152, 0.2126], np.float32)
-    return lin
+    if lin.ndim == 2:
+        return np.repeat(lin[..., None], 3, axis=-1)
+    return lin[..., ::-1]
 
 
 @dataclass(frozen=True)
@@ -138,28 +148,31 @@ def _unmeasured(why: str, cues: dict[str, object]) -> LightResponse:
 
 
 def region_series(frames: Sequence[np.ndarray], regions: Regions, gamma: float) -> np.ndarray:
-    """(frames, regions) mean linear luminance of each region in each frame."""
+    """(frames, regions, 3) mean linear (red, green, blue) of each region in each frame."""
     x0, y0, x1, y1 = regions.box
     count = len(regions.regions) + 1
     flat = regions.labels.ravel()
     sizes = np.bincount(flat, minlength=count).astype(np.float64)
     keep = np.array([r.mask_index for r in regions.regions])
-    out = np.empty((len(frames), len(keep)))
+    out = np.empty((len(frames), len(keep), 3))
     for j, frame in enumerate(frames):
         crop = frame[y0:y1, x0:x1]
         if crop.shape[:2] != regions.labels.shape:
             raise ValueError("frame smaller than the face box")
-        sums = np.bincount(flat, weights=linear_luma(crop, gamma).ravel(), minlength=count)
-        out[j] = sums[keep] / sizes[keep]
+        lin = linear_rgb(crop, gamma).reshape(-1, 3)
+        for c in range(3):
+            sums = np.bincount(flat, weights=lin[:, c], minlength=count)
+            out[j, :, c] = sums[keep] / sizes[keep]
     return out
 
 
 def challenge_regressors(challenge: LightChallenge, times: np.ndarray, lag_s: float,
                          exposure_s: float) -> np.ndarray:
-    """(frames, 2): U and D that each frame received, its exposure ending `lag_s` before its time."""
+    """(frames, 2, 3): U and D of each (red, green, blue) channel that each frame received, its
+    exposure ending `lag_s` before its time."""
     rows = []
     for t in times:
-        left, right = challenge.mean_gains(float(t) - lag_s - exposure_s, float(t) - lag_s)
+        left, right = challenge.channel_gains(float(t) - lag_s - exposure_s, float(t) - lag_s)
         rows.append(((left + right) / 2.0 - 1.0, (right - left) / 2.0))
     return np.array(rows)
 
@@ -188,33 +201,41 @@ def measure(
     series = region_series(images, regions, s.gamma)
     times = np.array([t for t, _ in frames]) - started_at
     exposure = s.assumed_exposure_s if exposure_s is None else exposure_s
-    best: tuple[float, float, np.ndarray] | None = None
+    best: tuple[float, float, np.ndarray, np.ndarray] | None = None
+    drift = times - times.mean()
     for lag in np.arange(0.0, s.max_lag_s + 1e-9, s.lag_step_s):
         x = challenge_regressors(challenge, times, float(lag), exposure)
-        # A slow drift (the head settling, a hand lowering a print) is not part of the answer.
-        design = np.column_stack([np.ones(len(times)), x, times - times.mean()])
-        if np.linalg.matrix_rank(design) < 4:
+        fitted = _fit_channels(series, x, drift)
+        if fitted is None:
             continue
-        coef, *_ = np.linalg.lstsq(design, series, rcond=None)
-        residual = series - design @ coef
-        detrended = series - design[:, [0, 3]] @ coef[[0, 3]]
-        total = float(np.sum(detrended**2))
-        r2 = 1.0 - float(np.sum(residual**2)) / total if total > 0 else 0.0
+        coef, residual, detrended = fitted
+        # The fit is judged on luminance: with white steps exactly the luminance fit.
+        total = float(np.sum((detrended @ LUMA_RGB) ** 2))
+        r2 = 1.0 - float(np.sum((residual @ LUMA_RGB) ** 2)) / total if total > 0 else 0.0
         if best is None or r2 > best[1]:
-            best = (float(lag), r2, coef)
+            # Each channel on its own: a picture that follows the ring's brightness but not its
+            # colour leaves in some channel a change its own steps do not explain.
+            channel_total = np.sum(detrended**2, axis=(0, 1))
+            channel_r2 = 1.0 - np.sum(residual**2, axis=(0, 1)) / np.maximum(channel_total, 1e-12)
+            best = (float(lag), r2, coef, channel_r2)
     if best is None:
         return _unmeasured("the challenge did not reach enough frames", cues)
-    lag, fit, coef = best
-    base, uniform, sided = coef[0], coef[1], coef[2]
+    lag, fit, coef, channel_fit = best  # coef: (4, regions, 3)
+    base, uniform, sided = (coef[i] @ LUMA_RGB for i in range(3))
     share = uniform / np.maximum(base, 1e-6)
     response = float(np.median(share))
-    cues.update({"lag_s": round(lag, 3), "fit": round(fit, 3), "response": round(response, 3)})
+    channel_share = np.median(coef[1] / np.maximum(coef[0], 1e-6), axis=0)
+    response_rgb = [round(float(v), 3) for v in channel_share]
+    cues.update({"lag_s": round(lag, 3), "fit": round(fit, 3), "response": round(response, 3),
+                 "response_rgb": response_rgb, "fit_rgb": [round(float(v), 3) for v in channel_fit]})
     shading, relief = _shading(regions.regions, uniform, sided, share, response, s)
     cues["shading"] = None if shading is None else round(shading, 3)
     cues["relief"] = None if relief is None else round(relief, 3)
     failures = []
     if response < s.min_response:
         failures.append("response")
+    if challenge.coloured and min(response_rgb) < s.min_channel_response:
+        failures.append("colour")
     if fit < s.min_fit:
         failures.append("fit")
     if not s.min_lag_s <= lag <= s.max_lag_s - s.lag_step_s / 2:
@@ -229,6 +250,25 @@ def measure(
         return LightResponse("not_live", cues, "未能确认是本人在镜头前（请勿使用照片或屏幕）",
                              "Could not confirm a live person in front of the camera (no photos or screens)")
     return LightResponse("live", cues)
+
+
+def _fit_channels(series: np.ndarray, x: np.ndarray, drift: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per colour channel, y = c + u*U + d*D + slow drift over the frames; (coef (4, regions, 3),
+    residual and series without c and drift (frames, regions, 3)), None where a channel's steps
+    cannot be told apart."""
+    coef = np.empty((4, series.shape[1], 3))
+    residual = np.empty_like(series)
+    detrended = np.empty_like(series)
+    for c in range(3):
+        # A slow drift (the head settling, a hand lowering a print) is not part of the answer.
+        design = np.column_stack([np.ones(len(drift)), x[:, 0, c], x[:, 1, c], drift])
+        if np.linalg.matrix_rank(design) < 4:
+            return None
+        coef[:, :, c], *_ = np.linalg.lstsq(design, series[:, :, c], rcond=None)
+        residual[:, :, c] = series[:, :, c] - design @ coef[:, :, c]
+        detrended[:, :, c] = series[:, :, c] - design[:, [0, 3]] @ coef[[0, 3], :, c]
+    return coef, residual, detrended
 
 
 def _shading(regions: Sequence[Region], uniform: np.ndarray, sided: np.ndarray, share: np.ndarray,

@@ -4,7 +4,10 @@ Recorded attack videos cannot ship with the repo (they show faces), and a simula
 decision's own model would only confirm itself. So this one generates the light from geometry and
 knows nothing of appliance/session/light_response.py:
 - the ring is two arcs of point LEDs beside the lens (each LED a forward-facing cosine emitter),
-  refreshed at 30 Hz as the animator drives it;
+  refreshed at 30 Hz as the animator drives it; each LED has red, green and blue dies driven by
+  the step's colour (white = the camera's white, as the white balance was locked under the ring);
+- the room light has its own colour (a warm or cool tint per trial) and the camera's colour
+  filters overlap (each channel sees 3-15 % of its neighbours), which the decision does not model;
 - a live face is a height field (cheeks, brow, nose, chin vary per subject) whose per-pixel normal
   sets Lambertian irradiance from every LED (inverse square, incidence cosine) plus room light from
   above, with a weak skin specular lobe; its mesh landmarks are sampled from the same surface with
@@ -25,7 +28,7 @@ Units: lengths in metres; the ring's irradiance on a face 0.6 m away is ~1 at fu
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -145,14 +148,21 @@ class Pose:
     rot: np.ndarray
 
 
-def pixel_grid(pose: Pose, half_extent_m: float) -> tuple[np.ndarray, tuple[int, ...], tuple[int, int, int, int]]:
-    """Pixel centres (n, 2) of the box that an object of this size around `pose.centre` covers, the
-    box's (rows, columns) and the box itself."""
+Box = tuple[int, int, int, int]
+
+
+def pixel_grid(pose: Pose, half_extent_m: float, clip: Box | None = None) -> tuple[np.ndarray, tuple[int, ...], Box]:
+    """Pixel centres (n, 2) of the box that an object of this size around `pose.centre` covers
+    (within `clip`, x0, y0, x1, y1, where only that part of the frame is wanted), the box's (rows,
+    columns) and the box itself."""
     z = pose.centre[2]
     c = FOCAL_PX * pose.centre[:2] / z + CENTRE
     half = FOCAL_PX * half_extent_m / z
     x0, y0 = np.maximum(np.floor(c - half).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(c + half).astype(int), (WIDTH, HEIGHT))
+    if clip is not None:
+        x0, y0 = max(x0, clip[0]), max(y0, clip[1])
+        x1, y1 = max(min(x1, clip[2]), x0), max(min(y1, clip[3]), y0)
     yy, xx = np.mgrid[y0:y1, x0:x1]
     return np.column_stack([xx.ravel() + 0.5, yy.ravel() + 0.5]), xx.shape, (int(x0), int(y0), int(x1), int(y1))
 
@@ -173,6 +183,8 @@ class Lighting:
     led_power: float  # per LED: irradiance ~1 at 0.6 m from the whole ring
     ambient: float  # room light relative to the ring's full irradiance
     ambient_dir: np.ndarray  # unit vector towards the room's main light
+    # the room light's colour (blue, green, red), mean ~1
+    ambient_bgr: np.ndarray = field(default_factory=lambda: np.ones(3))
 
 
 def irradiance(points: np.ndarray, normals: np.ndarray, light: Lighting) -> tuple[np.ndarray, np.ndarray]:
@@ -214,7 +226,9 @@ class Scene:
     """One presentation: how to render its linear radiance for given per-row ring gains."""
 
     landmarks: np.ndarray  # (468, 3) as the mesh model would report them: px, z px (smaller nearer)
-    render: Callable[[np.ndarray, np.ndarray, float], np.ndarray]  # (gains_left, gains_right) per row, t -> BGR linear
+    # (gains_left, gains_right) per row and (blue, green, red) channel, (HEIGHT, 3) each, t -> BGR linear
+    # (`clip`: only that box of the frame is wanted; the rest is left as backdrop)
+    render: Callable[[np.ndarray, np.ndarray, float, Box | None], np.ndarray]
     kind: str
 
 
@@ -250,10 +264,10 @@ def live_scene(rng: np.random.Generator, light: Lighting) -> Scene:
     landmarks = _mesh_landmarks(layout, shape.height(layout[:, 0], layout[:, 1]), pose0, width,
                                 rng.uniform(0.7, 1.3), rng.uniform(0.3, 1.0), rng)
 
-    def render(gains_left: np.ndarray, gains_right: np.ndarray, t: float) -> np.ndarray:
+    def render(gains_left: np.ndarray, gains_right: np.ndarray, t: float, clip: Box | None = None) -> np.ndarray:
         wave = np.sin(2 * np.pi * freq * t + phase)
         pose = Pose(centre0 + drift * t, rotation(*(angles0 + sway * wave)))
-        pixels, shape2d, box = pixel_grid(pose, 0.75 * width)
+        pixels, shape2d, box = pixel_grid(pose, 0.75 * width, clip)
         local = plane_coords(pixels, pose) / width
         x, y = local[:, 0], local[:, 1]
         face = inside_face(x, y)
@@ -265,14 +279,12 @@ def live_scene(rng: np.random.Generator, light: Lighting) -> Scene:
         normals = normals_local @ pose.rot.T
         per_side, room = smooth_irradiance(points, normals, light, shape2d)
         albedo = skin.albedo(x, y)
-        rows = (pixels[:, 1] - 0.5).astype(int)
-        gl, gr = gains_left[rows], gains_right[rows]
-        ring = gl * per_side[:, 0] + gr * per_side[:, 1]
+        ring, room3 = _lit(per_side, room, light, gains_left, gains_right, pixels)
         # Specular: coaxial light, so the highlight sits where the skin faces the lens.
         view = -points / np.linalg.norm(points, axis=1, keepdims=True)
         lobe = np.clip(np.sum(normals * view, axis=1), 0, 1) ** 30
-        radiance = albedo * (ring + room)[:, None] + (specular * ring * lobe)[:, None]
-        radiance[~face] = 0.08 * (room[~face] + 0.1)[:, None]
+        radiance = albedo * (ring + room3) + specular * ring * lobe[:, None]
+        radiance[~face] = 0.08 * (room3[~face] + 0.1)
         return _place(radiance, shape2d, box)
 
     return Scene(landmarks, render, "live")
@@ -321,10 +333,10 @@ def print_scene(rng: np.random.Generator, light: Lighting, bend_radius_m: float 
     landmarks = _mesh_landmarks(layout, height, pose0, width, rng.uniform(0.7, 1.3), rng.uniform(0.3, 1.0),
                                 rng, surface=sheet)
 
-    def render(gains_left: np.ndarray, gains_right: np.ndarray, t: float) -> np.ndarray:
+    def render(gains_left: np.ndarray, gains_right: np.ndarray, t: float, clip: Box | None = None) -> np.ndarray:
         wave = np.sin(2 * np.pi * freq * t + phase)
         pose = Pose(centre0, rotation(*(angles0 + shake * wave)))
-        pixels, shape2d, box = pixel_grid(pose, 0.75 * width)
+        pixels, shape2d, box = pixel_grid(pose, 0.75 * width, clip)
         local = plane_coords(pixels, pose)
         x, y = local[:, 0] / width, local[:, 1] / width
         flat = np.column_stack([local[:, 0], local[:, 1], np.zeros(len(local))])
@@ -335,9 +347,8 @@ def print_scene(rng: np.random.Generator, light: Lighting, bend_radius_m: float 
         per_side, room = smooth_irradiance(points, normals, light, shape2d)
         # Ink darkens paper; a print's contrast is compressed between paper white and ink black.
         reflect = 0.03 + (paper - 0.03) * np.clip(photo.values(x, y), 0, 1)
-        rows = (pixels[:, 1] - 0.5).astype(int)
-        ring = gains_left[rows] * per_side[:, 0] + gains_right[rows] * per_side[:, 1]
-        radiance = reflect * (ring + room)[:, None]
+        ring, room3 = _lit(per_side, room, light, gains_left, gains_right, pixels)
+        radiance = reflect * (ring + room3)
         return _place(radiance, shape2d, box)
 
     return Scene(landmarks, render, "print")
@@ -373,7 +384,10 @@ PHONE = ScreenKind("phone", (0.068, 0.145), (0.2, 0.4), (0.6, 0.9))
 TABLET = ScreenKind("tablet", (0.165, 0.235), (0.35, 0.7), (0.5, 0.8))
 
 
-def screen_scene(rng: np.random.Generator, light: Lighting, kind: ScreenKind) -> Scene:
+def screen_scene(rng: np.random.Generator, light: Lighting, kind: ScreenKind, follows_ring: bool = False) -> Scene:
+    """A screen showing a photo of a face. `follows_ring`: an adaptive attacker whose screen
+    brightens and dims its picture in step with the ring's overall brightness (a light sensor, no
+    delay): it cannot tell the ring's sides apart nor, being one brightness, its colour."""
     photo = FacePhoto.random(rng)
     shape = photo.shape
     screen_w, screen_h = kind.size_m
@@ -395,10 +409,10 @@ def screen_scene(rng: np.random.Generator, light: Lighting, kind: ScreenKind) ->
     landmarks = _mesh_landmarks(layout, height, pose0, width, rng.uniform(0.7, 1.3), rng.uniform(0.3, 1.0), rng,
                                 surface=np.column_stack([layout * width, np.zeros(len(layout))]))
 
-    def render(gains_left: np.ndarray, gains_right: np.ndarray, t: float) -> np.ndarray:
+    def render(gains_left: np.ndarray, gains_right: np.ndarray, t: float, clip: Box | None = None) -> np.ndarray:
         wave = np.sin(2 * np.pi * freq * t + phase)
         pose = Pose(centre0, rotation(*(angles0 + shake * wave)))
-        pixels, shape2d, box = pixel_grid(pose, 0.5 * max(screen_w, screen_h))
+        pixels, shape2d, box = pixel_grid(pose, 0.5 * max(screen_w, screen_h), clip)
         local = plane_coords(pixels, pose)
         on_screen = (np.abs(local[:, 0]) < screen_w / 2) & (np.abs(local[:, 1]) < screen_h / 2)
         x, y = local[:, 0] / width, local[:, 1] / width
@@ -406,11 +420,13 @@ def screen_scene(rng: np.random.Generator, light: Lighting, kind: ScreenKind) ->
         normals = np.tile(-pose.rot[:, 2], (len(points), 1))
         per_side, room = smooth_irradiance(points, normals, light, shape2d)
         shown = photo.values(x, y)
-        rows = (pixels[:, 1] - 0.5).astype(int)
-        gl, gr = gains_left[rows], gains_right[rows]
-        ring = gl * per_side[:, 0] + gr * per_side[:, 1]
-        radiance = emission * shown + panel_diffuse * (ring + room)[:, None]
-        radiance[~on_screen] = 0.02 * (ring + room)[~on_screen, None]  # the dark bezel and hand
+        ring, room3 = _lit(per_side, room, light, gains_left, gains_right, pixels)
+        level = 1.0
+        if follows_ring:
+            rows = (pixels[:, 1] - 0.5).astype(int)
+            level = (((gains_left + gains_right) / 2.0) @ np.array([0.0722, 0.7152, 0.2126]))[rows][:, None]
+        radiance = emission * shown * level + panel_diffuse * (ring + room3)
+        radiance[~on_screen] = 0.02 * (ring + room3)[~on_screen]  # the dark bezel and hand
         image = _place(radiance, shape2d, box)
         _glints(image, pose, light, glass * led_radiance, gains_left, gains_right, (screen_w, screen_h))
         return image
@@ -435,8 +451,17 @@ def _glints(image: np.ndarray, pose: Pose, light: Lighting, strength: float, gai
         ui, vi = int(u), int(v)
         if not (1 <= ui < WIDTH - 1 and 1 <= vi < HEIGHT - 1):
             continue
-        gain = (gains_left if side == 0 else gains_right)[vi]
-        image[vi - 1 : vi + 2, ui - 1 : ui + 2] += strength * gain * np.array([[0.3], [1.0], [0.3]])[:, :, None] / 3
+        gain = (gains_left if side == 0 else gains_right)[vi]  # (3,) per channel
+        image[vi - 1 : vi + 2, ui - 1 : ui + 2] += strength * np.array([[0.3], [1.0], [0.3]])[:, :, None] * gain / 3
+
+
+def _lit(per_side: np.ndarray, room: np.ndarray, light: Lighting, gains_left: np.ndarray,
+         gains_right: np.ndarray, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 3) ring and room irradiance per (blue, green, red) channel at each pixel, the ring at the
+    gains its row received."""
+    rows = (pixels[:, 1] - 0.5).astype(int)
+    ring = gains_left[rows] * per_side[:, :1] + gains_right[rows] * per_side[:, 1:2]
+    return ring, room[:, None] * light.ambient_bgr[None, :]
 
 
 def _place(radiance: np.ndarray, shape2d: tuple[int, ...], box: tuple[int, int, int, int]) -> np.ndarray:
@@ -453,7 +478,11 @@ def random_lighting(rng: np.random.Generator) -> Lighting:
     probe, _ = irradiance(np.array([[0.0, 0.0, 0.6]]), np.array([[0.0, 0.0, -1.0]]),
                           Lighting(leds, side, 1.0, 0.0, np.array([0.0, -1.0, 0.0])))
     direction = np.array([rng.uniform(-0.5, 0.5), -1.0, rng.uniform(-0.8, 0.2)])
-    return Lighting(leds, side, 1.0 / float(probe.sum()), rng.uniform(0.1, 0.8), direction / np.linalg.norm(direction))
+    # Room light from warm (incandescent, ~2700 K) to cool (overcast daylight, ~6500 K).
+    warmth = rng.uniform(-1.0, 1.0)
+    tint = np.array([1.0 - 0.4 * warmth, 1.0, 1.0 + 0.35 * warmth])
+    return Lighting(leds, side, 1.0 / float(probe.sum()), rng.uniform(0.1, 0.8), direction / np.linalg.norm(direction),
+                    tint / tint.mean())
 
 
 def record(scene: Scene, challenge: LightChallenge, camera: Camera, rng: np.random.Generator, *,
@@ -464,7 +493,13 @@ def record(scene: Scene, challenge: LightChallenge, camera: Camera, rng: np.rand
     over its own exposure window; exposure gain is fixed from the base-level picture (the lock)."""
     refresh_phase = rng.uniform(0, 1 / RING_REFRESH_HZ)
     ends = np.cumsum([step.duration_s for step in challenge.steps])
-    table = np.array([[step.left, step.right] for step in challenge.steps] + [[1.0, 1.0]])
+    # (steps + 1, side, blue/green/red): the challenge's colours are (red, green, blue).
+    table = np.array([[np.multiply(step.left, step.colour[::-1]), np.multiply(step.right, step.colour[::-1])]
+                      for step in challenge.steps] + [np.ones((2, 3))])
+    crosstalk = rng.uniform(0.03, 0.15)
+    mixing = (1.0 - 2 * crosstalk) * np.eye(3) + crosstalk * (np.ones((3, 3)) - np.eye(3))
+    mixing[0, 2] = mixing[2, 0] = crosstalk / 3  # blue and red filters overlap least
+    mixing /= mixing.sum(axis=1, keepdims=True)
 
     def shown(t: np.ndarray) -> np.ndarray:
         ticks = np.floor((t - refresh_phase) * RING_REFRESH_HZ) / RING_REFRESH_HZ + refresh_phase
@@ -478,10 +513,17 @@ def record(scene: Scene, challenge: LightChallenge, camera: Camera, rng: np.rand
     period = 1.0 / camera.fps
     first = rng.uniform(0, period)
     end = lead_s + challenge.duration_s + tail_s
-    base = scene.render(np.full(HEIGHT, base_level), np.full(HEIGHT, base_level), 0.0)
+    base = scene.render(np.full((HEIGHT, 3), base_level), np.full((HEIGHT, 3), base_level), 0.0, None)
     (u0, v0), (u1, v1) = scene.landmarks[:, :2].min(axis=0).astype(int), scene.landmarks[:, :2].max(axis=0).astype(int)
     face_level = float(np.median(base[max(v0, 0) : v1, max(u0, 0) : u1]))
     gain = 0.2 / max(face_level, 1e-6)  # the exposure the camera's AE chose for the face before the lock
+    # The decision reads only the face's box: the camera's noise, colour mixing and tone curve are
+    # simulated on it with half a face of margin; the rest of the frame is the encoded backdrop
+    # (a 5-10x saving on a 640x360 frame, no change to what is measured).
+    margin = (u1 - u0) // 2
+    clip = (max(u0 - margin, 0), max(v0 - margin, 0), min(u1 + margin, WIDTH), min(v1 + margin, HEIGHT))
+    crop = (slice(clip[1], clip[3]), slice(clip[0], clip[2]))
+    backdrop = np.round(srgb_encode(np.full(3, 0.05) @ mixing.T * gain) * 255.0).astype(np.uint8)
     frames = []
     t_start = first
     while True:
@@ -491,11 +533,13 @@ def record(scene: Scene, challenge: LightChallenge, camera: Camera, rng: np.rand
         row_start = t_start + rows / HEIGHT * camera.readout_s
         samples = np.linspace(0.0, camera.exposure_s, 6)
         gains = np.mean([shown(row_start + s) for s in samples], axis=0) * base_level
-        linear = scene.render(gains[:, 0], gains[:, 1], t_start) * gain
+        linear = (scene.render(gains[:, 0], gains[:, 1], t_start, clip)[crop] @ mixing.T) * gain
         sigma = np.sqrt(camera.read_noise**2 + camera.shot_noise**2 * np.clip(linear, 0, None))
         noise = rng.standard_normal(linear.shape) * sigma
-        encoded = srgb_encode(linear + noise)
-        frames.append((float(stamp), np.round(encoded * 255.0).astype(np.uint8)))
+        frame = np.empty((HEIGHT, WIDTH, 3), np.uint8)
+        frame[:] = backdrop
+        frame[crop] = np.round(srgb_encode(linear + noise) * 255.0).astype(np.uint8)
+        frames.append((float(stamp), frame))
         t_start += period
     return frames
 

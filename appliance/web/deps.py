@@ -46,6 +46,9 @@ class SessionControl(Protocol):
 
     def student_login(self, student_number: str, id_number: str) -> CodeRejected | None: ...
 
+    def operator_override(self, action: str, operator: str, reason: str,
+                          audit: Callable[[dict[str, Any]], float | None] | None = None) -> tuple[str, str] | None: ...
+
 
 class PhotoQueue(Protocol):
     """The photo store as the console reads it and the operator retries uploads (store/photo_store.py)."""
@@ -119,6 +122,7 @@ class WebDeps:
     status_links: StatusLinks | None = None  # the students' status-page tokens
     analyzer: PhotoAnalyzer | None = None
     # Made by create_app when not handed in (tests): in memory, forgotten at exit.
+    audit: Any | None = None  # OperatorAudit: the operator's overrides (durable under the data dir)
     login_limiter: LoginLimiter | None = None  # password and pairing attempts (durable under the data dir)
     pairing: ScreenPairing | None = None  # the one tablet allowed besides the kiosk
     preview: PreviewEncoder | None = None  # the live preview, encoded once for every viewer

@@ -46,6 +46,11 @@ from appliance.web.subject import SHA256
 log = logging.getLogger(__name__)
 _ROSTER_SUFFIXES = (".csv", ".xlsx", ".xls", ".ods")
 _MAX_ROSTER_BYTES = 20_000_000
+# What each override does, as the console confirms it.
+OVERRIDE_ACTIONS = {
+    "retry": ("已允许受检者再试一次活体检测", "The subject may try the live-person check once more"),
+    "accept": ("已由操作员确认为本人现场拍摄，流程继续", "Accepted as live by the operator; the session continues"),
+}
 CSV_HEADERS = ["场次 session", "采集码 capture_code", "照片 sha256", "字节 bytes", "接收时间 accepted_at",
                "上传 upload", "审核 review", "原因 reason"]
 
@@ -137,7 +142,40 @@ def operator_blueprint() -> Blueprint:
             links=d.store.capture_links(shas), checks=checks, identity=identity,
             can_annotate=d.analyzer is not None, storage_problem=d.store.capture_problem(),
             explain_error=explain_error, state_words=state_words, liveness=snapshot.get("light_challenge"),
+            overrides=d.audit.recent(5) if d.audit is not None else [],
         )
+
+    @bp.post("/liveness/override")
+    @login_required
+    def liveness_override() -> Any:
+        """The operator's decision on a subject the light challenge refused: one more try, or
+        accepted as live. Audited (who, when, why, the cues) before it takes effect."""
+        d = deps()
+        action = request.form.get("action", "")
+        reason = " ".join(request.form.get("reason", "").split())[:300]
+        if action not in OVERRIDE_ACTIONS:
+            flash("未知的操作 / Unknown action", "error")
+            return render_dashboard_error()
+        if not reason:
+            flash("请写明原因（将记入审计记录） / Give a reason: it goes into the audit log", "error")
+            return render_dashboard_error()
+        operator = str(session.get("operator"))
+        audit = d.audit
+        if audit is None:  # create_app always makes one; an override is never taken unaudited
+            flash("审计记录不可用，未执行 / The audit log is unavailable: nothing was changed", "error")
+            return render_dashboard_error()
+
+        def audited(entry: dict[str, Any]) -> None:
+            audit.record(operator, action, str(entry.get("session", "")), reason, entry)
+
+        refusal = d.machine.operator_override(action, operator, reason, audited)
+        if refusal is not None:
+            flash(f"{refusal[0]} / {refusal[1]}", "error")
+            return render_dashboard_error()
+        log.warning("operator %s overrode the live-person check (%s): %s", operator, action, reason)
+        done = OVERRIDE_ACTIONS[action]
+        flash(f"{done[0]} / {done[1]}", "ok")
+        return redirect(url_for("operator.dashboard")), 303
 
     @bp.post("/session")
     @login_required

@@ -89,6 +89,18 @@ def install_security(app: Flask) -> None:
     app.jinja_env.globals["get_flashed_messages"] = _flashed_without_paths
 
 
+def durable_database(path: Path | None) -> sqlite3.Connection:
+    """A small SQLite file under the data dir (in memory without a path) that keeps every commit
+    through a power cut: WAL, synchronous=FULL, autocommit, shared by the web threads."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(path) if path is not None else ":memory:", check_same_thread=False,
+                         isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    return db
+
+
 class LoginLimiter:
     """Password attempts per client address in a sliding window; past the limit, answers are 429.
 
@@ -107,12 +119,7 @@ class LoginLimiter:
         self._window = window_s
         self._clock = clock
         self._lock = threading.Lock()
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path) if path is not None else ":memory:", check_same_thread=False,
-                                   isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = durable_database(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS attempts (client TEXT NOT NULL, at REAL NOT NULL)")
         self._db.execute("CREATE INDEX IF NOT EXISTS attempts_client ON attempts (client, at)")
 

@@ -26,6 +26,7 @@ from appliance.binding.roster import import_roster
 from appliance.session.events import SessionEvent
 from appliance.settings import Settings
 from appliance.system.settings_recovery import LoadedSettings, inspect_settings
+from appliance.web.audit import AUDIT_FILE, OperatorAudit
 from appliance.web.console_settings import ConsoleSettings
 from appliance.web.deps import (
     PhotoAnalyzer,
@@ -96,6 +97,9 @@ def create_app(deps: WebDeps, secret_key: bytes | None = None, *, screen: bool =
         deps.preview = PreviewEncoder(deps.latest_frame, web.preview_jpeg_quality, web.max_preview_viewers)
     app.extensions["booth"] = deps
     app.extensions["login_limiter"] = deps.login_limiter
+    if deps.audit is None:
+        deps.audit = OperatorAudit()
+    app.extensions["audit"] = deps.audit
     if console:
         sessions = SessionStore(web.operator_idle_s, web.operator_session_max_s)
         app.extensions["sessions"] = sessions
@@ -283,6 +287,7 @@ def build_web_server(
         button=button, ring=ring, uplink=uplink, demo=demo, advisory=advisory,
         analyzer=analyzer, status_links=StatusLinks.in_data_dir(data_dir),
         login_limiter=LoginLimiter(web.login_max_failures, web.login_window_s, data_dir / LOGIN_ATTEMPTS_FILE),
+        audit=OperatorAudit(data_dir / AUDIT_FILE),
         pairing=pairing, console_fingerprint=certificate.fingerprint,
         login_allowed=login_allowed, save_run=save_run,
     )

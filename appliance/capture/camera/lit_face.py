@@ -6,7 +6,8 @@ from what a (virtual) ring shows, so `appliance run --demo` can play the light c
 it as a live face would, and so the exposure lock has something to protect:
 - the face's surface is the mesh the booth measured just before the challenge (`face_at`): its
   depths spread into a smooth depth map whose normals give Lambertian light from the ring's left
-  and right halves, seen at `ring_angle_deg` from the lens, plus room light;
+  and right halves, seen at `ring_angle_deg` from the lens, plus room light; each colour channel
+  of the picture answers the same channel of the ring (a coloured step tints the face);
 - the ring's levels reach the picture `latency_s` late (plus the time the frame takes to render
   and deliver, as on a camera);
 - an automatic exposure pulls the picture's brightness back towards its reference with a time
@@ -60,10 +61,11 @@ class LitFaceSource:
         self._clock = clock
         self._lock = threading.Lock()
         self._ring: RingPixels | None = None
-        self._history: deque[tuple[float, float, float]] = deque(maxlen=64)
+        # (time, left, right): the halves' mean (red, green, blue) levels
+        self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque(maxlen=64)
         self._landmarks: np.ndarray | None = None
         self._shading: tuple[tuple[int, int, int, int], np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._reference: tuple[float, float] | None = None
+        self._reference: tuple[np.ndarray, np.ndarray] | None = None
         self._locked = False
         self._ae_gain = 1.0
         self._ae_target: float | None = None
@@ -122,11 +124,12 @@ class LitFaceSource:
         if self._ring is None:
             return
         positions, pixels = self._ring()
-        left = [max(p) for x, p in zip(positions, pixels, strict=False) if x < 0.3]
-        right = [max(p) for x, p in zip(positions, pixels, strict=False) if x > -0.3]
-        self._history.append((now, float(np.mean(left)) if left else 0.0, float(np.mean(right)) if right else 0.0))
+        left = [p for x, p in zip(positions, pixels, strict=False) if x < 0.3]
+        right = [p for x, p in zip(positions, pixels, strict=False) if x > -0.3]
+        self._history.append((now, np.mean(left, axis=0) if left else np.zeros(3),
+                              np.mean(right, axis=0) if right else np.zeros(3)))
 
-    def _levels(self, now: float) -> tuple[float, float] | None:
+    def _levels(self, now: float) -> tuple[np.ndarray, np.ndarray] | None:
         """The ring's (left, right) levels `latency_s` ago (the newest sample, when none is that old:
         the ring is sampled only as frames are read, so a slow frame rate must not add a frame)."""
         target = now - self._latency
@@ -143,18 +146,22 @@ class LitFaceSource:
         if self._reference is None:
             self._reference = levels
         ref_left, ref_right = self._reference
-        if ref_left <= 0 or ref_right <= 0:
+        if ref_left.max() <= 0 or ref_right.max() <= 0:
             return image
-        gain_left, gain_right = levels[0] / ref_left, levels[1] / ref_right
-        if abs(gain_left - 1) < 1e-3 and abs(gain_right - 1) < 1e-3:
+        # Per (blue, green, red) channel of the picture: the ring's levels are (red, green, blue).
+        gain_left = (levels[0] / np.maximum(ref_left, 1e-6))[::-1]
+        gain_right = (levels[1] / np.maximum(ref_right, 1e-6))[::-1]
+        if np.abs(gain_left - 1).max() < 1e-3 and np.abs(gain_right - 1).max() < 1e-3:
             return image
         if self._shading is None:
             self._shading = self._shade_maps(image.shape)
         (x0, y0, x1, y1), left, right, base = self._shading
-        factor = (self._ambient + gain_left * left + gain_right * right) / base
+        factor = (self._ambient + gain_left * left[..., None] + gain_right * right[..., None]) / base[..., None]
+        if image.ndim == 2:  # a grey picture answers the ring's luminance
+            factor = factor @ np.array([0.0722, 0.7152, 0.2126], np.float32)
         out = image.copy()
         # Gamma-encoded pixels: relight in linear light (only the face's box is touched).
-        crop = _TO_LINEAR[image[y0:y1, x0:x1]] * factor[..., None]
+        crop = _TO_LINEAR[image[y0:y1, x0:x1]] * factor
         out[y0:y1, x0:x1] = (np.clip(crop, 0, 1) ** (1 / 2.2) * 255.0 + 0.5).astype(np.uint8)
         return out
 

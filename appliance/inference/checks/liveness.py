@@ -1,9 +1,10 @@
 """Single-frame liveness: is this a photo of a photo or of a screen (翻拍)?
 
 One frame can only show traces of the medium: the straight edges of a print or a phone framing the
-head closely, and the periodic moire of a screen's pixel grid. These catch a photo held up close;
-they cannot catch a borderless print filling the view, which is why the live session adds what
-video shows (blink, 3-D motion). Scores are 0 (live) .. 1 (recapture).
+head closely, the periodic moire of a screen's pixel grid, and the paper's own texture (a print's
+halftone ink dots, a glossy sheet's mirrored light). These catch a photo held up close; they
+cannot catch a borderless print filling the view, which is why the live session adds the light
+challenge and what video shows (blink, 3-D motion). Scores are 0 (live) .. 1 (recapture).
 """
 
 from __future__ import annotations
@@ -95,6 +96,118 @@ def moire(analysis: Analysis) -> float:
     return float(np.clip((peak - 12.0) / 30.0, 0.0, 1.0))
 
 
+# Paper texture ------------------------------------------------------------------------------------
+#
+# A print is ink on paper: an offset or laser print lays its ink as dots on a regular screen
+# (halftone), so a camera that resolves the dots sees one sharp periodic peak repeated all over the
+# face; skin, pores, stubble and sensor noise are random and spread their energy smoothly. The
+# spectrum is averaged over small tiles (Welch), each normalised by its own energy, so one bright
+# edge cannot make a peak and a peak must be present over most of the face. JPEG's 8-pixel blocks
+# and a Bayer sensor's Nyquist pattern are periodic too: their frequencies are left out.
+TEXTURE_TILE = 32
+TEXTURE_MIN_TILES = 12
+# Periods the search covers, in pixels: finer than 2.2 px is aliased into noise, coarser than 8 px
+# is the face's own structure (pores, freckles at close range).
+TEXTURE_PERIODS_PX = (2.2, 8.0)
+# A glossy sheet mirrors a light as one broad, flat, clipped patch; skin's highlights are small and
+# follow the nose and brow. Share of the face's skin box that is one near-white clipped plateau.
+GLOSS_LEVEL = 250
+# Where each cue starts to count and where it says "paper" in full (scripts/paper_texture_study.py):
+# rendered halftone prints read peaks of 20-136, good frontal photos 2 at the median, but up to 44
+# on a few Yale photos, whose digitisation left a periodic pattern of its own; glossy prints cover
+# 0.17-0.26 of the skin box with one clipped plateau, good photos at most 0.045.
+HALFTONE_PEAK_FROM, HALFTONE_PEAK_FULL = 8.0, 20.0
+GLOSS_SHARE_FROM, GLOSS_SHARE_FULL = 0.06, 0.12
+# Paper texture is a weighted cue, never a refusal on its own: periodic texture also comes from a
+# photo's own processing (dithering, resampling), so it only adds to the edge and moire evidence.
+# At 0.4 a print with full paper texture needs moire or framing edges of 0.1-0.45 besides to reach
+# the session's (0.5) or the check's (0.85) limit; no good frontal photo reaches either.
+PAPER_WEIGHT = 0.4
+
+
+def _skin_box(analysis: Analysis) -> tuple[int, int, int, int] | None:
+    """The face's inner box (cheeks, nose, forehead below the brows, upper lip): little hair or
+    background, the part of a print whose texture is the paper's and not the scene's."""
+    pts = analysis.pts[:, :2]
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    w, h = x1 - x0, y1 - y0
+    height, width = analysis.luma.shape
+    box = (int(max(x0 + 0.15 * w, 0)), int(max(y0 + 0.2 * h, 0)),
+           int(min(x1 - 0.15 * w, width)), int(min(y1 - 0.15 * h, height)))
+    if box[2] - box[0] < TEXTURE_TILE * 2 or box[3] - box[1] < TEXTURE_TILE * 2:
+        return None
+    return box
+
+
+def _tile_spectrum(plane: np.ndarray) -> tuple[np.ndarray, int]:
+    """Mean power spectrum (centred) of energy-normalised, windowed, high-passed tiles; and their count."""
+    n = TEXTURE_TILE
+    high = plane - cv2.GaussianBlur(plane, (0, 0), 2.5)
+    step = n // 2
+    rows = range(0, plane.shape[0] - n + 1, step)
+    cols = range(0, plane.shape[1] - n + 1, step)
+    tiles = np.array([high[r : r + n, c : c + n] for r in rows for c in cols], np.float32)
+    if len(tiles) == 0:
+        return np.zeros((n, n)), 0
+    tiles -= tiles.mean(axis=(1, 2), keepdims=True)
+    window = np.hanning(n)[:, None] * np.hanning(n)[None]
+    power = np.abs(np.fft.fft2(tiles * window)) ** 2
+    energy = power.sum(axis=(1, 2), keepdims=True)
+    keep = energy[:, 0, 0] > 1e-3 * n * n  # flat (clipped or black) tiles say nothing
+    if keep.sum() == 0:
+        return np.zeros((n, n)), 0
+    mean = (power[keep] / energy[keep]).mean(axis=0)
+    return np.fft.fftshift(mean), int(keep.sum())
+
+
+def _texture_bins() -> tuple[np.ndarray, np.ndarray]:
+    """(allowed-bin mask, radius of each bin) of the tile spectrum."""
+    n = TEXTURE_TILE
+    fy, fx = np.mgrid[-n // 2 : n // 2, -n // 2 : n // 2]
+    radius = np.hypot(fx, fy)
+    lo, hi = n / TEXTURE_PERIODS_PX[1], n / TEXTURE_PERIODS_PX[0]
+    block = n // 8  # JPEG blocks: harmonics of 1/8 cycle per pixel on either axis
+    allowed = (radius >= lo) & (radius <= hi)
+    allowed &= (fx % block != 0) & (fy % block != 0)
+    return allowed, radius
+
+
+def halftone(analysis: Analysis) -> float | None:
+    """Peak-to-background ratio of the strongest periodic component in the skin's fine texture,
+    against the median of the same spectral ring; None where the face is too small to tell."""
+    box = _skin_box(analysis)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    plane = analysis.luma[y0:y1, x0:x1].astype(np.float32)
+    spectrum, count = _tile_spectrum(plane)
+    if count < TEXTURE_MIN_TILES:
+        return None
+    allowed, radius = _texture_bins()
+    ring_index = np.round(radius).astype(int)
+    background = np.zeros_like(spectrum)
+    for r in np.unique(ring_index[allowed]):
+        ring = allowed & (ring_index == r)
+        background[ring] = np.median(spectrum[ring])
+    ratio = spectrum[allowed] / np.maximum(background[allowed], 1e-12)
+    return float(ratio.max())
+
+
+def gloss(analysis: Analysis) -> float | None:
+    """Share of the skin box covered by the largest clipped near-white plateau."""
+    box = _skin_box(analysis)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    crop = analysis.bgr[y0:y1, x0:x1]
+    clipped = (crop.min(axis=2) >= GLOSS_LEVEL).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(clipped, connectivity=8)
+    if count <= 1:
+        return 0.0
+    return float(stats[1:, cv2.CC_STAT_AREA].max()) / float(clipped.size)
+
+
 # A real background has straight edges too (doors, shelves); a print or phone held up frames the
 # head on three or four sides. Moire needs enough pixels on the face to tell a screen grid from
 # JPEG block noise.
@@ -108,13 +221,28 @@ def spoof_cues(analysis: Analysis) -> dict[str, float]:
     cues = {"frame_edges": float(frame_edges(analysis))}
     if analysis.face_width >= MOIRE_MIN_FACE_PX:
         cues["moire"] = float(moire(analysis))
+    peak = halftone(analysis)
+    shine = gloss(analysis)
+    if peak is not None:
+        cues["halftone"] = peak
+    if shine is not None:
+        cues["gloss"] = shine
+    if peak is not None or shine is not None:
+        cues["paper"] = paper_score(peak, shine)
     return cues
+
+
+def paper_score(peak: float | None, shine: float | None) -> float:
+    """0 (skin) .. 1 (ink dots or a glossy sheet) from the two paper cues."""
+    dots = 0.0 if peak is None else (peak - HALFTONE_PEAK_FROM) / (HALFTONE_PEAK_FULL - HALFTONE_PEAK_FROM)
+    sheen = 0.0 if shine is None else (shine - GLOSS_SHARE_FROM) / (GLOSS_SHARE_FULL - GLOSS_SHARE_FROM)
+    return float(np.clip(max(dots, sheen), 0.0, 1.0))
 
 
 def combined_score(cues: dict[str, float]) -> float:
     framed = cues.get("frame_edges", 0.0)
     score = framed if framed >= MIN_FRAMED_SIDES else 0.0
-    return float(max(score, cues.get("moire", 0.0)))
+    return float(min(1.0, max(score, cues.get("moire", 0.0)) + PAPER_WEIGHT * cues.get("paper", 0.0)))
 
 
 def spoof_score(analysis: Analysis) -> float:
