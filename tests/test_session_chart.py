@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from session_fakes import make_booth
 
-from appliance.session.chart import BUTTON_EVENTS, SCREEN_EVENTS, TIMED_STATES, BoothChart, SessionState
+from appliance.session.chart import (
+    BUTTON_EVENTS,
+    SCREEN_EVENTS,
+    TIMED_STATES,
+    BoothChart,
+    SessionState,
+    events_leaving,
+)
 from appliance.session.config import StateTimeouts
 from appliance.session.events import TRANSITION
 from appliance.session.machine import SessionMachine
@@ -105,3 +112,11 @@ def test_a_refused_guard_changes_nothing_and_says_why_once() -> None:
     booth.machine.web_action("accept")
     assert booth.machine.state == "reviewing" and booth.transitions() == before
     assert booth.notices().count("accept_refused") == 1
+
+
+def test_events_leaving_reads_the_chart() -> None:
+    assert events_leaving(SessionState.IDLE) == {"start", "fault"}
+    assert events_leaving(SessionState.GUIDING) == {"ready", "cancel", "timeout", "fault"}
+    assert events_leaving(SessionState.FAILSAFE) == {"recovered"}
+    for state in SessionState:
+        assert all(event in {e.id for e in BoothChart.events} for event in events_leaving(state))
