@@ -20,6 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from appliance.capture.camera.base import Exposure, Frame
 from appliance.demo.portrait import BACKDROP_BGR, SubjectPictures, compose_subject
 
 # What the view shows at distance 1.0, in base (canvas) pixels: a landscape camera's field.
@@ -135,7 +136,7 @@ class SubjectSource:
 
             self._pictures = compose_subject(astronaut_portrait(), self._analyze)
 
-    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, want_full: bool) -> Frame:
         if self._pictures is None:
             raise RuntimeError("demo subject is not open")
         pose = self._subject.pose()
@@ -144,8 +145,9 @@ class SubjectSource:
         lores = self._render(pose, self._lores, t)
         if self._noise > 0:
             lores = np.clip(lores + self._rng.normal(0.0, self._noise, lores.shape), 0, 255).astype(np.uint8)
-        full = self._render(pose, self._main, t) if want_full else None
-        return lores, full
+        main = (lambda: self._render(pose, self._main, t)) if want_full else None  # rendered when used
+        exposure = Exposure(exposure_s=1.0 / self._fps, analogue_gain=1.0, origin="simulated")
+        return Frame(lores, main, exposure=exposure, source=self.name)
 
     def close(self) -> None:
         """Nothing to release; the pictures stay for a reopen."""

@@ -13,9 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-import numpy as np
-
-from appliance.capture.camera.base import ExposureLock
+from appliance.capture.camera.base import Exposure, ExposureLock, Frame
 from appliance.capture.camera.imaging import yuv420_to_bgr
 from appliance.capture.errors import HardwareUnavailableError
 
@@ -84,7 +82,7 @@ class Picamera2Source:
             raise
         self._camera = camera
 
-    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, want_full: bool) -> Frame:
         if self._camera is None:
             raise RuntimeError("camera is not open")
         with self._camera.captured_request() as request:
@@ -92,7 +90,8 @@ class Picamera2Source:
             full = request.make_array("main").copy() if want_full else None
             self._metadata = dict(request.get_metadata())
         width, height = self._lores_size
-        return yuv420_to_bgr(lores, width, height), full
+        return Frame(yuv420_to_bgr(lores, width, height), full,
+                     exposure=Exposure.from_libcamera(self._metadata), source=self.name)
 
     def lock_exposure(self) -> ExposureLock:
         """Fix exposure time, analogue gain and colour gains at the values of the newest frame.
