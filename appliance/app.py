@@ -17,7 +17,6 @@ from appliance.booth_ports import (
     CollectionRun,
     EngineGuide,
     QrCodeReader,
-    SharpestStill,
     StandardProducer,
     StorePhotoSink,
     StorePriorCaptures,
@@ -32,6 +31,7 @@ from appliance.capture.ring_animator import RingAnimator, build_ring_animator
 from appliance.demo.subject import ScriptedStudent, SubjectSource
 from appliance.inference.engine import Analyzer
 from appliance.inference.runtime import ModelStore
+from appliance.inference.still_choice import EngineStillChooser
 from appliance.paths import resolve_path
 from appliance.session.driver import SessionDriver, SharedCamera
 from appliance.session.events import EventBus
@@ -39,7 +39,7 @@ from appliance.session.light_check import RingLightChallenge
 from appliance.session.listeners import EventLogger
 from appliance.session.liveness import LivenessTracker
 from appliance.session.machine import SessionMachine
-from appliance.session.ports import MonotonicClock
+from appliance.session.ports import MonotonicClock, StillPicker
 from appliance.settings import Settings
 from appliance.store.cipher import cipher_from_key_file
 from appliance.store.photo_store import PhotoStore
@@ -93,6 +93,7 @@ def build_session(
     still_source: Any,
     producer: StandardProducer,
     sink: StorePhotoSink,
+    picker: StillPicker,
     bus: EventBus | None = None,
     light: RingLightChallenge | None = None,
 ) -> SessionMachine:
@@ -101,7 +102,7 @@ def build_session(
         code_reader=code_reader,
         guide=guide,
         still_source=still_source,
-        picker=SharpestStill(),
+        picker=picker,
         producer=producer,
         sink=sink,
         clock=MonotonicClock(),
@@ -169,7 +170,8 @@ def build_booth(
     animator = build_ring_animator(settings, ring, settings.session.countdown_s)
     machine = build_session(
         settings, code_reader=reader, guide=guide, still_source=frames, producer=producer,
-        sink=StorePhotoSink(store), bus=bus, light=build_light_challenge(settings, camera, animator, ring),
+        picker=EngineStillChooser(analyzer), sink=StorePhotoSink(store), bus=bus,
+        light=build_light_challenge(settings, camera, animator, ring),
     )
     bus.subscribe(EventLogger())
     notifier = SystemdNotifier.from_environment()

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from appliance.binding import errors as code_errors
@@ -39,7 +38,6 @@ log = logging.getLogger(__name__)
 
 # Priority of the one message shown, as SPEC §4 and the engine's report order give it.
 _LIVENESS_CHECK = "liveness"
-_SHARPNESS_SIDE = 480
 
 
 def first_failure(checks: Sequence[Any], advisory: Collection[str] = ()) -> Any | None:
@@ -211,22 +209,6 @@ class QrCodeReader:
         with self._lock:
             binder = self._binder
         return binder.allows_login and self._run.roster is not None and len(self._run.roster) > 0
-
-
-def sharpness(image: np.ndarray) -> float:
-    """Variance of the Laplacian on a downscaled grey copy: higher is sharper."""
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-    scale = _SHARPNESS_SIDE / max(grey.shape)
-    if scale < 1:
-        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
-
-
-class SharpestStill:
-    """Picks the sharpest still of the burst: blur from motion is what a burst exists to avoid."""
-
-    def best(self, stills: Sequence[np.ndarray]) -> int:
-        return int(np.argmax([sharpness(s) for s in stills])) if stills else -1
 
 
 class StandardProducer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -68,7 +69,7 @@ class _FakeCapture:
     def __init__(self, index: int) -> None:
         self.props = {cv2.CAP_PROP_EXPOSURE: 156.0, cv2.CAP_PROP_GAIN: 32.0}
 
-    def isOpened(self) -> bool:  # noqa: N802 (OpenCV's name)
+    def isOpened(self) -> bool:
         return True
 
     def set(self, prop: int, value: float) -> bool:
@@ -138,7 +139,7 @@ def test_streaming_camera_numbers_and_stamps_frames_and_keeps_each_frames_metada
     finally:
         camera.stop()
     assert [s.index for s in stills] == list(range(stills[0].index, stills[0].index + 3))
-    assert all(a.timestamp < b.timestamp for a, b in zip(stills, stills[1:], strict=False))
+    assert all(a.timestamp < b.timestamp for a, b in pairwise(stills))
     for still in stills:
         value = int(still.main[0, 0, 0])
         # lores, main and exposure all come from the same sensor frame
