@@ -9,12 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from appliance.capture.camera.base import Exposure, Frame
 from appliance.session import synthetic_faces as sf
 from appliance.session.config import SessionSettings
 from appliance.session.events import EventBus, SessionEvent
 from appliance.session.liveness import LivenessTracker
 from appliance.session.machine import SessionMachine
-from appliance.session.ports import CodeRejected, Guidance, Product
+from appliance.session.ports import CodeRejected, Guidance, Product, StillChoice
 
 FPS = 15.0
 NAME = "黄小正"
@@ -77,16 +78,23 @@ class FakeStills:
         self.fail: Exception | None = None
         self.bursts = 0
 
-    def capture_stills(self, n: int) -> Sequence[np.ndarray]:
+    def capture_stills(self, n: int) -> Sequence[Frame]:
         if self.fail is not None:
             raise self.fail
         self.bursts += 1
-        return [np.full((8, 6, 3), i, np.uint8) for i in range(n)]
+        first = 100 * self.bursts
+        return [Frame(np.full((4, 3, 3), i, np.uint8), np.full((8, 6, 3), i, np.uint8), index=first + i,
+                      timestamp=float(first + i), exposure=Exposure(exposure_s=0.01, origin="simulated"))
+                for i in range(n)]
 
 
 class FakePicker:
-    def best(self, stills: Sequence[np.ndarray]) -> int:
-        return len(stills) - 1
+    """Chooses the burst's last frame, as a picker that names what it compared."""
+
+    def choose(self, frames: Sequence[Frame]) -> StillChoice:
+        position = len(frames) - 1
+        return StillChoice(frames[position], position, "the last frame (fake picker)", rule="last",
+                           candidates=tuple({"position": i, **f.describe()} for i, f in enumerate(frames)))
 
 
 class FakeProducer:

@@ -10,10 +10,12 @@ Laplacian variance this replaces) could prefer a sharp frame with closed eyes, o
 background, not face, carries the most edges.
 
 Measuring costs a still analysis per frame. While the live track follows the face (the booth's
-shutter) each frame is measured on a crop around the face the track left (`live_seed`), reduced by
-the factor the verdict's own analysis reduces the whole still by (engine.WORK_MAX_SIDE): the face
-is measured at the scale the verdict measures it, without reducing or searching the rest of the
-still. Without a track, the whole picture is analysed, as the verdict does.
+shutter) each frame is measured on a crop around the face the track left (`live_seed`), reduced
+by a whole factor to leave the face at least MEASURE_FACE_WIDTH wide: the blur effect judges a face
+at JUDGE_WIDTH, and every model input (detector, mesh, eyelids) is smaller still, so nothing the
+measures read is lost, and neither the rest of the still nor its full resolution is processed (a
+whole factor, because OpenCV's area reduction is about three times faster by one). Without a
+track, the whole picture is analysed, as the verdict does.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from appliance.capture.camera.base import Frame
 from appliance.inference.checks.base import CheckResult
 from appliance.inference.checks.eyes import check_eyes
 from appliance.inference.checks.pose import check_pose
-from appliance.inference.checks.sharpness import check_sharpness
-from appliance.inference.engine import WORK_MAX_SIDE, Analyzer
+from appliance.inference.checks.sharpness import JUDGE_WIDTH, check_sharpness
+from appliance.inference.engine import Analyzer
 from appliance.session.ports import StillChoice
 
 # The measures compared, in the report's order.
@@ -40,6 +42,9 @@ RULE = ("fewest failed of sharpness, eyes_open, pose (no face: all failed); then
 # The crop around the tracked face, per side, in face-box sizes: room for the sway between the
 # last guidance frame and the burst, and background enough for the detector's whole-frame view.
 CROP_MARGIN = 0.5
+# The face's least width (the track's box) in the measured crop: twice the width the blur effect
+# judges at.
+MEASURE_FACE_WIDTH = 2 * JUDGE_WIDTH
 
 
 @dataclass(frozen=True)
@@ -103,13 +108,16 @@ def _reason(ranked: Sequence[FrameMeasures]) -> str:
     return f"as good as another frame on every measure ({best.failed} failed): the earliest"
 
 
-def face_crop(shape: tuple[int, ...], seed: np.ndarray, margin: float = CROP_MARGIN) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1) of the still around the seed box, `margin` box sizes on each side."""
+def face_crop(shape: tuple[int, ...], seed: np.ndarray, step: int = 1,
+              margin: float = CROP_MARGIN) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the still around the seed box, `margin` box sizes on each side, its
+    width and height whole multiples of `step`."""
     height, width = shape[:2]
     x0, y0, x1, y1 = (float(v) for v in seed)
     pad_x, pad_y = (x1 - x0) * margin, (y1 - y0) * margin
-    return (max(int(x0 - pad_x), 0), max(int(y0 - pad_y), 0),
-            min(int(np.ceil(x1 + pad_x)), width), min(int(np.ceil(y1 + pad_y)), height))
+    left, top = max(int(x0 - pad_x), 0), max(int(y0 - pad_y), 0)
+    right, bottom = min(int(np.ceil(x1 + pad_x)), width), min(int(np.ceil(y1 + pad_y)), height)
+    return left, top, right - (right - left) % step, bottom - (bottom - top) % step
 
 
 class EngineStillChooser:
@@ -123,12 +131,12 @@ class EngineStillChooser:
         analyzer = self._analyzer
         seed = analyzer.live_seed(still.shape)
         if seed is not None:
-            x0, y0, x1, y1 = face_crop(still.shape, seed)
+            step = max(1, int((seed[2] - seed[0]) // MEASURE_FACE_WIDTH))
+            x0, y0, x1, y1 = face_crop(still.shape, seed, step)
             crop, crop_seed = still[y0:y1, x0:x1], np.asarray(seed) - (x0, y0, x0, y0)
-            factor = min(1.0, WORK_MAX_SIDE / max(still.shape[:2]))
-            if factor < 1.0:
-                size = (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor)))
-                crop, crop_seed = cv2.resize(crop, size, interpolation=cv2.INTER_AREA), crop_seed * factor
+            if step > 1:
+                size = (crop.shape[1] // step, crop.shape[0] // step)
+                crop, crop_seed = cv2.resize(crop, size, interpolation=cv2.INTER_AREA), crop_seed / step
             analysis = analyzer.analyze(crop, seed=crop_seed)
         else:
             analysis = analyzer.analyze(still)
