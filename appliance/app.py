@@ -33,6 +33,7 @@ from appliance.inference.engine import Analyzer
 from appliance.inference.runtime import ModelStore
 from appliance.inference.still_choice import EngineStillChooser
 from appliance.paths import resolve_path
+from appliance.session.chart import SessionState
 from appliance.session.driver import SessionDriver, SharedCamera
 from appliance.session.events import EventBus
 from appliance.session.light_check import RingLightChallenge
@@ -51,6 +52,15 @@ from appliance.uplink.worker import uplink_from_settings
 if TYPE_CHECKING:
     from appliance.web.server import WebServer
 
+
+
+# What the LED ring shows in each session state (the patterns are capture/light_patterns.py's).
+RING_PATTERNS: dict[str, str] = {
+    SessionState.IDLE: "idle", SessionState.SCANNING: "scanning", SessionState.CONFIRMING: "guiding",
+    SessionState.GUIDING: "guiding", SessionState.COUNTDOWN: "countdown", SessionState.CAPTURING: "flash",
+    SessionState.CHOOSING: "guiding", SessionState.PRODUCING: "guiding", SessionState.REVIEWING: "guiding",
+    SessionState.COMMITTING: "guiding", SessionState.DONE: "accepted", SessionState.FAILSAFE: "rejected",
+}
 
 
 def build_models(settings: Settings) -> ModelStore:
@@ -167,7 +177,7 @@ def build_booth(
     guide = build_guide(settings, analyzer, advisory)
     producer = build_producer(settings, analyzer, advisory)
     ring = build_ring(settings, pin_factory)
-    animator = build_ring_animator(settings, ring, settings.session.countdown_s)
+    animator = build_ring_animator(settings, ring, settings.session.countdown_s, RING_PATTERNS)
     machine = build_session(
         settings, code_reader=reader, guide=guide, still_source=frames, producer=producer,
         picker=EngineStillChooser(analyzer), sink=StorePhotoSink(store), bus=bus,

@@ -70,7 +70,7 @@ def test_guiding_and_flash_hold_the_closed_loop_levels():
     for step in range(5):  # dark face, brighter on the right, measured through the listener
         clock.now += 0.1 * step
         animator.lighting_measured(60.0, 0.3)
-    for state in ("guide", "capture"):
+    for state in ("guiding", "flash"):
         animator.state_changed(state)
         left, right = brightness(animator.render(clock.now + 0.4))
         assert left == pytest.approx(animator.levels.left)
@@ -98,7 +98,7 @@ def test_accepted_and_rejected_differ_in_timing_on_a_white_ring(factory):
         samples = [brightness(animator.render(clock.now + t / 100))[0] for t in range(200)]
         return sum(1 for a, b in pairwise(samples) if b > a + 0.4)
 
-    assert pulses("done") == 1  # two pulses: the first starts lit, one rising edge after
+    assert pulses("accepted") == 1  # two pulses: the first starts lit, one rising edge after
     assert pulses("rejected") == 2  # three blinks
 
 
@@ -106,7 +106,7 @@ def test_colour_ring_shows_scanning_as_a_running_spot():
     clock = FakeClock()
     ring = VirtualRing(12)
     animator = animator_for(ring, clock)
-    animator.state_changed("scan")
+    animator.state_changed("scanning")
     brightest = []
     for t in (0.0, 0.25, 0.5):
         levels = brightness(animator.render(clock.now + t))
@@ -120,7 +120,7 @@ def test_unknown_state_keeps_the_current_pattern_and_enums_are_accepted():
     class State(enum.Enum):
         GUIDE = "guide"
 
-    animator = animator_for(VirtualRing(2), FakeClock())
+    animator = animator_for(VirtualRing(2), FakeClock(), state_patterns={"guide": "guiding"})
     animator.state_changed(State.GUIDE)
     assert animator.pattern == "guiding"
     animator.state_changed("some_new_state")
@@ -132,7 +132,7 @@ def test_unknown_state_keeps_the_current_pattern_and_enums_are_accepted():
 def test_scheduler_thread_writes_patterns_and_stops_dark(factory):
     ring = PwmRing([12, 13], pin_factory=factory)
     animator = animator_for(ring, time.monotonic, refresh_hz=100.0)
-    animator.state_changed("guide")
+    animator.state_changed("guiding")
     animator.start()
     deadline = time.monotonic() + 3
     while factory.pin(12).state == 0 and time.monotonic() < deadline:
@@ -197,7 +197,7 @@ def test_build_ring_pwm_and_virtual(factory):
     settings = settings_from_dict({"capture": {"leds": {"pwm_pins": [20, 21]}}})
     ring = build_ring(settings, factory)
     animator = build_ring_animator(settings, ring)
-    animator.state_changed("guide")
+    animator.state_changed("guiding")
     animator.refresh()
     assert factory.pin(20).state == pytest.approx(0.5)
     ring.close()

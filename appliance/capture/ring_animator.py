@@ -3,6 +3,8 @@
 One small thread redraws the current pattern at `refresh_hz` and writes to the ring only when
 something changed. The session never calls the ring directly: it publishes state changes and
 lighting measurements, and `state_changed` / `lighting_measured` are the listeners it subscribes.
+Which pattern a state shows is data handed in by the composition root (`state_patterns`), so the
+ring knows no session state names of its own; without it a state selects the pattern of its name.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from appliance.capture.brightness import BrightnessController, RingLevels
 from appliance.capture.config import LedSettings, capture_section
 from appliance.capture.leds import RGB, LedRing
 from appliance.capture.light_challenge import LightChallenge
-from appliance.capture.light_patterns import PATTERNS, STATE_PATTERNS, PatternContext
+from appliance.capture.light_patterns import PATTERNS, PatternContext
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +45,12 @@ class RingAnimator:
         self._max_level = max_level
         self._countdown_s = countdown_s
         self._flash_gain = flash_gain
-        self._state_patterns = dict(STATE_PATTERNS)
-        if state_patterns:
-            unknown = set(state_patterns.values()) - set(PATTERNS)
-            if unknown:
-                raise ValueError(f"unknown ring patterns: {sorted(unknown)}")
-            self._state_patterns.update({k.lower(): v for k, v in state_patterns.items()})
+        if state_patterns is None:
+            state_patterns = {name: name for name in PATTERNS}
+        unknown = set(state_patterns.values()) - set(PATTERNS)
+        if unknown:
+            raise ValueError(f"unknown ring patterns: {sorted(unknown)}")
+        self._state_patterns = {str(k).lower(): v for k, v in state_patterns.items()}
         self._clock = clock
         self._lock = threading.Lock()
         self._pattern = "idle"
@@ -151,8 +153,10 @@ class RingAnimator:
             self._stop_event.wait(self._period)
 
 
-def build_ring_animator(settings: Any, ring: LedRing, countdown_s: float = 3.0) -> RingAnimator:
-    """The animator for a built ring, with the brightness loop configured from the settings."""
+def build_ring_animator(settings: Any, ring: LedRing, countdown_s: float = 3.0,
+                        state_patterns: Mapping[str, str] | None = None) -> RingAnimator:
+    """The animator for a built ring, with the brightness loop configured from the settings and the
+    pattern of each state the composition root names."""
     config = capture_section(settings, LedSettings)
     controller = BrightnessController(
         target_luma=config.target_face_luma,
@@ -173,4 +177,5 @@ def build_ring_animator(settings: Any, ring: LedRing, countdown_s: float = 3.0) 
         max_level=config.max_level,
         countdown_s=countdown_s,
         flash_gain=config.flash_gain,
+        state_patterns=state_patterns,
     )

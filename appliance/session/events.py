@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from appliance.capture.listeners import Listeners
 from appliance.privacy import mask_code, mask_id_number, mask_name
@@ -98,3 +98,38 @@ class EventBus:
 
     def publish(self, event: SessionEvent) -> None:
         self._listeners.emit(event)
+
+
+class _Clock(Protocol):
+    def now(self) -> float: ...
+
+
+class SessionPublisher:
+    """Numbers and stamps every event of one session machine and puts it on the bus.
+
+    Registered on the chart as a listener, so every state entered is published as a transition by
+    the chart itself, not by calls spread through the machine. It hears a state on entering it,
+    before that state's own `on_enter_*` work: the ring already flashes when the burst is taken, and
+    the countdown's light challenge starts on a ring that already shows the countdown. Notices and
+    live guidance, which do not change the state, go through `publish` and share the numbering.
+    """
+
+    def __init__(self, bus: EventBus, clock: _Clock, session: Callable[[], str]) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._session = session
+        self._seq = 0
+
+    def on_enter_state(self, event: Any, source: Any, target: Any, payload: dict[str, Any] | None = None) -> None:
+        if source is None:  # the chart's own activation of its initial state: nothing happened
+            return
+        self.publish(TRANSITION, str(event), str(source.value), str(target.value), payload or {})
+
+    def publish(self, kind: str, event: str, source: str, target: str, payload: dict[str, Any]) -> None:
+        self._seq += 1
+        self._bus.publish(
+            SessionEvent(
+                kind=kind, event=event, source=source, target=target, session=self._session(),
+                seq=self._seq, at=self._clock.now(), payload=safe_payload(payload),
+            )
+        )

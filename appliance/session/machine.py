@@ -2,10 +2,13 @@
 
 Inputs (frames, button presses, screen actions, clock ticks) may arrive from several threads (camera
 loop, GPIO callbacks, web requests); they are serialised by one lock so the session is always in
-exactly one state. The transition table lives in `chart.BoothChart`; this class does each state's
-work through the injected ports and publishes an event for every transition, so the screen, the
-LEDs, the store and the log follow the session without being called by it. Any exception in a state
-lands in `failsafe`, is logged, and recovers to idle; nothing of an unaccepted attempt is kept.
+exactly one state. Whether the session moves is decided by `chart.BoothChart` alone (its sources,
+its guards, which input asks for which event); this class is the chart's listener that does each
+state's work in `on_enter_*` / `on_exit_*` callbacks through the injected ports and answers the
+guards the chart names. The chart's other listener, `SessionPublisher`, puts every transition on the
+bus, so the screen, the LEDs, the store and the log follow the session without being called by it.
+Any exception in a state lands in `failsafe`, is logged, and recovers to idle; nothing of an
+unaccepted attempt is kept.
 """
 
 from __future__ import annotations
@@ -18,12 +21,22 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from statemachine import State
+from statemachine.exceptions import TransitionNotAllowed
 
 from appliance.errors import ApplianceError
 from appliance.privacy import mask_code, mask_id_number, mask_name
-from appliance.session.chart import TIMED_STATES, BoothChart
+from appliance.session.chart import (
+    AT_REST,
+    BUTTON_EVENTS,
+    LIVE_TRACKED,
+    SCREEN_EVENTS,
+    TIMED_STATES,
+    BoothChart,
+    SessionState,
+)
 from appliance.session.config import SessionSettings
-from appliance.session.events import GUIDANCE, NOTICE, TRANSITION, EventBus, SessionEvent, safe_payload
+from appliance.session.events import GUIDANCE, NOTICE, EventBus, SessionPublisher, safe_payload
 from appliance.session.lens import lens_hint
 from appliance.session.liveness import LivenessTracker
 from appliance.session.ports import (
@@ -44,11 +57,8 @@ from appliance.session.ports import (
 
 log = logging.getLogger(__name__)
 
-WEB_ACTIONS = ("start", "accept", "retake", "cancel")
-# States the subject can cancel from (the others are short and automatic, or already idle).
-_CANCELLABLE = {"scanning", "confirming", "guiding", "countdown", "reviewing"}
-_LIVE_TRACKED = {"guiding", "countdown"}
-_NOT_RUNNING = {"idle", "failsafe", "done"}
+S = SessionState
+WEB_ACTIONS = tuple(SCREEN_EVENTS)
 # A press this soon after the receipt appears is the accepting press repeated (or its bounce):
 # it must not clear the receipt before the student could scan its QR.
 RECEIPT_MIN_S = 3.0
@@ -106,16 +116,21 @@ class SessionMachine:
         self._light = light if light is not None else NoLightChallenge()
         self._new_run_id = new_run_id
         self._lock = threading.RLock()
-        self._chart = BoothChart()
-        self._seq = 0
+        self._publisher = SessionPublisher(bus, clock, lambda: self._run_id)
         self._run_id = ""
         self._entered_at = clock.now()
         self._last_notice: tuple[str, str] | None = None
+        # A guard's reason for saying no, and an automatic state's failure, until they are handled.
+        self._refusal: tuple[str, str, str, dict[str, Any]] | None = None
+        self._held: Exception | None = None
+        self._frame_work: dict[SessionState, Callable[[np.ndarray], None]] = {S.SCANNING: self._scan}
+        self._frame_work.update(dict.fromkeys(LIVE_TRACKED, self._evaluate))
         # Why the camera is unavailable (None while it delivers); kept across sessions so every
         # screen the subject sees during an outage says so, not only the one it began on.
         self._camera_problem: str | None = None
         self._receipt: dict[str, Any] | None = None
         self._discard()
+        self._chart = self._new_chart()
 
     # -- inputs -------------------------------------------------------------------------------
 
@@ -155,8 +170,8 @@ class SessionMachine:
     # -- what the screen asks -----------------------------------------------------------------
 
     @property
-    def state(self) -> str:
-        return str(self._chart.current_state_value)
+    def state(self) -> SessionState:
+        return SessionState(self._chart.current_state_value)
 
     @property
     def run_id(self) -> str:
@@ -165,7 +180,7 @@ class SessionMachine:
     def preview(self) -> bytes | None:
         """The produced JPEG while the subject reviews it; personal data, so never in an event."""
         with self._lock:
-            return self._product.jpeg if self._product is not None and self.state == "reviewing" else None
+            return self._product.jpeg if self._product is not None and self.state == S.REVIEWING else None
 
     def snapshot(self) -> dict[str, Any]:
         """What a screen that connects mid-session needs to draw the current state."""
@@ -177,52 +192,66 @@ class SessionMachine:
                 "retakes_left": self._retakes_left(),
                 "guidance": self._last_guidance,
                 # The receipt on screen (its QR names the student's status page): only while shown.
-                "receipt": self._receipt if self.state == "done" else None,
+                "receipt": self._receipt if self.state == S.DONE else None,
                 "light_challenge": {"refusals": self._light_refusals, "needs_operator": self._light_blocked,
                                     "cues": self._light_refused_cues},
             }
 
     # -- machinery ----------------------------------------------------------------------------
 
+    def _new_chart(self) -> BoothChart:
+        # The publisher first: it hears each state entered before that state's own work starts.
+        return BoothChart(listeners=[self._publisher, self])
+
     def _handle(self, action: Callable[..., None], *args: Any) -> None:
         with self._lock:
             try:
                 action(*args)
-                self._advance()
+                self._raise_held()
+                self._end_countdown()
+                self._raise_held()
             except Exception as exc:
                 log.exception("session %s failed in state %s", self._run_id or "-", self.state)
+                self._held = None
                 self._fail(exc)
 
     def _now(self) -> float:
         return self._clock.now()
 
     def _go(self, event: str, **payload: Any) -> None:
-        source = self.state
-        self._chart.send(event)
-        target = self.state
-        self._entered_at = self._now()
-        self._last_notice = None
-        if target == "idle":
-            self._discard()
-        elif target == "guiding":
-            self._streak = 0
-            self._last_guidance = None
-        self._publish(TRANSITION, event, source, target, payload)
-        if target == "countdown":
-            self._light.begin(self._last_landmarks)
-        elif source == "countdown" and target != "capturing":
-            self._light.cancel()
-        if self._camera_problem is not None:
-            self._camera_notice()
+        """Take a transition the session itself decided on; the chart refusing it is a fault."""
+        self._chart.send(event, payload=payload)
+
+    def _ask(self, event: str, payload: dict[str, Any] | None = None, **guard: Any) -> bool:
+        """Ask for a transition an input requested: False (after the guard's notice, if it left one)
+        when the current state does not take `event` or its guard says no."""
+        self._refusal = None
+        try:
+            self._chart.send(event, payload=payload or {}, **guard)
+        except TransitionNotAllowed:
+            refusal, self._refusal = self._refusal, None
+            if refusal is not None:
+                notice, zh, en, extra = refusal
+                self._notice(notice, zh, en, **extra)
+            return False
+        return True
+
+    def _raise_held(self) -> None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            raise held
+
+    def _work(self, step: Callable[[], None]) -> None:
+        """Run an automatic state's work from its enter callback. A failure is held and raised once
+        the chart has settled in that state (the library would roll the state back to the one before),
+        so the failsafe is entered from the state whose work failed."""
+        try:
+            step()
+        except Exception as exc:
+            self._held = exc
 
     def _publish(self, kind: str, event: str, source: str, target: str, payload: dict[str, Any]) -> None:
-        self._seq += 1
-        self.bus.publish(
-            SessionEvent(
-                kind=kind, event=event, source=source, target=target, session=self._run_id,
-                seq=self._seq, at=self._now(), payload=safe_payload(payload),
-            )
-        )
+        self._publisher.publish(kind, event, source, target, payload)
 
     def _notice(self, event: str, zh: str, en: str, **extra: Any) -> None:
         """Tell the subject why nothing happened; repeated notices in one state are sent once."""
@@ -254,63 +283,153 @@ class SessionMachine:
     def _fail(self, exc: Exception) -> None:
         try:
             self._discard()
-            if self.state != "failsafe":
+            if self.state != S.FAILSAFE:
                 self._go("fault", error=type(exc).__name__, **_explained(exc))
             if self._settings.timeouts.failsafe_s <= 0:
                 self._go("recovered")
         except Exception:
             # The table or a listener is broken beyond the failsafe; start over from a fresh table.
             log.exception("session failsafe could not recover normally; resetting")
-            self._chart = BoothChart()
+            self._held = None
+            self._chart = self._new_chart()
             self._discard()
 
-    def _advance(self) -> None:
-        """Run the automatic states (no subject input needed) until one waits for input."""
-        while True:
-            state = self.state
-            if state == "countdown" and self._now() - self._entered_at >= self._settings.countdown_s:
-                if not self._liveness.state().established:
-                    self._go("abort", reason="liveness")
-                    continue
-                late = self._now() - self._entered_at - self._settings.countdown_s
-                if not self._light.done() and late < _LIGHT_GRACE_S:
-                    return  # the challenge's last frames are still arriving
-                if self._light_answer():
-                    self._go("shoot")
-            elif state == "capturing":
-                self._stills = list(self._still_source.capture_stills(self._settings.burst_size))
-                if not self._stills:
-                    raise SessionFault("the camera returned no stills")
-                self._go("captured", count=len(self._stills))
-            elif state == "choosing":
-                index = self._picker.best(self._stills)
-                if not 0 <= index < len(self._stills):
-                    raise SessionFault(f"still picker chose {index} of {len(self._stills)}")
-                self._chosen = self._stills[index]
-                self._stills = []
-                self._go("chosen", index=index)
-            elif state == "producing":
-                assert self._chosen is not None and self._binding is not None
-                self._product = self._with_liveness(self._vetted(self._producer.produce(self._chosen)))
-                self._chosen = None
-                self._go("produced", **self._product_payload(self._product))
-            elif state == "committing":
-                assert self._binding is not None and self._product is not None
-                receipt = self._sink.commit(self._binding, self._product)
-                self._product = None
-                self._receipt = receipt
-                self._go("committed", receipt=receipt)
-            else:
-                return
+    def _end_countdown(self) -> None:
+        """At the countdown's end: shoot, or back to guiding when liveness or the light challenge
+        says no; the challenge's last frames may still be arriving for a short grace."""
+        if self.state != S.COUNTDOWN or self._now() - self._entered_at < self._settings.countdown_s:
+            return
+        if not self._liveness.state().established:
+            self._go("abort", reason="liveness")
+            return
+        late = self._now() - self._entered_at - self._settings.countdown_s
+        if not self._light.done() and late < _LIGHT_GRACE_S:
+            return
+        if self._light_answer():
+            self._go("shoot")
+
+    # -- the chart's callbacks: transition actions, state work, guards (named in chart.py) ----------
+
+    def on_transition(self) -> None:
+        self._entered_at = self._now()
+        self._last_notice = None
+
+    def after_transition(self) -> None:
+        # A camera outage is told again on every screen the subject sees, not only the one it began on.
+        if self._camera_problem is not None:
+            self._camera_notice()
+
+    def begin_run(self) -> None:
+        self._run_id = self._new_run_id()
+        self._discard()
+
+    def forget_subject(self) -> None:
+        self._discard()
+
+    def forget_binding(self) -> None:
+        self._binding = None
+
+    def fresh_guidance(self) -> None:
+        self._streak = 0
+        self._last_guidance = None
+
+    def use_retake(self, payload: dict[str, Any]) -> None:
+        self._retakes_used += 1
+        self._product = None
+        payload["retakes_left"] = self._retakes_left()  # what the screen offers after this one
+
+    def on_enter_countdown(self) -> None:
+        self._light.begin(self._last_landmarks)
+
+    def on_exit_countdown(self, target: State) -> None:
+        if target.value != S.CAPTURING:
+            self._light.cancel()
+
+    def on_enter_capturing(self) -> None:
+        self._work(self._take_burst)
+
+    def on_enter_choosing(self) -> None:
+        self._work(self._choose)
+
+    def on_enter_producing(self) -> None:
+        self._work(self._produce)
+
+    def on_enter_committing(self) -> None:
+        self._work(self._commit)
+
+    def store_ready(self) -> bool:
+        problem = self._sink.unavailable()
+        return problem is None or self._refuse("storage_unavailable", *problem)
+
+    def capture_allowed(self, trigger: str = "auto") -> bool:
+        if trigger == "auto":  # frames that passed with established liveness and no blocked challenge
+            needed = self._settings.auto_capture_frames
+            return needed > 0 and self._streak >= needed
+        if not self._settings.button_capture:
+            return False
+        live = self._liveness.state()
+        if self._last_guidance is None or not self._last_guidance["face"]:
+            return self._refuse("capture_refused", "请先站到镜头前", "Please stand in front of the camera first")
+        if not live.established:
+            return self._refuse("capture_refused", live.reason_zh, live.reason_en, liveness=live.to_payload())
+        if self._light_blocked:
+            return self._refuse("capture_refused", *_LIGHT_STAFF, needs_operator=True)
+        return True
+
+    def product_passed(self) -> bool:
+        return (self._product is not None and self._product.ok) or self._refuse(
+            "accept_refused", "这张照片未通过检查，请重拍", "This photo did not pass the checks; please retake it")
+
+    def retakes_remain(self) -> bool:
+        return self._retakes_left() > 0 or self._refuse(
+            "retake_refused", "重拍次数已用完，请联系工作人员", "No retakes left; please ask the staff for help")
+
+    def _refuse(self, event: str, zh: str, en: str, **extra: Any) -> bool:
+        """A guard's no, with the notice that tells the subject why (sent by `_ask`)."""
+        self._refusal = (event, zh, en, extra)
+        return False
+
+    def waited_long_enough(self, now: float | None = None, min_s: float = 0.0) -> bool:
+        return (self._now() if now is None else now) - self._entered_at >= min_s
+
+    # -- the automatic states' work -------------------------------------------------------------
+
+    def _take_burst(self) -> None:
+        self._stills = list(self._still_source.capture_stills(self._settings.burst_size))
+        if not self._stills:
+            raise SessionFault("the camera returned no stills")
+        self._go("captured", count=len(self._stills))
+
+    def _choose(self) -> None:
+        index = self._picker.best(self._stills)
+        if not 0 <= index < len(self._stills):
+            raise SessionFault(f"still picker chose {index} of {len(self._stills)}")
+        self._chosen = self._stills[index]
+        self._stills = []
+        self._go("chosen", index=index)
+
+    def _produce(self) -> None:
+        assert self._chosen is not None and self._binding is not None
+        self._product = self._with_liveness(self._vetted(self._producer.produce(self._chosen)))
+        self._chosen = None
+        self._go("produced", **self._product_payload(self._product))
+
+    def _commit(self) -> None:
+        assert self._binding is not None and self._product is not None
+        receipt = self._sink.commit(self._binding, self._product)
+        self._product = None
+        self._receipt = receipt
+        self._go("committed", receipt=receipt)
 
     # -- per-input behaviour --------------------------------------------------------------------
 
     def _on_frame(self, frame: np.ndarray) -> None:
-        state = self.state
-        if state == "scanning":
-            self._scan(frame)
-        elif state in _LIVE_TRACKED:
-            self._guide_frame(self._guide.evaluate(frame))
+        work = self._frame_work.get(self.state)
+        if work is not None:
+            work(frame)
+
+    def _evaluate(self, frame: np.ndarray) -> None:
+        self._guide_frame(self._guide.evaluate(frame))
 
     def _scan(self, frame: np.ndarray) -> None:
         result = self._reader.read(frame)
@@ -323,7 +442,7 @@ class SessionMachine:
         self._go("code_read", identity=self._masked_identity())
 
     def _on_login(self, student_number: str, id_number: str, outcome: list[CodeRejected]) -> None:
-        if self.state != "scanning":
+        if "code_read" not in {event.id for event in self._chart.allowed_events}:
             outcome.append(CodeRejected("请先按“开始”，再用学号登录", "Press Start first, then log in"))
             return
         result = self._reader.login(student_number, id_number)
@@ -360,10 +479,11 @@ class SessionMachine:
         }
         state = self.state
         self._publish(GUIDANCE, "frame", state, state, self._last_guidance)
-        if state == "countdown" and not live.established:
-            self._go("abort", reason="liveness")
-        elif state == "guiding" and needed > 0 and self._streak >= needed:
-            self._go("ready", **self._countdown_payload("auto"))
+        # The chart knows where each applies: losing liveness ends a countdown, a streak starts one.
+        if not live.established:
+            self._ask("abort", {"reason": "liveness"})
+        else:
+            self._ask("ready", self._countdown_payload("auto"), trigger="auto")
 
     def _countdown_payload(self, trigger: str) -> dict[str, Any]:
         """The countdown's start: its length and the last second's message, where the lens is."""
@@ -371,51 +491,39 @@ class SessionMachine:
         return {"trigger": trigger, "seconds": self._settings.countdown_s, "lens_zh": zh, "lens_en": en}
 
     def _on_button(self) -> None:
-        state = self.state
-        if state == "idle":
-            self._start()
-        elif state == "done" and self._now() - self._entered_at >= RECEIPT_MIN_S:
-            self._go("finished")  # the student has read the receipt: clear it for the next one
-        elif state == "confirming":
-            self._go("confirmed")
-        elif state == "guiding":
-            self._request_capture()
-        elif state == "reviewing":
-            self._accept()
-        # Elsewhere a press means nothing: a bounce or an impatient second press is harmless.
+        self._request(BUTTON_EVENTS.get(self.state), "button")
 
     def _on_web_action(self, name: str) -> None:
-        state = self.state
-        if name == "start" and state in ("idle", "done"):
-            self._start()
-        elif name == "cancel":
-            self._cancel("screen")
-        elif name == "accept" and state == "confirming":
-            self._go("confirmed")
-        elif name == "accept" and state == "reviewing":
-            self._accept()
-        elif name == "retake" and state == "confirming":
-            self._binding = None
-            self._go("rescan")
-        elif name == "retake" and state == "reviewing":
-            self._retake()
+        self._request(SCREEN_EVENTS[name].get(self.state), "screen")
+
+    def _cancel(self, by: str) -> None:
+        self._request("cancel", by)
+
+    def _request(self, event: str | None, by: str) -> None:
+        """Ask the chart for what an input means here, with the payload the screen sees and the
+        arguments its guard weighs."""
+        if event == "ready":
+            self._ask(event, self._countdown_payload("button"), trigger="button")
+        elif event == "finished":
+            self._ask(event, min_s=RECEIPT_MIN_S)
+        elif event == "cancel":
+            self._ask(event, {"by": by})
+        elif event is not None:
+            self._ask(event)
 
     def _on_tick(self, now: float | None) -> None:
-        state = self.state
-        now = self._now() if now is None else now
-        waited = now - self._entered_at
-        limits = self._settings.timeouts
-        if state in TIMED_STATES and waited >= getattr(limits, TIMED_STATES[state]):
-            self._go("timeout", state=state)
-        elif state == "done" and waited >= limits.done_s:
-            self._go("finished")
-        elif state == "failsafe" and waited >= limits.failsafe_s:
-            self._go("recovered")
+        timed = TIMED_STATES.get(self.state)
+        if timed is None:
+            return
+        event, setting = timed
+        payload = {"state": str(self.state)} if event == "timeout" else {}
+        self._ask(event, payload, now=self._now() if now is None else now,
+                  min_s=getattr(self._settings.timeouts, setting))
 
     def _on_camera_lost(self, reason: str) -> None:
         self._camera_problem = reason
         self._camera_notice()
-        if self.state not in _NOT_RUNNING:
+        if self.state not in AT_REST:
             raise SessionFault(f"camera lost: {reason}")
 
     def _camera_notice(self) -> None:
@@ -430,49 +538,7 @@ class SessionMachine:
         self._camera_problem = None
         self._notice("camera_restored", "摄像头已恢复", "The camera is working again")
 
-    # -- actions --------------------------------------------------------------------------------
-
-    def _start(self) -> None:
-        problem = self._sink.unavailable()
-        if problem is not None:
-            self._notice("storage_unavailable", *problem)
-            return
-        self._run_id = self._new_run_id()
-        self._discard()
-        self._go("start")
-
-    def _cancel(self, by: str) -> None:
-        if self.state in _CANCELLABLE:
-            self._go("cancel", by=by)
-
-    def _request_capture(self) -> None:
-        if not self._settings.button_capture:
-            return
-        live = self._liveness.state()
-        if self._last_guidance is None or not self._last_guidance["face"]:
-            self._notice("capture_refused", "请先站到镜头前", "Please stand in front of the camera first")
-        elif not live.established:
-            self._notice("capture_refused", live.reason_zh, live.reason_en, liveness=live.to_payload())
-        elif self._light_blocked:
-            self._notice("capture_refused", *_LIGHT_STAFF, needs_operator=True)
-        else:
-            self._go("ready", **self._countdown_payload("button"))
-
-    def _accept(self) -> None:
-        if self._product is not None and self._product.ok:
-            self._go("accepted")
-        else:
-            self._notice("accept_refused", "这张照片未通过检查，请重拍",
-                         "This photo did not pass the checks; please retake it")
-
-    def _retake(self) -> None:
-        if self._retakes_left() > 0:
-            self._retakes_used += 1
-            self._product = None
-            self._go("retake", retakes_left=self._retakes_left())
-        else:
-            self._notice("retake_refused", "重拍次数已用完，请联系工作人员",
-                         "No retakes left; please ask the staff for help")
+    # -- the product and the light challenge -------------------------------------------------------
 
     def _vetted(self, product: Product) -> Product:
         """A passing product the store would refuse for this subject (its bytes are already another
