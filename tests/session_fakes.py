@@ -155,7 +155,7 @@ class Booth:
 
     def frame(self) -> None:
         self.clock.advance(1.0 / FPS)
-        self.machine.frame(np.zeros((4, 4, 3), np.uint8))
+        self.machine.frame(Frame(np.zeros((4, 4, 3), np.uint8), timestamp=self.clock.t))
 
     def frames_until(self, done: Callable[[], bool], limit: int = 200) -> int:
         for count in range(1, limit + 1):
@@ -194,7 +194,7 @@ class Booth:
 
 def make_booth(sequence: list[np.ndarray] | None = None, verdicts: list[bool] | None = None,
                clock: Any = None, still_source: Any = None, sink: Any = None, light: Any = None,
-               **overrides: Any) -> Booth:
+               picker: Any = None, **overrides: Any) -> Booth:
     settings = SessionSettings.model_validate(overrides)
     clock = clock or FakeClock()
     reader, stills, producer = FakeReader(), FakeStills(), FakeProducer(verdicts)
@@ -203,7 +203,7 @@ def make_booth(sequence: list[np.ndarray] | None = None, verdicts: list[bool] | 
     bus = EventBus()
     ids = iter(f"run{i}" for i in range(1, 1000))
     machine = SessionMachine(
-        settings, code_reader=reader, guide=guide, still_source=still_source or stills, picker=FakePicker(),
+        settings, code_reader=reader, guide=guide, still_source=still_source or stills, picker=picker or FakePicker(),
         producer=producer, sink=sink, clock=clock, bus=bus, liveness=LivenessTracker(settings.liveness),
         light=light, new_run_id=lambda: next(ids),
     )

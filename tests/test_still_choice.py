@@ -130,3 +130,38 @@ def test_a_frame_without_a_face_loses_and_ties_go_to_the_earliest() -> None:
     assert choose_still([empty]).reason == "the only frame of the burst"
     with pytest.raises(ValueError):
         choose_still([])
+
+
+def test_the_photos_record_names_the_frame_that_became_the_still_and_why() -> None:
+    from session_fakes import make_booth
+
+    booth = make_booth()
+    booth.to_guiding()
+    booth.to_reviewing()
+    booth.machine.button_pressed()
+    assert booth.machine.state == "done"
+    (_, product), = booth.sink.commits
+    still = product.report["still"]
+    burst = booth.machine_settings.burst_size
+    assert still["chosen"]["position"] == burst - 1 and still["chosen"]["index"] == 100 + burst - 1
+    assert still["chosen"]["exposure"]["exposure_s"] == 0.01 and still["reason"] == "the last frame (fake picker)"
+    assert [c["index"] for c in still["candidates"]] == [100 + i for i in range(burst)]
+    chosen = next(e for e in booth.events if e.event == "chosen")
+    assert chosen.payload["frame"] == 100 + burst - 1
+    produced = next(e for e in booth.events if e.event == "produced")
+    assert produced.payload["report"]["still"]["chosen"]["index"] == 100 + burst - 1
+
+
+def test_a_picker_naming_a_frame_outside_the_burst_is_a_fault() -> None:
+    from session_fakes import FakePicker, make_booth
+
+    class Stray(FakePicker):
+        def choose(self, frames):
+            choice = super().choose(frames)
+            return type(choice)(burst([np.zeros((8, 6, 3), np.uint8)])[0], choice.position, "stray")
+
+    booth = make_booth(picker=Stray())
+    booth.to_guiding()
+    booth.frames_until(lambda: booth.machine.state == "countdown")
+    booth.tick(booth.machine_settings.countdown_s + 0.01)
+    assert booth.machine.state in ("failsafe", "idle") and not booth.sink.commits
