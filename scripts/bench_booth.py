@@ -183,6 +183,7 @@ def shutter_to_review_choice(count: int, size: int) -> dict[str, Any]:
     cpu: dict[str, list[float]] = {"laplacian": [], "engine": []}
     choose_cpu: dict[str, list[float]] = {"laplacian": [], "engine": []}
     other_frame, other_outcome, passed = 0, 0, {"laplacian": 0, "engine": 0}
+    blurred = {"laplacian": 0, "engine": 0}  # bursts whose motion-blurred frame (position 1) was chosen
     for index, photo in enumerate(photos):
         frames = burst_of(cv2.imread(str(photo)), size)
         chosen, outcomes = {}, {}
@@ -202,13 +203,15 @@ def shutter_to_review_choice(count: int, size: int) -> dict[str, Any]:
             failed = sorted(c["id"] for c in product.report.get("checks", []) if not c["passed"])
             chosen[mode], outcomes[mode] = position, (product.ok, product.report.get("refusal"), failed)
             passed[mode] += product.ok
+            blurred[mode] += size > 1 and position == 1
         other_frame += chosen["laplacian"] != chosen["engine"]
         other_outcome += outcomes["laplacian"] != outcomes["engine"]
     print(f"shutter to review with the still chosen from a burst of {size} (12 MP), {len(photos)} bursts, "
           "interleaved:")
     for mode, label in (("laplacian", "Laplacian variance (old)"), ("engine", "engine's measures (new)")):
         print(f"  {label:25s} CPU p50 {percentile(cpu[mode], 50):6.0f} ms, p95 {percentile(cpu[mode], 95):6.0f} ms"
-              f" (choosing alone p50 {percentile(choose_cpu[mode], 50):5.0f} ms); products accepted: {passed[mode]}")
+              f" (choosing alone p50 {percentile(choose_cpu[mode], 50):5.0f} ms); products accepted: {passed[mode]},"
+              f" the blurred frame chosen: {blurred[mode]}")
     print(f"  new/old CPU at p50: {percentile(cpu['engine'], 50) / percentile(cpu['laplacian'], 50):.2f}x;"
           f" a different frame chosen in {other_frame}, a different outcome in {other_outcome} of {len(photos)}")
     return {
@@ -221,6 +224,8 @@ def shutter_to_review_choice(count: int, size: int) -> dict[str, Any]:
         "burst_other_outcome": other_outcome,
         "burst_accepted_laplacian": passed["laplacian"],
         "burst_accepted_engine": passed["engine"],
+        "burst_blurred_chosen_laplacian": blurred["laplacian"],
+        "burst_blurred_chosen_engine": blurred["engine"],
     }
 
 
