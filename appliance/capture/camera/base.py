@@ -105,7 +105,7 @@ class Frame:
     """
 
     lores: np.ndarray
-    main_image: MainImage | None = field(default=None, repr=False)
+    main_image: MainImage | _Lazy | None = field(default=None, repr=False)
     index: int = 0
     timestamp: float = 0.0  # time.monotonic() when the frame was received
     exposure: Exposure = field(default_factory=Exposure)
