@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from session_fakes import make_booth
 
-from appliance.session.chart import BUTTON_EVENTS, SCREEN_EVENTS, TIMED_STATES, BoothChart, SessionState
+from appliance.session.chart import (
+    BUTTON_EVENTS,
+    SCREEN_EVENTS,
+    TIMED_STATES,
+    BoothChart,
+    SessionState,
+    events_leaving,
+)
+from appliance.session.config import StateTimeouts
 from appliance.session.events import TRANSITION
+from appliance.session.machine import SessionMachine
 
 
 def test_every_enum_state_is_in_the_chart_and_every_chart_state_in_the_enum() -> None:
@@ -33,6 +42,10 @@ def test_input_tables_name_only_events_and_states_of_the_chart() -> None:
             assert state in SessionState and event in events
 
 
+def test_every_timed_state_has_its_timeout_setting() -> None:
+    assert {setting for _, setting in TIMED_STATES.values()} == set(StateTimeouts.model_fields)
+
+
 def test_every_input_table_entry_leaves_its_state_in_the_chart() -> None:
     # "cancel" is asked everywhere on purpose; the chart refuses it where it does not apply.
     tables = [BUTTON_EVENTS, *(SCREEN_EVENTS[name] for name in ("start", "accept", "retake")),
@@ -42,6 +55,15 @@ def test_every_input_table_entry_leaves_its_state_in_the_chart() -> None:
     for table in tables:
         for state, event in table.items():
             assert (str(state), event) in sources, f"{event} is asked in {state} but does not leave it"
+
+
+def test_every_guard_and_action_the_chart_names_is_answered_by_the_machine() -> None:
+    # The library resolves these names only when a transition is first tried: check them all now.
+    named = {spec.func for state in BoothChart.states for transition in state.transitions
+             for spec in transition._specs if not spec.is_convention}
+    assert {"store_ready", "capture_allowed", "product_passed", "retakes_remain"} <= named
+    missing = sorted(name for name in named if not callable(getattr(SessionMachine, name, None)))
+    assert not missing, f"the chart names callbacks the machine lacks: {missing}"
 
 
 def test_the_machine_reports_its_state_as_the_enum() -> None:
@@ -90,3 +112,11 @@ def test_a_refused_guard_changes_nothing_and_says_why_once() -> None:
     booth.machine.web_action("accept")
     assert booth.machine.state == "reviewing" and booth.transitions() == before
     assert booth.notices().count("accept_refused") == 1
+
+
+def test_events_leaving_reads_the_chart() -> None:
+    assert events_leaving(SessionState.IDLE) == {"start", "fault"}
+    assert events_leaving(SessionState.GUIDING) == {"ready", "cancel", "timeout", "fault"}
+    assert events_leaving(SessionState.FAILSAFE) == {"recovered"}
+    for state in SessionState:
+        assert all(event in {e.id for e in BoothChart.events} for event in events_leaving(state))

@@ -12,6 +12,7 @@ a `StrEnum` whose values never change.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from statemachine import State, StateMachine
 
@@ -78,6 +79,14 @@ class BoothChart(StateMachine):
         committing, done,
     )
     recovered = failsafe.to(idle, cond="waited_long_enough", on="forget_subject")
+
+
+@cache
+def events_leaving(state: SessionState) -> frozenset[str]:
+    """The events that have a transition out of `state`, guarded or not, read from the chart once; an
+    input asking for any other event there is answered without running the chart."""
+    chart_state = next(candidate for candidate in BoothChart.states if candidate.value == state)
+    return frozenset(str(event) for transition in chart_state.transitions for event in transition.events)
 
 
 # What the subject's button asks for in each state (a press elsewhere means nothing: a bounce or an

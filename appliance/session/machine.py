@@ -35,6 +35,7 @@ from appliance.session.chart import (
     TIMED_STATES,
     BoothChart,
     SessionState,
+    events_leaving,
 )
 from appliance.session.config import SessionSettings
 from appliance.session.events import GUIDANCE, NOTICE, EventBus, SessionPublisher, safe_payload
@@ -229,6 +230,8 @@ class SessionMachine:
         """Ask for a transition an input requested: False (after the guard's notice, if it left one)
         when the current state does not take `event` or its guard says no."""
         self._refusal = None
+        if event not in events_leaving(self.state):
+            return False  # e.g. "ready" on a countdown's frames: no need to run the chart for a no
         try:
             self._chart.send(event, payload=payload or {}, **guard)
         except TransitionNotAllowed:
@@ -449,7 +452,7 @@ class SessionMachine:
         self._go("code_read", identity=self._masked_identity())
 
     def _on_login(self, student_number: str, id_number: str, outcome: list[CodeRejected]) -> None:
-        if "code_read" not in {event.id for event in self._chart.allowed_events}:
+        if "code_read" not in events_leaving(self.state):
             outcome.append(CodeRejected("请先按“开始”，再用学号登录", "Press Start first, then log in"))
             return
         result = self._reader.login(student_number, id_number)
