@@ -24,13 +24,13 @@ from appliance.capture.camera.lit_face import LitFaceSource, ring_reader
 from appliance.capture.camera.streaming import StreamingCamera
 from appliance.capture.leds import LedRing, VirtualRing, build_ring
 from appliance.capture.ring_animator import RingAnimator, build_ring_animator
-from appliance.capture.still_picker import SharpestStill
 from appliance.demo.code_card import DemoCodeCard
 from appliance.demo.codes import DEMO_SESSION_CODE, DemoCodeFormat
 from appliance.demo.subject import ScriptedStudent, SubjectSource
 from appliance.inference.engine import Analyzer
 from appliance.inference.guidance import EngineGuide
 from appliance.inference.runtime import ModelStore
+from appliance.inference.still_choice import EngineStillChooser
 from appliance.paths import resolve_path
 from appliance.produce.producer import StandardProducer
 from appliance.session.chart import SessionState
@@ -40,7 +40,7 @@ from appliance.session.light_check import RingLightChallenge
 from appliance.session.listeners import EventLogger
 from appliance.session.liveness import LivenessTracker
 from appliance.session.machine import SessionMachine
-from appliance.session.ports import MonotonicClock
+from appliance.session.ports import MonotonicClock, StillPicker
 from appliance.settings import Settings
 from appliance.store.cipher import cipher_from_key_file
 from appliance.store.photo_sink import StorePhotoSink, StorePriorCaptures
@@ -129,6 +129,7 @@ def build_session(
     still_source: Camera,
     producer: StandardProducer,
     sink: StorePhotoSink,
+    picker: StillPicker,
     bus: EventBus | None = None,
     light: RingLightChallenge | None = None,
 ) -> SessionMachine:
@@ -137,7 +138,7 @@ def build_session(
         code_reader=code_reader,
         guide=guide,
         still_source=still_source,
-        picker=SharpestStill(),
+        picker=picker,
         producer=producer,
         sink=sink,
         clock=MonotonicClock(),
@@ -205,7 +206,8 @@ def build_booth(
     animator = build_ring_animator(settings, ring, settings.session.countdown_s, RING_PATTERNS)
     machine = build_session(
         settings, code_reader=reader, guide=guide, still_source=frames, producer=producer,
-        sink=StorePhotoSink(store), bus=bus, light=build_light_challenge(settings, camera, animator, ring),
+        picker=EngineStillChooser(analyzer), sink=StorePhotoSink(store), bus=bus,
+        light=build_light_challenge(settings, camera, animator, ring),
     )
     bus.subscribe(EventLogger())
     notifier = SystemdNotifier.from_environment()

@@ -5,6 +5,11 @@
    the product's verdict, right after a few live 640x480 frames of the same person. Interleaved A/B
    per still: with the live track (the still's face searched where the track left it) and with the
    track forgotten (the full search, as before); wall and CPU (process_time) percentiles.
+   With `--burst N` (issue M step 4): the shutter's burst of N frames of the same person (the still,
+   a sway of a few pixels, one frame blurred by motion) chosen from, then produced; interleaved A/B
+   per still between the Laplacian variance the booth picked with before (kept here as the
+   baseline) and the engine's still chooser (appliance/inference/still_choice.py); CPU percentiles,
+   and how often the two choose a different frame or outcome.
 1. Guidance latency: a demo frame in, the guidance message out, through the booth's own EngineGuide
    and engine (before the booth starts, so nothing else competes for the engine).
 2. Session time: the demo booth (build_booth(demo=True, serve=False)) driven like `run --demo --once`
@@ -13,7 +18,7 @@
    second half of the run (the first sessions fill caches and allocator arenas once). A booth runs
    for days: the slope must be ~0, not merely small.
 
-    .venv/bin/python scripts/bench_booth.py [--stills 6] [--sessions 100] [--frames 100] [--trace] [--json]
+    .venv/bin/python scripts/bench_booth.py [--stills 6] [--burst 3] [--sessions 100] [--frames 100] [--trace] [--json]
 
 `--trace` also snapshots Python allocations (tracemalloc) at the 10th and the last session and prints
 the lines whose allocations grew most: where to look when the slope is not ~0.
@@ -43,9 +48,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from peer_client import letterbox  # noqa: E402
 
 from appliance.app import build_analyzer, build_booth  # noqa: E402
+from appliance.capture.camera.base import Frame  # noqa: E402
 from appliance.capture.camera.demo import DemoSource  # noqa: E402
 from appliance.demo.scripted_session import ScriptedSubject  # noqa: E402
 from appliance.demo.settings import demo_overrides  # noqa: E402
+from appliance.inference.still_choice import EngineStillChooser  # noqa: E402
 from appliance.produce.producer import StandardProducer  # noqa: E402
 from appliance.settings import Settings, load_settings  # noqa: E402
 
@@ -74,7 +81,7 @@ def guidance_latency_ms(guide: Any, settings: Settings, frames: int) -> list[flo
     source.open()
     times = []
     for index in range(frames + WARM_UP_FRAMES):
-        frame = source.read(False)[0]
+        frame = source.read(False).lores
         started = time.perf_counter()
         guidance = guide.evaluate(frame)
         elapsed = (time.perf_counter() - started) * 1000
@@ -139,6 +146,90 @@ def shutter_to_review(count: int) -> dict[str, Any]:
     }
 
 
+def laplacian_pick(stills: list[np.ndarray]) -> int:
+    """The still picker this booth used before issue M step 4 (the A/B baseline): the variance of the
+    Laplacian of a 480 px grey copy of each whole still, the largest wins."""
+    scores = []
+    for still in stills:
+        grey = cv2.cvtColor(still, cv2.COLOR_BGR2GRAY)
+        grey = cv2.resize(grey, None, fx=480 / max(grey.shape), fy=480 / max(grey.shape), interpolation=cv2.INTER_AREA)
+        scores.append(float(cv2.Laplacian(grey, cv2.CV_64F).var()))
+    return int(np.argmax(scores))
+
+
+def burst_of(bgr: np.ndarray, size: int) -> list[Frame]:
+    """A burst of one person: the still, then a sway of 3 px per frame, the second frame blurred by a
+    9 px motion during its exposure (lores and main of each frame made alike)."""
+    frames = []
+    for position in range(size):
+        shift = np.float32([[1, 0, 3 * position], [0, 1, position]])
+        moved = cv2.warpAffine(bgr, shift, (bgr.shape[1], bgr.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+        if position == 1:
+            moved = cv2.filter2D(moved, -1, np.full((1, 9), 1 / 9, np.float32))
+        still = letterbox(moved, 4000, 3000)
+        frames.append(Frame(letterbox(moved, 640, 480), still, index=100 + position, timestamp=position / 15))
+    return frames
+
+
+def shutter_to_review_choice(count: int, size: int) -> dict[str, Any]:
+    """Burst in -> still chosen -> product and verdict out, the old picker and the new in turn."""
+    photos = sorted((ROOT.parent / "shared" / "faces" / "a_good_frontal").glob("*.*"))[:count]
+    if not photos or size < 1:
+        return {}
+    settings = load_settings()
+    analyzer = build_analyzer(settings)
+    analyzer.warm_up()
+    producer = StandardProducer(analyzer, settings)
+    chooser = EngineStillChooser(analyzer)
+    cpu: dict[str, list[float]] = {"laplacian": [], "engine": []}
+    choose_cpu: dict[str, list[float]] = {"laplacian": [], "engine": []}
+    other_frame, other_outcome, passed = 0, 0, {"laplacian": 0, "engine": 0}
+    blurred = {"laplacian": 0, "engine": 0}  # bursts whose motion-blurred frame (position 1) was chosen
+    for index, photo in enumerate(photos):
+        frames = burst_of(cv2.imread(str(photo)), size)
+        chosen, outcomes = {}, {}
+        for mode in (("engine", "laplacian") if index % 2 else ("laplacian", "engine")):
+            analyzer.reset_tracking()
+            for _ in range(LIVE_FRAMES_BEFORE_SHUTTER):
+                analyzer.check(frames[0].lores, live=True)
+            used = time.process_time()
+            if mode == "laplacian":
+                position = laplacian_pick([frame.main for frame in frames])
+            else:
+                position = chooser.choose(frames).position
+            picked = time.process_time()
+            product = producer.produce(frames[position].main)
+            choose_cpu[mode].append((picked - used) * 1000)
+            cpu[mode].append((time.process_time() - used) * 1000)
+            failed = sorted(c["id"] for c in product.report.get("checks", []) if not c["passed"])
+            chosen[mode], outcomes[mode] = position, (product.ok, product.report.get("refusal"), failed)
+            passed[mode] += product.ok
+            blurred[mode] += size > 1 and position == 1
+        other_frame += chosen["laplacian"] != chosen["engine"]
+        other_outcome += outcomes["laplacian"] != outcomes["engine"]
+    print(f"shutter to review with the still chosen from a burst of {size} (12 MP), {len(photos)} bursts, "
+          "interleaved:")
+    for mode, label in (("laplacian", "Laplacian variance (old)"), ("engine", "engine's measures (new)")):
+        print(f"  {label:25s} CPU p50 {percentile(cpu[mode], 50):6.0f} ms, p95 {percentile(cpu[mode], 95):6.0f} ms"
+              f" (choosing alone p50 {percentile(choose_cpu[mode], 50):5.0f} ms); products accepted: {passed[mode]},"
+              f" the blurred frame chosen: {blurred[mode]}")
+    print(f"  new/old CPU at p50: {percentile(cpu['engine'], 50) / percentile(cpu['laplacian'], 50):.2f}x;"
+          f" a different frame chosen in {other_frame}, a different outcome in {other_outcome} of {len(photos)}")
+    return {
+        "burst_size": size,
+        "burst_shutter_to_review_cpu_ms_p50_laplacian": round(percentile(cpu["laplacian"], 50), 1),
+        "burst_shutter_to_review_cpu_ms_p50_engine": round(percentile(cpu["engine"], 50), 1),
+        "burst_choose_cpu_ms_p50_laplacian": round(percentile(choose_cpu["laplacian"], 50), 1),
+        "burst_choose_cpu_ms_p50_engine": round(percentile(choose_cpu["engine"], 50), 1),
+        "burst_other_frame": other_frame,
+        "burst_other_outcome": other_outcome,
+        "burst_accepted_laplacian": passed["laplacian"],
+        "burst_accepted_engine": passed["engine"],
+        "burst_blurred_chosen_laplacian": blurred["laplacian"],
+        "burst_blurred_chosen_engine": blurred["engine"],
+    }
+
+
 def one_session(booth: Any) -> float:
     """Start to receipt of one scripted demo session; the subject is dropped afterwards."""
     machine, bus = booth.parts.machine, booth.parts.bus
@@ -176,6 +267,8 @@ def print_trace_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stills", type=int, default=6, help="12 MP stills for shutter-to-review (0: skip)")
+    parser.add_argument("--burst", type=int, default=0,
+                        help="frames per burst for the old/new still choice A/B over --stills photos (0: skip)")
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--frames", type=int, default=100, help="frames for the guidance latency")
     parser.add_argument("--trace", action="store_true", help="tracemalloc: where Python memory grew")
@@ -183,6 +276,8 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     shutter = shutter_to_review(args.stills) if args.stills > 0 else {}
+    if args.burst > 0 and args.stills > 0:
+        shutter |= shutter_to_review_choice(args.stills, args.burst)
     with tempfile.TemporaryDirectory(prefix="bench-booth-") as folder:
         settings = load_settings(None, demo_overrides(folder))
         booth = build_booth(settings, demo=True, serve=False)

@@ -278,7 +278,7 @@ def demo_path(analyzer: Analyzer, frames: int, settings: LivenessSettings) -> Se
     source = DemoSource(FRAME_SIZE, FPS)
     source.open()
     analyzer.reset_tracking()
-    result = run_tracker(EngineGuide(analyzer), (source.read(False)[0] for _ in range(frames)), settings)
+    result = run_tracker(EngineGuide(analyzer), (source.read(False).lores for _ in range(frames)), settings)
     result.photo, result.attack = "astronaut (demo)", "demo"
     return result
 

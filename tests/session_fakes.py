@@ -9,12 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from appliance.capture.camera.base import Exposure, Frame
 from appliance.session import synthetic_faces as sf
 from appliance.session.config import SessionSettings
 from appliance.session.events import EventBus, SessionEvent
 from appliance.session.liveness import LivenessTracker
 from appliance.session.machine import SessionMachine
-from appliance.session.ports import CodeRejected, Guidance, Product
+from appliance.session.ports import CodeRejected, Guidance, Product, StillChoice
 
 FPS = 15.0
 NAME = "黄小正"
@@ -77,16 +78,23 @@ class FakeStills:
         self.fail: Exception | None = None
         self.bursts = 0
 
-    def capture_stills(self, n: int) -> Sequence[np.ndarray]:
+    def capture_stills(self, n: int) -> Sequence[Frame]:
         if self.fail is not None:
             raise self.fail
         self.bursts += 1
-        return [np.full((8, 6, 3), i, np.uint8) for i in range(n)]
+        first = 100 * self.bursts
+        return [Frame(np.full((4, 3, 3), i, np.uint8), np.full((8, 6, 3), i, np.uint8), index=first + i,
+                      timestamp=float(first + i), exposure=Exposure(exposure_s=0.01, origin="simulated"))
+                for i in range(n)]
 
 
 class FakePicker:
-    def best(self, stills: Sequence[np.ndarray]) -> int:
-        return len(stills) - 1
+    """Chooses the burst's last frame, as a picker that names what it compared."""
+
+    def choose(self, frames: Sequence[Frame]) -> StillChoice:
+        position = len(frames) - 1
+        return StillChoice(frames[position], position, "the last frame (fake picker)", rule="last",
+                           candidates=tuple({"position": i, **f.describe()} for i, f in enumerate(frames)))
 
 
 class FakeProducer:
@@ -147,7 +155,7 @@ class Booth:
 
     def frame(self) -> None:
         self.clock.advance(1.0 / FPS)
-        self.machine.frame(np.zeros((4, 4, 3), np.uint8))
+        self.machine.frame(Frame(np.zeros((4, 4, 3), np.uint8), timestamp=self.clock.t))
 
     def frames_until(self, done: Callable[[], bool], limit: int = 200) -> int:
         for count in range(1, limit + 1):
@@ -186,7 +194,7 @@ class Booth:
 
 def make_booth(sequence: list[np.ndarray] | None = None, verdicts: list[bool] | None = None,
                clock: Any = None, still_source: Any = None, sink: Any = None, light: Any = None,
-               **overrides: Any) -> Booth:
+               picker: Any = None, **overrides: Any) -> Booth:
     settings = SessionSettings.model_validate(overrides)
     clock = clock or FakeClock()
     reader, stills, producer = FakeReader(), FakeStills(), FakeProducer(verdicts)
@@ -195,7 +203,7 @@ def make_booth(sequence: list[np.ndarray] | None = None, verdicts: list[bool] | 
     bus = EventBus()
     ids = iter(f"run{i}" for i in range(1, 1000))
     machine = SessionMachine(
-        settings, code_reader=reader, guide=guide, still_source=still_source or stills, picker=FakePicker(),
+        settings, code_reader=reader, guide=guide, still_source=still_source or stills, picker=picker or FakePicker(),
         producer=producer, sink=sink, clock=clock, bus=bus, liveness=LivenessTracker(settings.liveness),
         light=light, new_run_id=lambda: next(ids),
     )

@@ -111,11 +111,16 @@ def test_one_configuration_holds_both_streams_and_stills_need_no_mode_switch(fak
     camera.start()
     try:
         frame = camera.next_lores(0, timeout=5)
-        assert frame.image.shape == (180, 320, 3)
-        left, right = frame.image[90, 40], frame.image[90, 280]
+        assert frame.lores.shape == (180, 320, 3) and not frame.has_main
+        left, right = frame.lores[90, 40], frame.lores[90, 280]
         assert left[0] > 200 and left[2] < 50 and right[2] > 200 and right[0] < 50  # BGR order kept
         stills = camera.capture_stills(2)
-        assert [s.image.shape for s in stills] == [(720, 1280, 3)] * 2
+        assert [s.main.shape for s in stills] == [(720, 1280, 3)] * 2
+        # each still carries its own sensor frame's metadata, in seconds and plain gains
+        exposure = stills[0].exposure
+        assert exposure.exposure_s == pytest.approx(0.012)
+        assert (exposure.analogue_gain, exposure.colour_gains) == (2.5, (1.8, 1.5))
+        assert exposure.lux is None and exposure.origin == "sensor" and stills[0].source == "picamera2:0"
         fake = FakePicamera2.instances[-1]
         assert fake.configure_calls == 1
         assert fake.config["main"] == {"size": (1280, 720), "format": "RGB888"}

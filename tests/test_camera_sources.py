@@ -33,9 +33,10 @@ def test_image_folder_plays_in_name_order_and_loops(tmp_path):
     source = ImageFolderSource(tmp_path)
     source.open()
     reads = [source.read(want_full=(i == 4)) for i in range(5)]
-    for i, (lores, _) in enumerate(reads):
-        assert np.array_equal(lores, images[i % 3])
-    assert reads[0][1] is None and reads[4][1] is not None
+    for i, frame in enumerate(reads):
+        assert np.array_equal(frame.lores, images[i % 3])
+    assert not reads[0].has_main and np.array_equal(reads[4].main, images[1])
+    assert reads[4].source == f"folder:{tmp_path.name}/frame_01.png"
 
 
 def test_image_folder_errors_name_the_folder(tmp_path):
@@ -54,8 +55,8 @@ def test_folder_camera_from_settings(tmp_path):
     camera.start()
     try:
         frame = camera.next_lores(0, timeout=5)
-        assert frame.image.shape == (60, 80, 3)  # small images are not enlarged
-        assert camera.capture_stills(2)[1].image.shape == (60, 80, 3)
+        assert frame.lores.shape == (60, 80, 3)  # small images are not enlarged
+        assert camera.capture_stills(2)[1].main.shape == (60, 80, 3)
     finally:
         camera.stop()
 
@@ -70,7 +71,7 @@ def test_video_file_loops(tmp_path):
     writer.release()
     source = VideoFileSource(path)
     source.open()
-    means = [float(source.read(False)[0].mean()) for _ in range(6)]
+    means = [float(source.read(False).lores.mean()) for _ in range(6)]
     source.close()
     assert means[0] < means[1] < means[2]
     assert means[3] == pytest.approx(means[0], abs=3)  # looped back to the start
@@ -89,20 +90,19 @@ def test_webcam_kind_needs_an_index():
 def test_demo_moves_like_a_person_sitting_still():
     source = DemoSource((640, 360), fps=10.0)
     source.open()
-    frames = [source.read(False)[0] for _ in range(20)]
+    frames = [source.read(False).lores for _ in range(20)]
     assert frames[0].shape == (360, 240, 3)  # portrait fitted into the guidance box
     differences = [float(np.abs(a.astype(int) - b.astype(int)).mean()) for a, b in pairwise(frames)]
     assert min(differences) > 0.5  # every frame differs (motion and sensor noise) ...
     assert max(differences) < 25  # ... but only slightly: a small sway, no jumps
-    _, full = source.read(True)
-    assert full.shape == (1440, 960, 3)
+    assert source.read(True).main.shape == (1440, 960, 3)
 
 
 def test_demo_script_controls_position_and_light():
     script = [DemoPose(), DemoPose(dx=0.2), DemoPose(gain=0.5), DemoPose(face=False), DemoPose(balance=0.8)]
     source = DemoSource((640, 360), fps=10.0, script=script, noise=0.0)
     source.open()
-    centred, shifted, dark, empty, balanced = (source.read(False)[0].astype(float) for _ in script)
+    centred, shifted, dark, empty, balanced = (source.read(False).lores.astype(float) for _ in script)
     shift = 0.2 * centred.shape[1]
     assert np.abs(shifted[:, 60:180] - centred[:, round(60 - shift) : round(180 - shift)]).mean() < 12
     assert dark.mean() == pytest.approx(centred.mean() * 0.5, rel=0.05)
@@ -115,9 +115,9 @@ def test_demo_follows_the_ring_lighting():
     levels = [0.5, 0.5]
     source = DemoSource((640, 360), fps=10.0, script=[DemoPose()], lighting=lambda: levels, noise=0.0)
     source.open()
-    normal = source.read(False)[0].astype(float)
+    normal = source.read(False).lores.astype(float)
     levels[:] = [0.9, 0.1]
-    unbalanced = source.read(False)[0].astype(float)
+    unbalanced = source.read(False).lores.astype(float)
     third = normal.shape[1] // 3
     assert unbalanced[:, :third].mean() > normal[:, :third].mean()
     assert unbalanced[:, -third:].mean() < normal[:, -third:].mean()

@@ -51,7 +51,7 @@ def test_guidance_frames_are_scaled_newest_first_and_dropped_not_queued(camera_f
     assert camera.latest_lores() is None
     camera.start()
     first = camera.next_lores(0, timeout=5)
-    assert first is not None and first.image.shape == (24, 32, 3)
+    assert first is not None and first.lores.shape == (24, 32, 3)
     assert wait_for(lambda: camera.stats.frames > first.index + 10)
     newest = camera.latest_lores()
     assert newest.index > first.index + 10  # jumped straight to the newest: no backlog
@@ -65,18 +65,19 @@ def test_burst_returns_consecutive_full_resolution_stills(camera_factory):
     camera.start()
     stills = camera.capture_stills(3)
     assert len(stills) == 3
-    assert all(s.image.shape == (48, 64, 3) for s in stills)
+    assert all(s.main.shape == (48, 64, 3) and s.lores.shape == (24, 32, 3) for s in stills)
     indices = [s.index for s in stills]
     assert indices == list(range(indices[0], indices[0] + 3))
-    values = [int(s.image[0, 0, 0]) for s in stills]
+    values = [int(s.main[0, 0, 0]) for s in stills]
+    assert [int(s.lores[0, 0, 0]) for s in stills] == values  # one record: both streams of one frame
     assert [(v - values[0]) % 50 for v in values] == [0, 1, 2]
 
 
 def test_rotation_turns_frames_upright(camera_factory):
     camera = camera_factory(ScriptedSource(numbered_frames(5, size=(64, 48))), rotation=90)
     camera.start()
-    assert camera.next_lores(0, timeout=5).image.shape == (32, 24, 3)
-    assert camera.capture_stills(1)[0].image.shape == (64, 48, 3)
+    assert camera.next_lores(0, timeout=5).lores.shape == (32, 24, 3)
+    assert camera.capture_stills(1)[0].main.shape == (64, 48, 3)
 
 
 def test_camera_failure_is_reported_and_the_device_reopened(camera_factory):

@@ -130,3 +130,11 @@ def test_hair_over_the_ears_fails_and_tucked_behind_them_passes_the_ear_check(de
             # a single still has no session liveness evidence; everything else passes
             failed.pop("liveness", None)
             assert failed == {}, (size, t, failed)
+
+
+def test_the_subject_source_yields_frames_whose_still_is_rendered_on_use(demo_views) -> None:
+    source, _, camera = demo_views
+    guidance, shot = source.read(False), source.read(True)
+    assert not guidance.has_main and guidance.lores.shape == (camera.lores_size[1], camera.lores_size[0], 3)
+    assert shot.has_main and shot.exposure.origin == "simulated" and shot.source == "demo:scripted-subject"
+    assert shot.main.shape == (camera.main_size[1], camera.main_size[0], 3)

@@ -227,7 +227,7 @@ class FakeCamera:
         self.clock[0] += 1 / 15
         self.index += 1
         self.locked_frames += self.locked
-        return Frame(np.full((360, 640, 3), 120, np.uint8), self.index, self.clock[0])
+        return Frame(np.full((360, 640, 3), 120, np.uint8), index=self.index, timestamp=self.clock[0])
 
 
 class FakeRing:
@@ -290,7 +290,7 @@ class FlatSource:
         pass
 
     def read(self, want_full):
-        return np.full((360, 640, 3), 128, np.uint8), None
+        return Frame(np.full((360, 640, 3), 128, np.uint8))
 
 
 def test_the_demo_picture_answers_the_ring_and_its_simulated_auto_exposure_needs_the_lock():
@@ -309,7 +309,7 @@ def test_the_demo_picture_answers_the_ring_and_its_simulated_auto_exposure_needs
         ring.show([(left,) * 3, (right,) * 3])
         for _ in range(frames):
             clock[0] += 1 / 15
-            image, _ = source.read(False)
+            image = source.read(False).lores
         return float(image[cy, cx - half].mean()), float(image[cy, cx + half].mean())
 
     assert source.lock_exposure().locked
@@ -447,7 +447,7 @@ def test_the_demo_light_layer_forgets_the_face_when_the_challenge_ends() -> None
         def close(self) -> None: ...
 
         def read(self, want_full: bool):
-            return frame.copy(), None
+            return Frame(frame.copy())
 
     level = [0.5]
     layer = LitFaceSource(Flat())
@@ -458,7 +458,7 @@ def test_the_demo_light_layer_forgets_the_face_when_the_challenge_ends() -> None
     layer.lock_exposure()
     layer.read(False)  # the reference level
     level[0] = 1.0
-    assert not np.array_equal(layer.read(False)[0], frame)  # the face answers the brighter ring
+    assert not np.array_equal(layer.read(False).lores, frame)  # the face answers the brighter ring
     layer.unlock_exposure()
     level[0] = 0.2
-    assert np.array_equal(layer.read(False)[0], frame)  # no face to relight until the next challenge
+    assert np.array_equal(layer.read(False).lores, frame)  # no face to relight until the next challenge

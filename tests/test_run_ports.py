@@ -17,7 +17,6 @@ from appliance.binding.code_reader import BoundStudent, QrCodeReader
 from appliance.binding.collection_run import CollectionRun
 from appliance.binding.decoders import PlainCodeDecoder
 from appliance.binding.phone_photo import PhoneShot, render_phone_photo
-from appliance.capture.still_picker import SharpestStill
 from appliance.cli.run import run_settings
 from appliance.errors import SettingsError, split_message
 from appliance.inference.guidance import first_failure
@@ -65,13 +64,6 @@ def test_code_reader_explains_refusals_in_both_languages() -> None:
     assert isinstance(no_run, CodeRejected)
     assert reader("26031601").read(phone(None)) is None
     assert split_message("只有中文") == ("只有中文", "只有中文")
-
-
-def test_sharpest_still_is_chosen() -> None:
-    rng = np.random.default_rng(0)
-    sharp = rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)
-    blurred = cv2.GaussianBlur(sharp, (15, 15), 5)
-    assert SharpestStill().best([blurred, sharp, blurred]) == 1
 
 
 def test_store_sink_commits_and_returns_a_masked_receipt(tmp_path: Path) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from types import SimpleNamespace
 
 import numpy as np
 from session_fakes import make_booth
 
+from appliance.capture.camera.base import Frame
 from appliance.session.config import SessionSettings
 from appliance.session.driver import SessionDriver, SharedCamera
 from appliance.session.ports import MonotonicClock
@@ -45,14 +45,14 @@ class FastCamera:
 
 
 class RecordCamera(FastCamera):
-    """Hands out frame records carrying the image, as the booth's streaming camera does."""
+    """Hands out Frames, as the booth's streaming camera does."""
 
     def latest_lores(self):
         image = super().latest_lores()
-        return SimpleNamespace(image=image, index=self.count, timestamp=0.0)
+        return Frame(image, index=self.count, timestamp=0.0)
 
     def capture_stills(self, n: int):
-        return [SimpleNamespace(image=image, index=i, timestamp=0.0)
+        return [Frame(image[:4, :3], image, index=i, timestamp=0.0)
                 for i, image in enumerate(super().capture_stills(n))]
 
 

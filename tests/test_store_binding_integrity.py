@@ -87,7 +87,7 @@ def student(code: str, session: str = "26031601", name: str = "") -> BoundStuden
 def test_the_deterministic_demo_camera_cannot_give_the_second_student_the_first_ones_receipt(tmp_path) -> None:
     camera = DemoSource((320, 240), 15.0, scale=1.0, script=[DemoPose()])
     camera.open()
-    stills = [camera.read(want_full=True)[1] for _ in range(2)]  # one still per session
+    stills = [camera.read(want_full=True).main for _ in range(2)]  # one still per session
     jpegs = [cv2.imencode(".jpg", still)[1].tobytes() for still in stills]
     assert jpegs[0] == jpegs[1], "the demo camera is expected to repeat itself exactly"
     store = open_store(tmp_path)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from appliance.capture.camera.base import Frame
 from appliance.session.events import SessionEvent
 from appliance.web import passwords
 from appliance.web.listeners import Listener, ListenerLimits
@@ -33,11 +34,6 @@ from tests.web_fakes import PASSWORD, make_deps
 KIOSK = "127.0.0.1"
 PHONE = "127.0.0.2"
 LIMITS = ListenerLimits(threads=8, timeout_s=2.0, queue=16)
-
-
-class Frame:
-    def __init__(self, image: np.ndarray) -> None:
-        self.image = image
 
 
 def request(port: int, method: str, path: str, *, source: str = PHONE, headers: dict[str, str] | None = None,

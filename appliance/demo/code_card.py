@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from appliance.binding.phone_photo import PhoneShot, render_phone_photo
+from appliance.capture.camera.base import Frame
 from appliance.demo.codes import DEMO_SESSION_CODE, DemoCodeFormat, demo_code
 from appliance.session.events import TRANSITION, SessionEvent
 
@@ -45,8 +46,14 @@ class DemoCodeCard:
     def latest_lores(self) -> Any:
         with self._lock:
             card = self._card
-        # A fresh array each time: the driver skips a frame object it has already analysed.
-        return card.copy() if card is not None else self._camera.latest_lores()
+        if card is None:
+            return self._camera.latest_lores()
+        # A fresh frame each time, over the camera's own record: the driver skips a frame object it
+        # has already analysed.
+        frame = self._camera.latest_lores()
+        if frame is None:
+            return Frame(card.copy(), source="demo:code-card")
+        return Frame(card.copy(), index=frame.index, timestamp=frame.timestamp, source="demo:code-card")
 
     def capture_stills(self, n: int) -> Any:
         return self._camera.capture_stills(n)

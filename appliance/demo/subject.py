@@ -20,6 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from appliance.capture.camera.base import Exposure, Frame
 from appliance.demo.portrait import BACKDROP_BGR, SubjectPictures, compose_subject
 from appliance.inference.checks.face_count import FACE_COUNT
 from appliance.inference.checks.geometry import FRAMING_DISTANCE, SHOULDERS_LEVEL
@@ -141,7 +142,7 @@ class SubjectSource:
 
             self._pictures = compose_subject(astronaut_portrait(), self._analyze)
 
-    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, want_full: bool) -> Frame:
         if self._pictures is None:
             raise RuntimeError("demo subject is not open")
         pose = self._subject.pose()
@@ -150,8 +151,9 @@ class SubjectSource:
         lores = self._render(pose, self._lores, t)
         if self._noise > 0:
             lores = np.clip(lores + self._rng.normal(0.0, self._noise, lores.shape), 0, 255).astype(np.uint8)
-        full = self._render(pose, self._main, t) if want_full else None
-        return lores, full
+        main = (lambda: self._render(pose, self._main, t)) if want_full else None  # rendered when used
+        exposure = Exposure(exposure_s=1.0 / self._fps, analogue_gain=1.0, origin="simulated")
+        return Frame(lores, main, exposure=exposure, source=self.name)
 
     def close(self) -> None:
         """Nothing to release; the pictures stay for a reopen."""

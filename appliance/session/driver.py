@@ -15,8 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
+from appliance.capture.camera.base import Frame
 from appliance.session.config import SessionSettings
 from appliance.session.ports import Clock
 
@@ -27,15 +26,15 @@ _MAX_RETRY_S = 2.0
 
 
 class Camera(Protocol):
-    def latest_lores(self) -> np.ndarray | None:
-        """The newest low-resolution frame (None when none is ready yet)."""
+    def latest_lores(self) -> Frame | None:
+        """The newest guidance frame (None when none is ready yet)."""
         ...
 
-    def capture_stills(self, n: int) -> Sequence[np.ndarray]: ...
+    def capture_stills(self, n: int) -> Sequence[Frame]: ...
 
 
 class SessionInputs(Protocol):
-    def frame(self, frame: np.ndarray) -> None: ...
+    def frame(self, frame: Frame) -> None: ...
 
     def tick(self, now: float | None = None) -> None: ...
 
@@ -44,13 +43,8 @@ class SessionInputs(Protocol):
     def camera_restored(self) -> None: ...
 
 
-def _image(frame: Any) -> np.ndarray:
-    """Cameras hand out plain arrays or frame records carrying one in `.image`."""
-    return getattr(frame, "image", frame)
-
-
 class SharedCamera:
-    """One camera shared by the grabber thread and the session's burst, handing out plain arrays.
+    """One camera shared by the grabber thread and the session's burst, handing out its Frames.
 
     Calls never overlap, since most camera stacks (picamera2, OpenCV captures) are not safe to call
     from two threads at once; a camera that is thread-safe itself loses nothing by it.
@@ -60,14 +54,13 @@ class SharedCamera:
         self._camera = camera
         self._lock = threading.Lock()
 
-    def latest_lores(self) -> np.ndarray | None:
+    def latest_lores(self) -> Frame | None:
         with self._lock:
-            frame = self._camera.latest_lores()
-        return None if frame is None else _image(frame)
+            return self._camera.latest_lores()
 
-    def capture_stills(self, n: int) -> list[np.ndarray]:
+    def capture_stills(self, n: int) -> list[Frame]:
         with self._lock:
-            return [_image(frame) for frame in self._camera.capture_stills(n)]
+            return list(self._camera.capture_stills(n))
 
 
 @dataclass
@@ -94,7 +87,7 @@ class SessionDriver:
         self._stop = threading.Event()
         self._slot_ready = threading.Event()
         self._slot_lock = threading.Lock()
-        self._slot: np.ndarray | None = None
+        self._slot: Frame | None = None
         self._threads: list[threading.Thread] = []
         # Beaten once per analyser iteration: a hung analysis stops it, and so the systemd watchdog.
         self._heartbeat = heartbeat
@@ -150,7 +143,7 @@ class SessionDriver:
         interval = 1.0 / self._settings.max_fps
         retry = _FIRST_RETRY_S
         failing = False
-        previous: np.ndarray | None = None
+        previous: Frame | None = None
         while not self._stop.is_set():
             started = self._clock.now()
             try:

@@ -154,6 +154,6 @@ class RingLightChallenge:
                     continue
                 if frame.timestamp > self._until:
                     return
-                self._frames.append((float(frame.timestamp), frame.image))
+                self._frames.append((float(frame.timestamp), frame.lores))
         except Exception:
             log.exception("light challenge: recording failed")

@@ -24,6 +24,7 @@ import numpy as np
 from statemachine import State
 from statemachine.exceptions import TransitionNotAllowed
 
+from appliance.capture.camera.base import Frame
 from appliance.errors import ApplianceError
 from appliance.inference.checks.liveness import LIVENESS
 from appliance.privacy import mask_code, mask_id_number, mask_name
@@ -53,6 +54,7 @@ from appliance.session.ports import (
     PhotoSink,
     Producer,
     Product,
+    StillChoice,
     StillPicker,
     StillSource,
 )
@@ -145,8 +147,9 @@ class SessionMachine:
 
     # -- inputs -------------------------------------------------------------------------------
 
-    def frame(self, frame: np.ndarray) -> None:
-        self._handle(self._on_frame, frame)
+    def frame(self, frame: Frame) -> None:
+        """A guidance frame; its lores picture is what the code reader and the guidance read."""
+        self._handle(self._on_frame, frame.lores)
 
     def button_pressed(self) -> None:
         self._handle(self._on_button)
@@ -301,8 +304,8 @@ class SessionMachine:
     def _discard(self) -> None:
         """Forget everything about the subject: nothing unaccepted outlives its session."""
         self._binding: Binding | None = None
-        self._stills: list[np.ndarray] = []
-        self._chosen: np.ndarray | None = None
+        self._stills: list[Frame] = []
+        self._chosen: StillChoice | None = None
         self._product: Product | None = None
         self._retakes_used = 0
         self._streak = 0
@@ -471,16 +474,20 @@ class SessionMachine:
         self._go("captured", count=len(self._stills))
 
     def _choose(self) -> None:
-        index = self._picker.best(self._stills)
-        if not 0 <= index < len(self._stills):
+        choice = self._picker.choose(self._stills)
+        index = choice.position
+        if not 0 <= index < len(self._stills) or choice.frame is not self._stills[index]:
             raise SessionFault(f"still picker chose {index} of {len(self._stills)}")
-        self._chosen = self._stills[index]
+        self._chosen = choice
         self._stills = []
-        self._go("chosen", index=index)
+        self._go("chosen", index=index, frame=choice.frame.index, reason=choice.reason)
 
     def _produce(self) -> None:
         assert self._chosen is not None and self._binding is not None
-        self._product = self._with_liveness(self._vetted(self._producer.produce(self._chosen)))
+        product = self._producer.produce(self._chosen.frame.main)
+        # the photo's record says which frame became the still and why
+        product = dataclasses.replace(product, report={**product.report, "still": self._chosen.to_payload()})
+        self._product = self._with_liveness(self._vetted(product))
         self._chosen = None
         self._go("produced", **self._product_payload(self._product))
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from appliance.capture.camera.base import Frame
 from appliance.session.light_response import LightResponse
 
 
@@ -69,14 +70,30 @@ class Guide(Protocol):
 
 
 class StillSource(Protocol):
-    def capture_stills(self, n: int) -> Sequence[np.ndarray]:
-        """A burst of full-resolution stills taken now."""
+    def capture_stills(self, n: int) -> Sequence[Frame]:
+        """A burst of frames taken now, each with its still-resolution picture (`Frame.main`)."""
         ...
 
 
+@dataclass(frozen=True)
+class StillChoice:
+    """The frame of the burst that becomes the still, and why: the product's report keeps it."""
+
+    frame: Frame
+    position: int  # in the burst
+    reason: str
+    rule: str = ""
+    # each frame's record and measures as the picker compared them (JSON-ready)
+    candidates: tuple[dict[str, Any], ...] = ()
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"chosen": {"position": self.position, **self.frame.describe()}, "reason": self.reason,
+                "rule": self.rule, "candidates": list(self.candidates)}
+
+
 class StillPicker(Protocol):
-    def best(self, stills: Sequence[np.ndarray]) -> int:
-        """Index of the still most likely to pass (sharpest, eyes open, best pose)."""
+    def choose(self, frames: Sequence[Frame]) -> StillChoice:
+        """The frame most likely to pass (sharp, eyes open, facing the camera), and why."""
         ...
 
 

@@ -25,6 +25,7 @@ from appliance.web.status_links import StatusLinks
 
 if TYPE_CHECKING:
     from appliance.binding.roster import RosterImport
+    from appliance.capture.camera.base import Frame
     from appliance.doctor import CheckResult
     from appliance.inference.engine import Report
     from appliance.session.ports import CodeRejected
@@ -105,7 +106,7 @@ class WebDeps:
     web: WebSettings
     machine: SessionControl
     hub: EventHub
-    latest_frame: Callable[[], np.ndarray | None]
+    latest_frame: Callable[[], Frame | None]
     store: PhotoQueue
     run: CollectionRun
     accounts: OperatorAccounts

@@ -238,7 +238,7 @@ class PreviewEncoder:
             frame = self._latest()
         except Exception:
             frame = None  # the camera is reopening; the screen says so through the events
-        image = getattr(frame, "image", frame)
+        image = getattr(frame, "lores", frame)  # a camera Frame, or a bare picture
         if image is None:
             return None
         with self._lock:

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from flask import Flask, abort, redirect, render_template
 from werkzeug.exceptions import HTTPException
 
@@ -49,6 +48,7 @@ from appliance.web.subject import subject_blueprint
 from appliance.web.tls import ensure_certificate
 
 if TYPE_CHECKING:
+    from appliance.capture.camera.base import Frame
     from appliance.doctor import CheckResult
 
 log = logging.getLogger(__name__)
@@ -238,7 +238,7 @@ def build_web_server(
     settings: Settings,
     *,
     machine: SessionControl,
-    latest_frame: Callable[[], np.ndarray | None],
+    latest_frame: Callable[[], Frame | None],
     store: PhotoQueue,
     run: CollectionRun,
     subscribe: Callable[[Callable[[SessionEvent], None]], Any],

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from appliance.capture.camera.base import Exposure, Frame
+
 # Portrait crop of the 512x512 astronaut (x0, x1), face centred; and rows of backdrop added above
 # the hair so a crown margin exists when the photo is cropped.
 _CROP_X = (33, 417)
@@ -103,24 +105,27 @@ class DemoSource:
             self._base = astronaut_portrait()
             self._backdrop = np.full_like(self._base, self._base[:8].reshape(-1, 3).mean(axis=0))
 
-    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, want_full: bool) -> Frame:
         if self._base is None:
             raise RuntimeError("demo source is not open")
         pose = self.pose_at(self._index)
         self._index += 1
+        # the ring's light is read when the frame is "exposed"; the still is rendered when first used
+        ring = list(self._lighting()) if self._lighting is not None else None
         height, width = self._base.shape[:2]
         lores_scale = min(self._lores_box[0] / width, self._lores_box[1] / height)
-        lores = self._render(pose, lores_scale)
+        lores = self._render(pose, lores_scale, ring)
         if self._noise > 0:
             noise = self._rng.normal(0.0, self._noise, lores.shape)
             lores = np.clip(lores + noise, 0, 255).astype(np.uint8)
-        full = self._render(pose, self._scale) if want_full else None
-        return lores, full
+        main = (lambda: self._render(pose, self._scale, ring)) if want_full else None
+        exposure = Exposure(exposure_s=1.0 / self._fps, analogue_gain=pose.gain, origin="simulated")
+        return Frame(lores, main, exposure=exposure, source=self.name)
 
     def close(self) -> None:
         """Nothing to release; the portrait stays cached for a reopen."""
 
-    def _render(self, pose: DemoPose, out_scale: float) -> np.ndarray:
+    def _render(self, pose: DemoPose, out_scale: float, ring: list[float] | None) -> np.ndarray:
         assert self._base is not None and self._backdrop is not None
         height, width = self._base.shape[:2]
         size = (max(2, round(width * out_scale)), max(2, round(height * out_scale)))
@@ -129,13 +134,13 @@ class DemoSource:
         matrix[1, 2] += pose.dy * size[1]
         source = self._base if pose.face else self._backdrop
         image = cv2.warpAffine(source, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        return self._light(image, pose)
+        return self._light(image, pose, ring)
 
-    def _light(self, image: np.ndarray, pose: DemoPose) -> np.ndarray:
+    def _light(self, image: np.ndarray, pose: DemoPose, ring_levels: list[float] | None) -> np.ndarray:
         columns = np.linspace(-1.0, 1.0, image.shape[1], dtype=np.float32)
         profile = pose.gain * (1.0 + 0.5 * pose.balance * columns)
-        if self._lighting is not None:
-            levels = list(self._lighting())
+        if ring_levels is not None:
+            levels = ring_levels
             left, right = (levels[0], levels[-1]) if levels else (0.5, 0.5)
             ring = left + (right - left) * (columns + 1.0) / 2.0
             profile = profile * (_AMBIENT + ring) / (_AMBIENT + 0.5)
@@ -145,14 +150,15 @@ class DemoSource:
         return np.clip(lit, 0, 255).astype(np.uint8)
 
 
-ScriptItem = np.ndarray | BaseException
+ScriptItem = np.ndarray | Frame | BaseException
 
 
 class ScriptedSource:
     """Plays given frames (and raises given exceptions) in order, for tests of whole sessions.
 
-    Items are BGR images or exception instances; an exception is raised by the read that reaches
-    it, which is how a test makes the camera fail mid-session. `open_failures` makes the next
+    Items are BGR images, Frames (to give a frame its own main picture or exposure) or exception
+    instances; an exception is raised by the read that reaches it, which is how a test makes the
+    camera fail mid-session. `open_failures` makes the next
     opens fail, to exercise reopening. Items can be replaced while the camera runs.
     """
 
@@ -182,7 +188,7 @@ class ScriptedSource:
             self.opens += 1
             self.is_open = True
 
-    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, want_full: bool) -> Frame:
         with self._lock:
             if not self.is_open:
                 raise RuntimeError("scripted camera is closed")
@@ -194,7 +200,10 @@ class ScriptedSource:
             self._position += 1
         if isinstance(item, BaseException):
             raise item
-        return item, (item.copy() if want_full else None)
+        if isinstance(item, Frame):
+            return item if want_full or not item.has_main else Frame(item.lores, None, exposure=item.exposure,
+                                                                     source=item.source or self.name)
+        return Frame(item, item.copy() if want_full else None, source=self.name)
 
     def close(self) -> None:
         with self._lock:

@@ -22,11 +22,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import cv2
 import numpy as np
 
-from appliance.capture.camera.base import ExposureLock, FrameSource
+from appliance.capture.camera.base import ExposureLock, Frame, FrameSource
 
 _TO_LINEAR = ((np.arange(256, dtype=np.float32) / 255.0) ** 2.2).astype(np.float32)
 RingPixels = Callable[[], tuple[Sequence[float], Sequence[tuple[float, float, float]]]]
@@ -92,16 +93,20 @@ class LitFaceSource:
     def close(self) -> None:
         self._inner.close()
 
-    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, want_full: bool) -> Frame:
         # The light is sampled when the frame is "exposed", before the (slow) rendering.
         now = self._clock()
         with self._lock:
             self._sample_ring(now)
-        lores, full = self._inner.read(want_full)
+        frame = self._inner.read(want_full)
         with self._lock:
-            lit = self._relight(lores, now)
+            lit = self._relight(frame.lores, now)
             lit = self._expose(lit, now)
-        return lit, full
+            gain = self._ae_gain
+        # the guidance picture is relit and re-exposed; the still (taken at the ring's base level) is not
+        inner = frame.exposure
+        exposure = replace(inner, analogue_gain=(inner.analogue_gain or 1.0) * gain, origin="simulated")
+        return replace(frame, lores=lit, exposure=exposure, source=frame.source or self.name)
 
     # -- ExposureControl ---------------------------------------------------------------------------
     def lock_exposure(self) -> ExposureLock:

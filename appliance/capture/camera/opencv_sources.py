@@ -3,7 +3,9 @@
 They stand in for the Pi camera on a PC and in tests. Files and folders loop forever so a session
 never runs out of frames; a video or folder that cannot be read at all is an error at open time,
 not an empty stream. These sources have one native resolution, so the same image serves as both
-the still and (scaled by the camera) the guidance frame.
+the still and (scaled by the camera) the guidance frame. What a webcam driver reports of its
+exposure is in the driver's own units (V4L2: exposure in 100 us steps on most), so it is passed on
+as such; a file says nothing about how it was exposed.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
-import numpy as np
 
+from appliance.capture.camera.base import Exposure, Frame
 from appliance.capture.errors import HardwareUnavailableError
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
@@ -38,13 +40,20 @@ class WebcamSource:
         capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         self._capture = capture
 
-    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, want_full: bool) -> Frame:
         if self._capture is None:
             raise RuntimeError("webcam is not open")
         ok, frame = self._capture.read()
         if not ok or frame is None:
             raise RuntimeError(f"webcam {self._index} returned no frame")
-        return frame, (frame.copy() if want_full else None)
+        return Frame(frame, frame.copy() if want_full else None, exposure=self._exposure(), source=self.name)
+
+    def _exposure(self) -> Exposure:
+        """The driver's own exposure and gain readings, unconverted (its units are its own)."""
+        assert self._capture is not None
+        readings = (("exposure", float(self._capture.get(cv2.CAP_PROP_EXPOSURE))),
+                    ("gain", float(self._capture.get(cv2.CAP_PROP_GAIN))))
+        return Exposure(origin="driver", driver_units=readings)
 
     def close(self) -> None:
         capture, self._capture = self._capture, None
@@ -69,7 +78,7 @@ class VideoFileSource:
         capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
         self._capture = capture
 
-    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, want_full: bool) -> Frame:
         if self._capture is None:
             raise RuntimeError("video is not open")
         ok, frame = self._capture.read()
@@ -78,7 +87,7 @@ class VideoFileSource:
             ok, frame = self._capture.read()
         if not ok or frame is None:
             raise RuntimeError(f"{self.path.name}: no frame after rewinding")
-        return frame, (frame.copy() if want_full else None)
+        return Frame(frame, frame.copy() if want_full else None, source=self.name)
 
     def close(self) -> None:
         capture, self._capture = self._capture, None
@@ -106,7 +115,7 @@ class ImageFolderSource:
         if not self._paths:
             raise HardwareUnavailableError(f"camera: no images in {self.folder}")
 
-    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, want_full: bool) -> Frame:
         if not self._paths:
             raise RuntimeError("image folder is not open")
         path = self._paths[self._position % len(self._paths)]
@@ -114,7 +123,7 @@ class ImageFolderSource:
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             raise RuntimeError(f"{path.name} cannot be read")
-        return image, (image if want_full else None)
+        return Frame(image, image if want_full else None, source=f"{self.name}/{path.name}")
 
     def close(self) -> None:
         self._paths = []

@@ -13,9 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-import numpy as np
-
-from appliance.capture.camera.base import ExposureLock
+from appliance.capture.camera.base import Exposure, ExposureLock, Frame
 from appliance.capture.camera.imaging import yuv420_to_bgr
 from appliance.capture.errors import HardwareUnavailableError
 
@@ -60,7 +58,7 @@ class Picamera2Source:
         self._buffer_count = buffer_count
         self._camera: Any = None
         self._config: Any = None
-        self._metadata: dict[str, Any] = {}
+        self._exposure = Exposure()  # the newest frame's, which the exposure lock holds
 
     def open(self) -> None:
         module = import_picamera2()
@@ -84,15 +82,15 @@ class Picamera2Source:
             raise
         self._camera = camera
 
-    def read(self, want_full: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def read(self, want_full: bool) -> Frame:
         if self._camera is None:
             raise RuntimeError("camera is not open")
         with self._camera.captured_request() as request:
             lores = request.make_array("lores")
             full = request.make_array("main").copy() if want_full else None
-            self._metadata = dict(request.get_metadata())
+            self._exposure = Exposure.from_libcamera(request.get_metadata())
         width, height = self._lores_size
-        return yuv420_to_bgr(lores, width, height), full
+        return Frame(yuv420_to_bgr(lores, width, height), full, exposure=self._exposure, source=self.name)
 
     def lock_exposure(self) -> ExposureLock:
         """Fix exposure time, analogue gain and colour gains at the values of the newest frame.
@@ -100,15 +98,13 @@ class Picamera2Source:
         picamera2 applies controls a few frames later (the booth leaves `lead_s` for that); the
         values come from the frame metadata libcamera reports, so the lock keeps what AE/AWB chose.
         """
-        camera, metadata = self._camera, self._metadata
+        camera, exposure = self._camera, self._exposure
         if camera is None:
             return ExposureLock(False, reason="camera is not open")
-        try:
-            exposure_us = int(metadata["ExposureTime"])
-            gain = float(metadata["AnalogueGain"])
-            red, blue = (float(g) for g in metadata["ColourGains"])
-        except (KeyError, TypeError, ValueError):
+        if exposure.exposure_s is None or exposure.analogue_gain is None or exposure.colour_gains is None:
             return ExposureLock(False, reason="no exposure metadata from the camera yet")
+        exposure_us, gain = round(exposure.exposure_s * 1e6), exposure.analogue_gain
+        red, blue = exposure.colour_gains
         camera.set_controls({
             "AeEnable": False, "AwbEnable": False, "ExposureTime": exposure_us,
             "AnalogueGain": gain, "ColourGains": (red, blue),

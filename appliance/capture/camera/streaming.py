@@ -17,8 +17,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from appliance.capture.camera.base import (
     Camera,
     CameraHealth,
@@ -226,7 +224,7 @@ class StreamingCamera(Camera):
             burst = self._burst
             self._expect_progress(self._stall_timeout)
             try:
-                lores, full = self._source.read(burst is not None)
+                frame = self._source.read(burst is not None)
             except Exception as exc:
                 if not self._current(generation):
                     return
@@ -238,7 +236,7 @@ class StreamingCamera(Camera):
                 continue
             if not self._current(generation):
                 return
-            self._publish(lores, full, burst)
+            self._publish(frame, burst)
             backoff = self._backoff_initial
             next_due = max(next_due + self._period, self._clock())
             self._expect_progress(self._stall_timeout + self._period)
@@ -253,18 +251,22 @@ class StreamingCamera(Camera):
     def _expect_progress(self, within: float) -> None:
         self._progress_deadline = self._clock() + within
 
-    def _publish(self, lores: np.ndarray, full: np.ndarray | None, burst: _Burst | None) -> None:
+    def _publish(self, raw: Frame, burst: _Burst | None) -> None:
         now = self._clock()
+        lores = fit_within(rotate(raw.lores, self._rotation), self._lores_box)
+        wanted = burst is not None and raw.has_main
+        main = raw.with_main(lambda image: rotate(image, self._rotation)) if wanted else None
         with self._cond:
             index = self.stats.frames + 1
             self.stats.frames = index
             if not self._latest_taken:
                 self.stats.dropped += 1
-            image = fit_within(rotate(lores, self._rotation), self._lores_box)
-            self._latest = Frame(image, index, now)
+            # one record per sensor frame: a burst's still is the guidance frame with its main picture
+            frame = Frame(lores, main, index, now, raw.exposure, raw.source or self._source.name)
+            self._latest = frame
             self._latest_taken = False
-            if burst is not None and full is not None and burst is self._burst:
-                burst.frames.append(Frame(rotate(full, self._rotation), index, now))
+            if burst is not None and frame.has_main and burst is self._burst:
+                burst.frames.append(frame)
                 if len(burst.frames) >= burst.count:
                     self._burst = None
                     burst.done.set()

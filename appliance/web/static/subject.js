@@ -12,7 +12,7 @@
     guiding: ["请看镜头", "Look at the camera"],
     countdown: ["请保持不动", "Hold still"],
     capturing: ["正在拍摄…", "Taking the photo…"],
-    choosing: ["正在挑选最清晰的一张…", "Choosing the sharpest photo…"],
+    choosing: ["正在挑选最好的一张（清晰、睁眼、正对镜头）…", "Choosing the best frame (sharp, eyes open, facing the camera)…"],
     producing: ["正在生成标准照片…", "Making your standard photo…"],
     reviewing: ["请确认照片", "Please review your photo"],
     committing: ["正在保存…", "Saving…"],
