@@ -1,4 +1,4 @@
-"""Controlled variants of real photos for the dress, jewellery and eye checks: each paints one
+"""Controlled variants of real photos for the dress, jewellery, eye and headwear checks: each paints one
 rule's object onto a photo that passes, in the photo's own geometry (mesh and person mask), so
 the only thing that changes is the thing the check is about."""
 
@@ -204,3 +204,24 @@ def lips_painted(analysis: Analysis, rgb: tuple[int, int, int]) -> np.ndarray:
     cv2.fillPoly(mask, [np.round(analysis.pts[list(lm.OUTER_LIPS), :2]).astype(np.int32)], 255)
     cv2.fillPoly(mask, [np.round(analysis.pts[list(lm.INNER_LIPS), :2]).astype(np.int32)], 0)
     return recolour(analysis.bgr, mask > 0, rgb)
+
+
+def crown_mask(analyzer, bgr: np.ndarray) -> np.ndarray:
+    """Where a cap sits: the silhouette above the top of the forehead, across the face's width."""
+    analysis = analyzer.analyze(bgr)
+    pts = analysis.pts[:, :2]
+    top = int(pts[lm.FOREHEAD, 1] + 0.05 * analysis.eye_to_chin)
+    x0, x1 = int(pts[lm.FACE_RIGHT_EDGE, 0]), int(pts[lm.FACE_LEFT_EDGE, 0])
+    mask = np.zeros(bgr.shape[:2], bool)
+    mask[:top, x0:x1] = True
+    return mask & (analysis.person_mask > 0.5)
+
+
+def with_cap(bgr: np.ndarray, mask: np.ndarray, colour_bgr: tuple[int, int, int]) -> np.ndarray:
+    """The crown painted in one fabric colour, darkening towards the brim as real caps do."""
+    out = bgr.astype(np.float32)
+    ys = np.nonzero(mask)[0]
+    shade = np.clip(1.0 - 0.5 * (np.arange(bgr.shape[0]) - ys.min()) / max(np.ptp(ys), 1), 0.5, 1.0)
+    painted = np.array(colour_bgr, np.float32)[None, None, :] * shade[:, None, None]
+    out[mask] = np.broadcast_to(painted, out.shape)[mask]
+    return out.astype(np.uint8)

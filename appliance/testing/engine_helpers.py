@@ -15,7 +15,7 @@ def check_result(analyzer, bgr: np.ndarray, check_id: str, grayscale: bool = Fal
     return next(c for c in analyzer.check(bgr, grayscale=grayscale).checks if c.id == check_id)
 
 
-CORRECTIONS = Path(__file__).resolve().parent.parent / "evaluation" / "corrections.toml"
+CORRECTIONS = Path(__file__).resolve().parents[2] / "evaluation" / "corrections.toml"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 

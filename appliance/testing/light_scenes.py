@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from appliance.capture.light_challenge import LightChallenge
-from appliance.session.synthetic_faces import rotation
+from appliance.testing.synthetic_faces import rotation
 
 MESH_POINTS = 468
 EYE_OUTER = (33, 263)

@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from appliance.session import synthetic_faces as sf
 from appliance.session.config import SessionSettings
 from appliance.session.events import EventBus, SessionEvent
 from appliance.session.liveness import LivenessTracker
 from appliance.session.machine import SessionMachine
 from appliance.session.ports import CodeRejected, Guidance, Product
+from appliance.testing import synthetic_faces as sf
 
 FPS = 15.0
 NAME = "黄小正"

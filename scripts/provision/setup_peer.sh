@@ -3,10 +3,10 @@
 # MediaPipe 0.10.14 is built against numpy 1.x, while the product runs numpy 2, so the peer gets
 # its own venv and is only ever driven as a subprocess (scripts/peer_client.py); it must never be
 # installed into .venv or listed in pyproject.toml.
-#   bash scripts/setup_peer.sh     idempotent: a complete .venv-peer is left as it is
+#   bash scripts/provision/setup_peer.sh     idempotent: a complete .venv-peer is left as it is
 # Prints the peer python's path as its last line, for scripts/bench.py --peer-python.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 peer_dir=".venv-peer"
 peer_python="$peer_dir/bin/python"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pydantic import ValidationError
-from uplink_fixtures import make_jpeg
 
 from appliance.binding import errors
 from appliance.binding.binder import CodeBinder
@@ -20,6 +19,7 @@ from appliance.ingest.payloads import UploadRequest, describe_invalid
 from appliance.session.ports import Product
 from appliance.store.disk_guard import DiskGuard
 from appliance.store.photo_store import PhotoStore
+from appliance.testing.uplink_fixtures import make_jpeg
 
 KEY = bytes(range(32))
 SESSION = "26031601"

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 import appliance.binding.roster as roster_module
 from appliance.binding.errors import RosterError
 from appliance.binding.roster import import_roster
-from tests.web_fakes import logged_in_operator, make_deps
+from appliance.testing.web_fakes import logged_in_operator, make_deps
 
 GOOD_ID = "110101200001011232"
 HEADER = "学号,姓名,身份证号\n"

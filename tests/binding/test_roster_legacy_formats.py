@@ -15,7 +15,7 @@ import xlwt
 
 from appliance.binding.errors import RosterError
 from appliance.binding.roster import import_roster
-from tests.web_fakes import logged_in_operator, make_deps
+from appliance.testing.web_fakes import logged_in_operator, make_deps
 
 GOOD_ID = "110101200001011232"
 OTHER_ID = "11010120000101125X"

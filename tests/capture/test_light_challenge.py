@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from session_fakes import make_booth
 
 from appliance.capture.brightness import BrightnessController
 from appliance.capture.camera.base import ExposureLock, Frame
@@ -14,10 +13,11 @@ from appliance.capture.leds import VirtualRing
 from appliance.capture.light_challenge import BASE, random_challenge
 from appliance.capture.light_patterns import LENS_CUE_S
 from appliance.capture.ring_animator import RingAnimator
-from appliance.session import light_scenes as scenes
 from appliance.session.config import LightChallengeSettings
 from appliance.session.light_check import RingLightChallenge
 from appliance.session.light_response import LightResponse, measure
+from appliance.testing import light_scenes as scenes
+from appliance.testing.session_fakes import make_booth
 
 SETTINGS = LightChallengeSettings()
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"path", "verdict", "error", "checks"}
 CHECK_KEYS = {"id", "family", "value", "threshold", "passed", "message_zh", "message_en"}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from appliance.inference.annotate import JUDGED_AREAS, RED, draw_annotation
-from tests.test_headwear import crown_mask, with_cap
+from appliance.testing.dress_variants import crown_mask, with_cap
 
 
 def red_pixels(image: np.ndarray) -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from appliance.inference.checks.registry import ALL_CHECKS, SLOW_CHECKS
 from appliance.inference.engine import HEAVY_ROTATION
-from tests import dress_variants as dv
+from appliance.testing import dress_variants as dv
 
 NEW_SLOW = {"check_earrings", "check_necklace", "check_head_ornament", "check_clothing_pattern", "check_neckline",
             "check_eye_colour", "check_makeup"}

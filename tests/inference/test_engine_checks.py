@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from appliance.imageio import load_image
-from tests.engine_helpers import labelled_photos
+from appliance.testing.engine_helpers import labelled_photos
 
 SUBJECT = ("face_count", "pose", "eyes", "mouth", "headwear", "glasses", "lighting", "sharpness")
 

@@ -13,7 +13,7 @@ from appliance.inference.manifest import load_manifest, verify_model
 from appliance.inference.runtime import ModelStore, TFLiteModel
 from appliance.settings import load_settings
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 
 def test_defaults_come_from_the_spec():

@@ -8,14 +8,14 @@ import threading
 import zipfile
 
 import pytest
-from test_ingest_server import NOW, post, upload_payload
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY, LiveServer, make_jpeg
 
 from appliance.ingest.config import IngestSettings
 from appliance.ingest.export import export_school
 from appliance.ingest.metadata import ServerPhoto, SqliteMetadata
 from appliance.ingest.photo_files import PhotoFiles
 from appliance.ingest.server import create_app
+from appliance.testing.ingest_requests import NOW, post, upload_payload
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY, LiveServer, make_jpeg
 from appliance.uplink.client import CollectionClient
 from appliance.uplink.signing import signed_headers
 

@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 from prometheus_client.parser import text_string_to_metric_families
-from test_ingest_server import NOW, post, server, upload_payload  # noqa: F401 (fixture)
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY, LiveServer, make_jpeg
 
 from appliance.store.disk_guard import DiskGuard
 from appliance.store.photo_store import PhotoStore
+from appliance.testing.ingest_requests import NOW, post, upload_payload
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY, LiveServer, make_jpeg
 from appliance.uplink.client import CollectionClient
 from appliance.uplink.config import UplinkSettings
 from appliance.uplink.heartbeat import BoothProbes
@@ -36,7 +36,7 @@ def test_booth_worker_sends_its_heartbeat(tmp_path):
         store.close()
 
 
-def test_heartbeat_is_signed_and_checked(server):  # noqa: F811
+def test_heartbeat_is_signed_and_checked(server):
     client, metadata, _ = server
     metadata.add_device(DEVICE_ID, DEVICE_KEY, "booth", "北大 东门", NOW)
     assert post(client, "/v1/heartbeat", BEAT).status_code == 200
@@ -46,7 +46,7 @@ def test_heartbeat_is_signed_and_checked(server):  # noqa: F811
     assert booth.queue_depth == 3 and booth.last_error == "HTTP 503 unavailable" and booth.last_seen_at == NOW
 
 
-def test_metrics_count_uploads_refusals_reviews_and_booths(server):  # noqa: F811
+def test_metrics_count_uploads_refusals_reviews_and_booths(server):
     client, metadata, _ = server
     metadata.add_device(DEVICE_ID, DEVICE_KEY, "booth", None, NOW)
     _, payload = upload_payload(seed=1)

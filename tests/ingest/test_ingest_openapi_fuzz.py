@@ -10,15 +10,15 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY
 
 from appliance.ingest.config import IngestSettings
 from appliance.ingest.metadata import SqliteMetadata
 from appliance.ingest.photo_files import PhotoFiles
 from appliance.ingest.server import create_app
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY
 from appliance.uplink.signing import signed_headers
 
-OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.yaml"
+OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
 schema = schemathesis.openapi.from_path(OPENAPI)
 schema.config.generation.update(

@@ -5,9 +5,8 @@ import json
 import subprocess
 import sys
 
-from test_ingest_server import post, server, upload_payload  # noqa: F401 (fixture)
-
 from appliance.ingest.review import REASONS
+from appliance.testing.ingest_requests import post, upload_payload
 
 CHECKS = [
     {"id": "yaw", "family": "pose", "value": 2.5, "threshold": 5.0, "passed": True,
@@ -24,7 +23,7 @@ def cli(data_dir, *args):
     )
 
 
-def test_list_show_and_decide(server, tmp_path):  # noqa: F811
+def test_list_show_and_decide(server, tmp_path):
     client, metadata, _ = server
     _, payload = upload_payload(seed=1)
     payload["report"] = {"verdict": "pass", "checks": CHECKS}

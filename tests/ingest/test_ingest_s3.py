@@ -5,8 +5,6 @@ import socket
 import time
 
 import pytest
-from test_ingest_server import NOW, post, upload_payload
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY
 
 from appliance.errors import SettingsError
 from appliance.ingest.config import IngestSettings, load_ingest_settings
@@ -14,6 +12,8 @@ from appliance.ingest.export import export_school
 from appliance.ingest.metadata import SqliteMetadata
 from appliance.ingest.photo_storage import S3Photos
 from appliance.ingest.server import create_app
+from appliance.testing.ingest_requests import NOW, post, upload_payload
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY
 
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")

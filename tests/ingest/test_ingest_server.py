@@ -1,52 +1,12 @@
-import base64
-import hashlib
 import json
 import zipfile
 
 import pytest
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY, make_jpeg
 
-from appliance.ingest.config import IngestSettings
 from appliance.ingest.export import export_school
-from appliance.ingest.metadata import SqliteMetadata
-from appliance.ingest.photo_files import PhotoFiles
-from appliance.ingest.server import create_app
+from appliance.testing.ingest_requests import NOW, post, upload_payload
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY, make_jpeg
 from appliance.uplink.signing import HEADER_NONCE, HEADER_SERVER_TIME, signed_headers
-
-NOW = 1_800_000_000.0
-
-
-@pytest.fixture()
-def server(tmp_path):
-    settings = IngestSettings(data_dir=tmp_path, reviewer_ids=[REVIEWER_ID], max_body_bytes=200_000)
-    metadata = SqliteMetadata(tmp_path / "ingest.db")
-    metadata.migrate()
-    files = PhotoFiles(tmp_path / "photos")
-    keys = {DEVICE_ID: DEVICE_KEY, REVIEWER_ID: REVIEWER_KEY}
-    app = create_app(settings, metadata, files, keys, clock=lambda: NOW)
-    return app.test_client(), metadata, files
-
-
-def upload_payload(seed=1, capture="c8bade99b9b2edca", school="10403", device=DEVICE_ID):
-    photo = make_jpeg(seed)
-    return photo, {
-        "binding": {
-            "sha256": hashlib.sha256(photo).hexdigest(), "session_code": "26031601", "school_code": school,
-            "capture_code": capture, "device_id": device, "captured_at": NOW - 5, "accepted_at": NOW - 4,
-            "size_bytes": len(photo),
-        },
-        "report": {"verdict": "pass"},
-        "photo_jpeg_base64": base64.b64encode(photo).decode(),
-        "personal": {"student_number": f"S{seed:05d}"},
-    }
-
-
-def post(client, path, payload, *, device=DEVICE_ID, key=DEVICE_KEY, now=NOW, body=None, headers=None,
-         content_type="application/json"):
-    body = json.dumps(payload).encode() if body is None else body
-    signed = signed_headers(device, key, "POST", path, body, now)
-    signed.update(headers or {})
-    return client.post(path, data=body, headers=signed, content_type=content_type)
 
 
 def test_upload_is_stored_once_and_review_flows_back(server, tmp_path):

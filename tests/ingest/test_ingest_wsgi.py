@@ -7,10 +7,10 @@ import json
 import time
 
 import pytest
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, make_jpeg
 
 from appliance.errors import SettingsError
 from appliance.ingest.wsgi import CONFIG_ENV, app_from_environment
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, make_jpeg
 from appliance.uplink.signing import signed_headers
 
 

@@ -6,16 +6,13 @@ import http.server
 import shutil
 import socket
 import threading
-from collections import namedtuple
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from appliance.doctor import (
     CHECKS,
     CheckResult,
-    DoctorInputs,
     check_camera,
     check_clock,
     check_database,
@@ -29,37 +26,8 @@ from appliance.doctor import (
     check_throttling,
     run_checks,
 )
-from appliance.settings import settings_from_dict
 from appliance.system.probes import ProbeError, camera_probe_for, parse_throttled
-
-REPO = Path(__file__).resolve().parent.parent
-Usage = namedtuple("Usage", "total used free")
-
-
-def _no_commands(argv):
-    return None
-
-
-def make_inputs(tmp_path: Path, settings: dict | None = None, **overrides) -> DoctorInputs:
-    base = {
-        "device": {"data_dir": str(tmp_path / "data")},
-        "runtime": {"models_dir": str(REPO / "models")},
-    }
-    for key, value in (settings or {}).items():
-        base[key] = {**base.get(key, {}), **value}
-    values = {
-        "settings": settings_from_dict(base),
-        "settings_source": "test.toml",
-        "settings_problem": None,
-        "camera_probe": camera_probe_for("demo"),
-        "gpio_probe": lambda: "gpiozero pin factory MockFactory",
-        "run": _no_commands,
-        "sys_root": tmp_path / "sys",
-        "proc_root": tmp_path / "proc",
-        "now": lambda: datetime(2026, 6, 1, 9, 30),
-    }
-    values.update(overrides)
-    return DoctorInputs(**values)
+from appliance.testing.doctor_fakes import MODELS, Usage, make_inputs, runner, thermal_zone
 
 
 def test_every_check_returns_its_own_name(tmp_path):
@@ -86,14 +54,14 @@ def test_settings(tmp_path):
 def test_models_missing_and_corrupt(tmp_path):
     models = tmp_path / "models"
     models.mkdir()
-    shutil.copy(REPO / "models" / "manifest.toml", models)
+    shutil.copy(MODELS / "manifest.toml", models)
     inputs = make_inputs(tmp_path, {"runtime": {"models_dir": str(models)}})
     missing = check_models(inputs)
     assert not missing.ok and "missing" in missing.detail
-    for path in (REPO / "models").glob("*.tflite"):
+    for path in (MODELS).glob("*.tflite"):
         (models / path.name).symlink_to(path)
     if not check_models(inputs).ok:
-        pytest.skip("models not provisioned in the repo; run scripts/fetch_models.py")
+        pytest.skip("models not provisioned in the repo; run scripts/provision/fetch_models.py")
     victim = models / "iris_landmark.tflite"
     victim.unlink()
     victim.write_bytes(b"\0" * 1000)
@@ -147,19 +115,15 @@ def test_disk_space_low_and_enough(tmp_path):
     assert check_disk(plenty).ok
 
 
-def _runner(answers: dict[str, str | None]):
-    return lambda argv: answers.get(argv[0])
-
-
 def test_clock_sources(tmp_path):
-    synced = check_clock(make_inputs(tmp_path, run=_runner({"timedatectl": "yes\n"})))
+    synced = check_clock(make_inputs(tmp_path, run=runner({"timedatectl": "yes\n"})))
     assert synced.ok and "timedatectl" in synced.detail
-    unsynced = check_clock(make_inputs(tmp_path, run=_runner({"timedatectl": "no\n"})))
+    unsynced = check_clock(make_inputs(tmp_path, run=runner({"timedatectl": "no\n"})))
     assert not unsynced.ok
     chrony = "Reference ID    : 00000000 ()\nLeap status     : Not synchronised\n"
-    assert not check_clock(make_inputs(tmp_path, run=_runner({"chronyc": chrony}))).ok
+    assert not check_clock(make_inputs(tmp_path, run=runner({"chronyc": chrony}))).ok
     chrony_ok = chrony.replace("Not synchronised", "Normal")
-    assert check_clock(make_inputs(tmp_path, run=_runner({"chronyc": chrony_ok}))).ok
+    assert check_clock(make_inputs(tmp_path, run=runner({"chronyc": chrony_ok}))).ok
 
 
 def test_clock_unknown_judged_by_year(tmp_path):
@@ -220,17 +184,10 @@ def test_server_reachable_unreachable_and_unset(tmp_path, loopback_server):
     assert not result.ok and "unreachable" in result.detail
 
 
-def _thermal_zone(tmp_path, index, kind, millidegrees):
-    zone = tmp_path / "sys" / "class" / "thermal" / f"thermal_zone{index}"
-    zone.mkdir(parents=True)
-    (zone / "type").write_text(kind + "\n")
-    (zone / "temp").write_text(f"{millidegrees}\n")
-
-
 def test_temperature(tmp_path):
     assert check_temperature(make_inputs(tmp_path)).ok  # no sensor: unknown
-    _thermal_zone(tmp_path, 0, "cpu-thermal", 82300)
-    _thermal_zone(tmp_path, 1, "rp1_adc", 40000)
+    thermal_zone(tmp_path, 0, "cpu-thermal", 82300)
+    thermal_zone(tmp_path, 1, "rp1_adc", 40000)
     hot = check_temperature(make_inputs(tmp_path))
     assert not hot.ok and "82.3" in hot.detail
     cool = check_temperature(make_inputs(tmp_path, settings={"system": {"max_cpu_temp_c": 85}}))
@@ -239,12 +196,12 @@ def test_temperature(tmp_path):
 
 def test_throttling(tmp_path):
     assert check_throttling(make_inputs(tmp_path)).ok
-    now = check_throttling(make_inputs(tmp_path, run=_runner({"vcgencmd": "throttled=0x50005\n"})))
+    now = check_throttling(make_inputs(tmp_path, run=runner({"vcgencmd": "throttled=0x50005\n"})))
     assert not now.ok and "under-voltage" in now.detail and "throttled" in now.detail
-    past = check_throttling(make_inputs(tmp_path, run=_runner({"vcgencmd": "throttled=0x10000\n"})))
+    past = check_throttling(make_inputs(tmp_path, run=runner({"vcgencmd": "throttled=0x10000\n"})))
     assert past.ok and "since boot: under-voltage" in past.detail
-    assert check_throttling(make_inputs(tmp_path, run=_runner({"vcgencmd": "throttled=0x0\n"}))).ok
-    assert not check_throttling(make_inputs(tmp_path, run=_runner({"vcgencmd": "error\n"}))).ok
+    assert check_throttling(make_inputs(tmp_path, run=runner({"vcgencmd": "throttled=0x0\n"}))).ok
+    assert not check_throttling(make_inputs(tmp_path, run=runner({"vcgencmd": "error\n"}))).ok
 
 
 def test_parse_throttled_bits():

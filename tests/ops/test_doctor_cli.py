@@ -12,7 +12,7 @@ from appliance.cli import main
 from appliance.doctor import CheckResult
 from appliance.system.probes import probe_gpio_pin_factory
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -29,10 +29,10 @@ from appliance.doctor import (
 )
 from appliance.system.doctor_text import DOCTOR_TEXT, say
 from appliance.system.probes import ProbeError, camera_probe_for
+from appliance.testing.doctor_fakes import Usage, make_inputs, runner, thermal_zone
+from appliance.testing.web_fakes import PASSWORD, make_deps
 from appliance.web.security import strip_paths
 from appliance.web.server import create_app
-from tests.test_doctor_checks import Usage, _runner, _thermal_zone, make_inputs
-from tests.web_fakes import PASSWORD, make_deps
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -58,7 +58,7 @@ def _failures(tmp_path):
         raise RuntimeError("kaput")
 
     hot_root = tmp_path / "hot"
-    _thermal_zone(hot_root, 0, "cpu-thermal", 81000)
+    thermal_zone(hot_root, 0, "cpu-thermal", 81000)
     route = tmp_path / "proc" / "net" / "route"
     route.parent.mkdir(parents=True)
     route.write_text("Iface\tDestination\tGateway \tFlags\n")
@@ -77,14 +77,14 @@ def _failures(tmp_path):
         "camera": check_camera(make_inputs(tmp_path, camera_probe=camera_probe_for("video", str(tmp_path / "x.mp4")))),
         "gpio": check_gpio(make_inputs(tmp_path, gpio_probe=no_pin_factory)),
         "disk low": check_disk(make_inputs(tmp_path, disk_usage=lambda p: Usage(32e9, 31.9e9, 100e6))),
-        "clock unsynced": check_clock(make_inputs(tmp_path, run=_runner({"timedatectl": "no\n"}))),
+        "clock unsynced": check_clock(make_inputs(tmp_path, run=runner({"timedatectl": "no\n"}))),
         "clock never set": check_clock(make_inputs(tmp_path, now=lambda: datetime(1970, 1, 1))),
         "network": check_network(make_inputs(tmp_path)),
         "server unreachable": check_server(unreachable),
         "server error": check_server(server_error),
         "temperature": check_temperature(make_inputs(tmp_path, sys_root=hot_root / "sys")),
-        "throttling now": check_throttling(make_inputs(tmp_path, run=_runner({"vcgencmd": "throttled=0x50005\n"}))),
-        "throttling unreadable": check_throttling(make_inputs(tmp_path, run=_runner({"vcgencmd": "error\n"}))),
+        "throttling now": check_throttling(make_inputs(tmp_path, run=runner({"vcgencmd": "throttled=0x50005\n"}))),
+        "throttling unreadable": check_throttling(make_inputs(tmp_path, run=runner({"vcgencmd": "error\n"}))),
         "database": check_database(make_inputs(tmp_path, database_path=database)),
         "crashed": run_checks(make_inputs(tmp_path), [boom])[0],
     }

@@ -14,7 +14,7 @@ from appliance.produce.encode import encode_in_window, encode_jpeg
 from appliance.produce.matte import guided_filter, refine_matte
 from appliance.produce.sheet import PAPER_H, PAPER_W, build_sheet, layout, sheet_files
 
-FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "faces"
+FACES = Path(__file__).resolve().parents[3] / "shared" / "faces"
 GOOD = FACES / "a_good_frontal" / "dpf_img29.jpg"
 
 

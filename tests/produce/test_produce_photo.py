@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "faces"
+FACES = Path(__file__).resolve().parents[3] / "shared" / "faces"
 GOOD = FACES / "a_good_frontal" / "dpf_img29.jpg"
 # Large, sharp, frontal sources whose products must meet every pixel rule (their subjects may
 # still fail expression checks: those are the engine's verdict on the person, not on the layout).

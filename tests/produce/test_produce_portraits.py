@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import pytest
 
-FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "faces"
+FACES = Path(__file__).resolve().parents[3] / "shared" / "faces"
 MANIFEST = FACES / "MANIFEST.tsv"
 BLUE_BGR = np.array([255, 197, 100], np.float32)
 # The CHSI ranges (../shared/SPEC.md section 2), written out again so the test does not read them

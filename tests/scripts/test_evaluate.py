@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "evaluate.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "evaluate.py"
 
 
 @pytest.fixture(scope="module")

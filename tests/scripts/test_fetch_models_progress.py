@@ -1,4 +1,4 @@
-"""scripts/fetch_models.py shows its download: pip's own bar (bytes of total) on a terminal, and in
+"""scripts/provision/fetch_models.py shows its download: pip's own bar (bytes of total) on a terminal, and in
 a log one line before and one after with the size, never a bar's control characters."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "fetch_models.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "provision" / "fetch_models.py"
 
 
 @pytest.fixture

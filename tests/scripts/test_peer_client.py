@@ -1,6 +1,6 @@
 """The MediaPipe peer's JSON contract, as scripts/bench.py reads it through scripts/peer_client.py.
 
-Runs the real peer in .venv-peer when scripts/setup_peer.sh has made it; the product venv must not
+Runs the real peer in .venv-peer when scripts/provision/setup_peer.sh has made it; the product venv must not
 carry mediapipe, so without .venv-peer the peer tests skip and say how to get it.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PEER_PYTHON = REPO_ROOT / ".venv-peer" / "bin" / "python"
 FACES_DIR = REPO_ROOT.parent / "shared" / "faces" / "a_good_frontal"
 
@@ -28,7 +28,7 @@ def peer_client():
 
 
 needs_peer = pytest.mark.skipif(
-    not PEER_PYTHON.exists(), reason=".venv-peer is absent: run bash scripts/setup_peer.sh to make it"
+    not PEER_PYTHON.exists(), reason=".venv-peer is absent: run bash scripts/provision/setup_peer.sh to make it"
 )
 
 

@@ -1,6 +1,6 @@
 """requirements/pi-*.txt, the locks a Raspberry Pi installs from: every runtime dependency of
 pyproject.toml (and the `pi` extra) is pinned in each, with hashes, within pyproject's range.
-When this fails after a dependency was added or changed, run `bash scripts/lock_pi.sh`."""
+When this fails after a dependency was added or changed, run `bash scripts/provision/lock_pi.sh`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # lock name -> the Python of that Raspberry Pi OS release
 LOCKS = {"bookworm": "3.11", "trixie": "3.13"}
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
@@ -62,7 +62,7 @@ def test_every_runtime_dependency_is_pinned_with_hashes(name: str, python: str) 
     pins = read_lock(lock)
     assert pins, f"{lock} has no pins"
     stale = stale_pins(lock, python)
-    assert not stale, f"{lock.name} is stale, run `bash scripts/lock_pi.sh`: " + "; ".join(stale)
+    assert not stale, f"{lock.name} is stale, run `bash scripts/provision/lock_pi.sh`: " + "; ".join(stale)
     unhashed = [package for package, (_, hashes) in pins.items() if hashes == 0]
     assert not unhashed, f"pins without hashes in {lock.name}: {unhashed}"
 

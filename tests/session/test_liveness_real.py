@@ -18,7 +18,7 @@ import pytest
 from appliance.booth_ports import EngineGuide
 from appliance.session.config import LivenessSettings
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_liveness_real.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_liveness_real.py"
 FRAMES = 45  # three seconds at 15 fps: longer than the booth needs to see a blink and a sway
 
 

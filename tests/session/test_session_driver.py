@@ -7,11 +7,11 @@ import time
 from types import SimpleNamespace
 
 import numpy as np
-from session_fakes import make_booth
 
 from appliance.session.config import SessionSettings
 from appliance.session.driver import SessionDriver, SharedCamera
 from appliance.session.ports import MonotonicClock
+from appliance.testing.session_fakes import make_booth
 
 WAIT_S = 10.0  # generous upper bound for a shared CI machine; not a timing assertion
 

@@ -7,12 +7,12 @@ import logging
 
 import numpy as np
 import pytest
-from session_fakes import ID_NUMBER, NAME, make_booth
 
 from appliance.errors import SettingsError
 from appliance.session.events import EventBus, SessionEvent, safe_payload
 from appliance.session.listeners import EventLogger
 from appliance.settings import settings_from_dict
+from appliance.testing.session_fakes import ID_NUMBER, NAME, make_booth
 
 
 def event(n: int = 1) -> SessionEvent:

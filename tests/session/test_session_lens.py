@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appliance.session.lens import lens_hint
-from tests.session_fakes import make_booth
+from appliance.testing.session_fakes import make_booth
 
 
 def countdown_start(booth):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from session_fakes import FPS
 
-from appliance.session import synthetic_faces as sf
 from appliance.session.config import LivenessSettings
 from appliance.session.liveness import LivenessTracker, depth_parallax, eye_opening_ratio, shape_change
+from appliance.testing import synthetic_faces as sf
+from appliance.testing.session_fakes import FPS
 
 
 def run(sequence, settings=None, spoof=None):

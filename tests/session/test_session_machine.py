@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from session_fakes import CODE, ID_NUMBER, NAME, FakeBinding, make_booth, replay_landmarks
 
 from appliance.session.ports import CodeRejected
+from appliance.testing.session_fakes import CODE, ID_NUMBER, NAME, FakeBinding, make_booth, replay_landmarks
 
 HAPPY = [
     ("start", "scanning"),

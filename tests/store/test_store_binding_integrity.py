@@ -14,8 +14,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from session_fakes import NAME, make_booth
-from uplink_fixtures import make_jpeg
 
 from appliance.binding.model import Binding, CodeFields
 from appliance.booth_ports import BoundStudent, StorePhotoSink
@@ -24,6 +22,8 @@ from appliance.session.ports import Product
 from appliance.store.disk_guard import DiskGuard
 from appliance.store.errors import PhotoConflictError
 from appliance.store.photo_store import PhotoStore
+from appliance.testing.session_fakes import NAME, make_booth
+from appliance.testing.uplink_fixtures import make_jpeg
 
 REPORT = {"verdict": "pass"}
 CODE_A, CODE_B = "c8bade99b9b2edca", "0123456789abcdef"

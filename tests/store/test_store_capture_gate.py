@@ -10,8 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from session_fakes import make_booth
-from uplink_fixtures import make_jpeg
 
 from appliance.binding.model import Binding, CodeFields
 from appliance.booth import ScriptedSubject
@@ -20,8 +18,10 @@ from appliance.errors import ApplianceError
 from appliance.session.ports import Product
 from appliance.store.disk_guard import FULL_MESSAGE, READ_ONLY_MESSAGE, DiskGuard
 from appliance.store.photo_store import PHOTOS_DIR, SESSION_PHOTO_BYTES, PhotoStore
+from appliance.testing.session_fakes import make_booth
+from appliance.testing.uplink_fixtures import make_jpeg
+from appliance.testing.web_fakes import PASSWORD, make_deps
 from appliance.web.server import create_app
-from tests.web_fakes import PASSWORD, make_deps
 
 RESERVE = 10 * 1024 * 1024
 

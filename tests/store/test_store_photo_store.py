@@ -3,13 +3,13 @@ import os
 import sqlite3
 
 import pytest
-from uplink_fixtures import make_jpeg
 
 from appliance.store.cipher import AesGcmCipher
 from appliance.store.disk_guard import DiskGuard
 from appliance.store.errors import StorageFullError, StoreError
 from appliance.store.photo_store import DB_NAME, PhotoStore
 from appliance.store.schema import MIGRATIONS, migrate, schema_version
+from appliance.testing.uplink_fixtures import make_jpeg
 
 REPORT = {"verdict": "pass", "checks": {"eyes_open": 0.31}}
 

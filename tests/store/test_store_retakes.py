@@ -7,8 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from session_fakes import make_booth
-from uplink_fixtures import make_jpeg
 
 from appliance.app import build_binder
 from appliance.binding.binder import CodeBinder
@@ -19,6 +17,8 @@ from appliance.settings import Settings, settings_from_dict
 from appliance.store.cipher import AesGcmCipher
 from appliance.store.disk_guard import DiskGuard
 from appliance.store.photo_store import DB_NAME, PhotoStore
+from appliance.testing.session_fakes import make_booth
+from appliance.testing.uplink_fixtures import make_jpeg
 
 CODE = "c8bade99b9b2edca"
 OTHER = "0123456789abcdef"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "check_arm64.sh"
 RESULT_LINE = re.compile(r"^RESULT (?P<step>\S+) (?P<status>ok|FAIL) (?P<seconds>[\d.]+)s ?(?P<detail>.*)$")
 STEPS = [
@@ -23,6 +23,8 @@ STEPS = [
 ]
 
 pytestmark = [
+    pytest.mark.arm64,
+    pytest.mark.subprocess,
     pytest.mark.skipif(os.environ.get("APPLIANCE_ARM64") != "1",
                        reason="slow arm64 root under qemu; set APPLIANCE_ARM64=1 to run it"),
     pytest.mark.skipif(os.geteuid() != 0, reason="debootstrap, chroot and binfmt need root"),

@@ -7,70 +7,30 @@ look at; the assertions check what the pages say, not how they look.
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
+from appliance.testing.browser import CHROMIUM, CHROMIUM_ARGS, SKIP_REASON, wait_until
+from appliance.testing.demo_booth import DemoBoothDidNotStart
+from appliance.testing.demo_booth import demo_booth as running_demo_booth
 
+REPO = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium "
-                       "(scripts/setup.sh --dev installs it)"),
+    pytest.mark.subprocess,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=SKIP_REASON),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture()
 def demo_booth(tmp_path: Path):
-    port, console_port = free_port(), free_port()
-    log = (tmp_path / "booth.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "appliance", "run", "--demo", "--data", str(tmp_path / "data"),
-         "--host", "127.0.0.1", "--port", str(port), "--console-port", str(console_port)],
-        cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE, stderr=log, text=True,
-    )
-    password = console = None
-    deadline = time.monotonic() + 120
-    assert process.stdout is not None
-    while time.monotonic() < deadline and password is None:
-        line = process.stdout.readline()
-        if not line:
-            break
-        match = re.search(r"demo operator login: operator / (\S+)", line)
-        if match:
-            password = match.group(1)
-        match = re.search(r"operator: (https://\S+?)/operator/", line)
-        if match:
-            console = match.group(1)
-    if password is None or console is None:
-        process.kill()
-        pytest.fail("the demo booth did not start: " + (tmp_path / "booth.log").read_text()[-2000:])
-    try:
-        yield f"http://127.0.0.1:{port}", console, password, tmp_path
-    finally:
-        process.terminate()
+    with (tmp_path / "booth.log").open("w") as log:
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            with running_demo_booth(REPO, tmp_path / "data", stderr=log) as booth:
+                yield booth.screen, booth.console, booth.password, tmp_path
+        except DemoBoothDidNotStart as exc:
+            pytest.fail(f"{exc}: " + (tmp_path / "booth.log").read_text()[-2000:])
 
 
 def test_demo_session_and_operator_console_in_chromium(demo_booth) -> None:
@@ -84,16 +44,6 @@ def test_demo_session_and_operator_console_in_chromium(demo_booth) -> None:
         events = [line for line in log.splitlines() if " transition " in line or " notice " in line]
         raise AssertionError(f"{exc}\nscreenshots: {shots}\nbooth events:\n" + "\n".join(events[-15:])) from exc
     print(f"screenshots in {shots}")
-
-
-def wait_until(page, expression: str, timeout_s: float = 30.0) -> None:
-    """Poll from Python: Playwright's wait_for_function evaluates strings with eval() inside the
-    page, which the screen's Content-Security-Policy (rightly) forbids."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {expression}")
-        time.sleep(0.1)
 
 
 def walk_session_and_console(base: str, console_base: str, password: str, shots: Path) -> None:
@@ -127,7 +77,7 @@ def walk_session_and_console(base: str, console_base: str, password: str, shots:
         page.click("#accept")
         page.wait_for_selector("#receipt:visible")
         # Listening on 127.0.0.1 only: no phone could open a status link, so the receipt says so
-        # instead of showing a QR (tests/test_browser_layout.py sets web.public_url and sees one).
+        # instead of showing a QR (tests/system/test_browser_layout.py sets web.public_url and sees one).
         page.wait_for_selector("#receipt-no-qr:visible")
         receipt = page.inner_text("#receipt-facts")
         assert "26031601" in receipt and "****" in receipt

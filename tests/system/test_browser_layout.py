@@ -5,26 +5,24 @@ step go to out/layout/ for a person to look at."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from appliance.testing.browser import CHROMIUM, CHROMIUM_ARGS, SKIP_REASON, wait_until
+from appliance.testing.demo_booth import DemoBoothDidNotStart, free_port
+from appliance.testing.demo_booth import demo_booth as running_demo_booth
+from appliance.testing.web_fakes import make_deps
 from appliance.web.server import WebServer, create_app
-from tests.test_browser_booth import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until
-from tests.web_fakes import make_deps
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "out" / "layout"
 SIZES = {"portrait-800x1280": (800, 1280), "landscape-1024x768": (1024, 768)}
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
+    pytest.mark.subprocess,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=SKIP_REASON),
 ]
 
 # Installed in the page: on every change of the current step, measure the message, the visible
@@ -71,32 +69,13 @@ def _check(page) -> list[dict]:
 def demo_booth(tmp_path: Path):
     port = free_port()
     (tmp_path / "booth.toml").write_text(f'[web]\npublic_url = "http://192.168.4.1:{port}"\n')
-    log = (tmp_path / "booth.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "appliance", "--settings", str(tmp_path / "booth.toml"), "run", "--demo",
-         "--data", str(tmp_path / "data"), "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE, stderr=log, text=True,
-    )
-    deadline = time.monotonic() + 120
-    assert process.stdout is not None
-    started = False
-    while time.monotonic() < deadline and not started:
-        line = process.stdout.readline()
-        if not line:
-            break
-        started = bool(re.search(r"demo operator login", line))
-    if not started:
-        process.kill()
-        pytest.fail("the demo booth did not start: " + (tmp_path / "booth.log").read_text()[-2000:])
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
+    with (tmp_path / "booth.log").open("w") as log:
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            with running_demo_booth(REPO, tmp_path / "data", port=port, settings=tmp_path / "booth.toml",
+                                    console_port=False, stderr=log) as booth:
+                yield booth.screen
+        except DemoBoothDidNotStart as exc:
+            pytest.fail(f"{exc}: " + (tmp_path / "booth.log").read_text()[-2000:])
 
 
 def test_every_step_fits_both_tablet_sizes(demo_booth) -> None:

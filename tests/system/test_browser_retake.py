@@ -7,17 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from appliance.testing.browser import CHROMIUM, CHROMIUM_ARGS, SKIP_REASON
+from appliance.testing.web_fakes import make_deps
 from appliance.web.server import WebServer, create_app
-from tests.web_fakes import make_deps
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium "
-                       "(scripts/setup.sh --dev installs it)"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=SKIP_REASON),
 ]
 
 IDENTITY = {"capture_code": "c8ba********edca", "name": "黄*正", "id_number": "**************1234"}

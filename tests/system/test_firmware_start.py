@@ -12,13 +12,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from appliance.store.photo_store import DB_NAME, PHOTOS_DIR
 from appliance.system.database_recovery import check_integrity
 from appliance.system.settings_recovery import LAST_GOOD_NAME
 from appliance.system.store_recovery import RECORD_NAME, RECOVERED_DIR
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ID_NUMBER = "110101199003071234"
+
+
+pytestmark = [pytest.mark.subprocess]
 
 
 def appliance(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:

@@ -24,8 +24,11 @@ import pytest
 from appliance.uplink.client import CollectionClient
 from appliance.web.status_links import StatusLinks
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 BOOTH_ID, REVIEWER_ID = "booth-e2e", "review-desk-1"
+
+
+pytestmark = [pytest.mark.subprocess]
 
 
 def _start(args: list[str], ready: str, log: Path) -> tuple[subprocess.Popen, str]:

@@ -10,8 +10,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-from test_ingest_server import post
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, LiveServer, make_jpeg, scripts_on_path
 
 from appliance.errors import SettingsError
 from appliance.ingest.config import IngestSettings
@@ -21,12 +19,15 @@ from appliance.ingest.metadata import LATEST_VERSION, PostgresMetadata, SchemaEr
 from appliance.ingest.photo_storage import DatabasePhotos
 from appliance.ingest.server import create_app
 from appliance.ingest.wsgi import app_from_settings, open_storage
+from appliance.testing.ingest_requests import post
+from appliance.testing.throwaway_postgres import ThrowawayPostgres, available
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, LiveServer, make_jpeg
 from appliance.uplink.client import CollectionClient, TransientUplinkError
 
-scripts_on_path()
-from throwaway_postgres import ThrowawayPostgres, available  # noqa: E402
-
-pytestmark = pytest.mark.skipif(not available(), reason="PostgreSQL binaries not installed: scripts/setup.sh --dev")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not available(), reason="PostgreSQL binaries not installed: scripts/setup.sh --dev"),
+]
 
 
 @pytest.fixture(scope="module")

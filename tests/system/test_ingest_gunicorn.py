@@ -12,14 +12,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_systemd_units import one, parse_unit
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, make_jpeg
 
+from appliance.testing.unit_files import one, parse_unit
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, make_jpeg
 from appliance.uplink.client import CollectionClient
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CONF = REPO / "systemd" / "serve-ingest.gunicorn.conf.py"
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+pytestmark = [pytest.mark.subprocess, pytest.mark.systemd]
 
 
 def free_port():

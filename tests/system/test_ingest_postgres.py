@@ -5,13 +5,13 @@ import hashlib
 import time
 
 import pytest
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, LiveServer, make_jpeg, scripts_on_path
 
 from appliance.ingest.metadata import PostgresMetadata, ServerPhoto
+from appliance.testing.throwaway_postgres import ThrowawayPostgres, available
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, LiveServer, make_jpeg
 from appliance.uplink.client import CollectionClient
 
-scripts_on_path()
-from throwaway_postgres import ThrowawayPostgres, available  # noqa: E402
+pytestmark = [pytest.mark.postgres]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "install-pi.sh"
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "provision" / "install-pi.sh"
+
+
+pytestmark = [pytest.mark.subprocess]
 
 
 def test_dry_run_installs_the_chinese_font_with_or_without_the_kiosk() -> None:

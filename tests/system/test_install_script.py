@@ -1,4 +1,4 @@
-"""scripts/install-pi.sh: shellcheck, the dry run (every step printed, nothing run), the rollback."""
+"""scripts/provision/install-pi.sh: shellcheck, the dry run (every step printed, nothing run), the rollback."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SCRIPT = REPO / "scripts" / "install-pi.sh"
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "provision" / "install-pi.sh"
 # Commands that change a machine; in a dry run none of them may be executed.
 MUTATING = [
     "apt-get", "groupadd", "useradd", "usermod", "install", "systemctl", "runuser", "mount", "chown",
     "chmod", "rm", "touch", "raspi-config", "tar", "cp", "ln", "mv", "python3", "blkid",
 ]
+
+
+pytestmark = [pytest.mark.subprocess]
 
 
 def _stub_bin(folder: Path, log: Path, names, behaviour: str = "exit 0") -> Path:
@@ -65,7 +68,7 @@ def test_dry_run_prints_every_step_and_runs_nothing(tmp_path):
         "systemctl restart systemd-journald.service",
         "python3 -m venv --system-site-packages /opt/appliance/releases/",
         "-m pip install",
-        "scripts/fetch_models.py",
+        "scripts/provision/fetch_models.py",
         "/etc/appliance/settings.toml doctor --json",
         "install -m 0644 /opt/appliance/releases/",
         "systemctl daemon-reload",

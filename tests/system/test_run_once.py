@@ -9,7 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+pytestmark = [pytest.mark.subprocess]
 
 
 def run_once(data: Path) -> subprocess.CompletedProcess[str]:

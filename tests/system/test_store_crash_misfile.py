@@ -16,20 +16,20 @@ import threading
 import time
 from pathlib import Path
 
-from uplink_fixtures import make_jpeg
+import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from appliance.testing.uplink_fixtures import make_jpeg
+
 CAPTURES = 36
 
 BOOTH = r"""
 import sys, time
 from pathlib import Path
-sys.path.insert(0, sys.argv[1])
 from appliance.store.disk_guard import DiskGuard
 from appliance.store.errors import PhotoConflictError
 from appliance.store.photo_store import PhotoStore
 
-work, start, count = Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+work, start, count = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 store = PhotoStore(work / "store", disk_guard=DiskGuard(work, 0, probe=lambda _p: 10**12))
 for index in range(start, count):
     photo = (work / f"{index}.jpg").read_bytes()
@@ -42,6 +42,9 @@ for index in range(start, count):
     time.sleep(0.06)
 print("DONE", flush=True)
 """
+
+
+pytestmark = [pytest.mark.subprocess]
 
 
 def photo_of(index: int) -> bytes:
@@ -60,7 +63,7 @@ class Booth:
     def start(self) -> None:
         resume = max(self.outcomes, default=-1)  # redo the last reported one: must change nothing
         self.process = subprocess.Popen(
-            [sys.executable, "-c", BOOTH, str(REPO), str(self.work), str(max(resume, 0)), str(CAPTURES)],
+            [sys.executable, "-c", BOOTH, str(self.work), str(max(resume, 0)), str(CAPTURES)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
         threading.Thread(target=self._read, args=(self.process,), daemon=True).start()

@@ -15,12 +15,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, live_server, make_jpeg
 
 from appliance.store.disk_guard import FULL_MESSAGE, DiskGuard, free_bytes_of
 from appliance.store.durable_files import TEMP_SUFFIX
 from appliance.store.errors import StorageFullError
 from appliance.store.photo_store import DB_NAME, PHOTOS_DIR, PhotoStore
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, live_server, make_jpeg
 from appliance.uplink.client import CollectionClient
 from appliance.uplink.config import UplinkSettings
 from appliance.uplink.worker import UplinkWorker
@@ -29,6 +29,9 @@ TMPFS_BYTES = 8 * 1024 * 1024
 RESERVE_BYTES = 1024 * 1024
 PHOTO_SIZE = (200, 200)  # noise JPEG of about 28 KB
 SETTINGS = UplinkSettings(backoff_base_s=0.01, backoff_max_s=0.1, timeout_s=5.0, batch_size=16)
+
+
+pytestmark = [pytest.mark.subprocess]
 
 
 @pytest.fixture

@@ -10,31 +10,13 @@ from pathlib import Path
 import pytest
 
 from appliance.system.config import SystemSettings
+from appliance.testing.unit_files import one, parse_unit
 
-UNITS = Path(__file__).resolve().parent.parent / "systemd"
+UNITS = Path(__file__).resolve().parents[2] / "systemd"
 SYSTEM_UNITS = Path("/lib/systemd/system")
 
 
-def parse_unit(path: Path) -> dict[str, dict[str, list[str]]]:
-    """Sections of keys with every value (systemd allows repeated keys such as DeviceAllow)."""
-    sections: dict[str, dict[str, list[str]]] = {}
-    current: dict[str, list[str]] = {}
-    for raw in path.read_text().splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("["):
-            current = sections.setdefault(line.strip("[]"), {})
-            continue
-        key, _, value = line.partition("=")
-        current.setdefault(key.strip(), []).append(value.strip())
-    return sections
-
-
-def one(section: dict[str, list[str]], key: str) -> str:
-    assert key in section, f"{key} missing"
-    assert len(section[key]) == 1, f"{key} set more than once"
-    return section[key][0]
+pytestmark = [pytest.mark.systemd]
 
 
 def seconds(value: str) -> float:

@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from uplink_fixtures import scripts_on_path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "fault_test.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "fault_test.py"
+
+
+pytestmark = [pytest.mark.subprocess]
 
 
 def test_short_fault_run_loses_and_doubles_nothing():
@@ -28,12 +30,12 @@ def test_short_fault_run_loses_and_doubles_nothing():
     assert result.returncode == 0
 
 
+@pytest.mark.postgres
 def test_two_hosts_on_postgres_lose_and_double_nothing():
     """scripts/fault_test.py --hosts 2 --postgres: booths round-robin over two serve-ingest hosts on
     one real PostgreSQL that is restarted while one host is kill -9'd; checked in the database."""
     pytest.importorskip("psycopg_pool")
-    scripts_on_path()
-    from throwaway_postgres import available
+    from appliance.testing.throwaway_postgres import available
 
     if not available():
         pytest.skip("PostgreSQL binaries not installed: run scripts/setup.sh --dev")

@@ -15,18 +15,21 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, make_jpeg
 
 from appliance.errors import SettingsError
 from appliance.ingest.metadata import SqliteMetadata
 from appliance.store.disk_guard import DiskGuard
 from appliance.store.photo_store import PhotoStore
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, make_jpeg
 from appliance.uplink.client import CollectionClient
 from appliance.uplink.config import UplinkSettings
 from appliance.uplink.worker import UplinkWorker
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SETTINGS = UplinkSettings(backoff_base_s=0.01, backoff_max_s=0.1, timeout_s=5.0)
+
+
+pytestmark = [pytest.mark.subprocess]
 
 
 def _name(common_name: str) -> x509.Name:

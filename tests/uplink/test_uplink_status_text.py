@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from appliance.testing.web_fakes import PASSWORD, make_deps
 from appliance.uplink.status_text import explain_error
 from appliance.uplink.worker import UplinkStatus
 from appliance.web.server import create_app
-from tests.web_fakes import PASSWORD, make_deps
 
 REFUSAL = ("HTTP 422 invalid: binding.school_code: 学校代码应为5位数字；普通采集码不含学校代码时须在采集机设置"
            " codes.school_code / school code must be 5 digits; for plain codes set the booth's codes.school_code")

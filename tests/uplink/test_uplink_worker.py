@@ -2,11 +2,11 @@ import random
 import time
 
 import pytest
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY, live_server, make_jpeg
 
 from appliance.errors import SettingsError
 from appliance.store.disk_guard import DiskGuard
 from appliance.store.photo_store import PhotoStore
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY, live_server, make_jpeg
 from appliance.uplink.backoff import backoff_delay
 from appliance.uplink.client import CollectionClient, TransientUplinkError
 from appliance.uplink.config import UplinkSettings

@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 import segno
-from web_fakes import CAPTURE_CODE, make_deps
 
+from appliance.testing.web_fakes import CAPTURE_CODE, make_deps
 from appliance.web.server import create_app
 from appliance.web.status_links import StatusLinks, public_base
 

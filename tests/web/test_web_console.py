@@ -11,8 +11,8 @@ import pytest
 
 from appliance.binding.roster import import_roster
 from appliance.errors import ApplianceError
+from appliance.testing.web_fakes import PASSWORD, make_deps
 from appliance.web.server import create_app
-from tests.web_fakes import PASSWORD, make_deps
 
 VALID_ID = "110101200001011232"
 

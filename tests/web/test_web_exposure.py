@@ -22,13 +22,13 @@ import numpy as np
 import pytest
 
 from appliance.session.events import SessionEvent
+from appliance.testing.web_fakes import PASSWORD, make_deps
 from appliance.web import passwords
 from appliance.web.listeners import Listener, ListenerLimits
 from appliance.web.live import PreviewEncoder, browser_view
 from appliance.web.screen_access import DEVICE_COOKIE, ScreenPairing
 from appliance.web.server import create_app
 from appliance.web.tls import ensure_certificate
-from tests.web_fakes import PASSWORD, make_deps
 
 KIOSK = "127.0.0.1"
 PHONE = "127.0.0.2"

@@ -13,7 +13,7 @@ import pytest
 from appliance.web import passwords
 from appliance.web.passwords import PASSWORD_FILE, OperatorAccounts, PasswordCheckBusy, PasswordError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_passwords_are_stored_hashed_and_verified(tmp_path: Path) -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from uplink_fixtures import make_jpeg
 
+from appliance.testing.uplink_fixtures import make_jpeg
+from appliance.testing.web_fakes import CAPTURE_CODE, PASSWORD, make_deps
 from appliance.web.photo_review import failed_checks
 from appliance.web.server import create_app
-from tests.web_fakes import CAPTURE_CODE, PASSWORD, make_deps
 
 FAILED_REPORT = {
     "verdict": "pass",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from appliance.testing.web_fakes import CAPTURE_CODE, ID_NUMBER, PASSWORD, STUDENT_NAME, make_deps
 from appliance.web.server import create_app
-from tests.web_fakes import CAPTURE_CODE, ID_NUMBER, PASSWORD, STUDENT_NAME, make_deps
 
 
 @pytest.fixture()

@@ -9,12 +9,12 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
-from camera_fakes import padded_i420
 
 from appliance.capture.camera import CameraHealth, build_camera
 from appliance.capture.camera.picamera import Picamera2Source
 from appliance.capture.errors import HardwareUnavailableError
 from appliance.settings import settings_from_dict
+from appliance.testing.camera_fakes import padded_i420
 
 
 class FakeRequest:

@@ -8,13 +8,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from camera_fakes import padded_i420
 
 from appliance.capture.camera import DemoPose, DemoSource, build_camera
 from appliance.capture.camera.imaging import fit_within, rotate, yuv420_to_bgr
 from appliance.capture.camera.opencv_sources import ImageFolderSource, VideoFileSource
 from appliance.capture.errors import HardwareUnavailableError
 from appliance.settings import settings_from_dict
+from appliance.testing.camera_fakes import padded_i420
 
 
 def write_images(folder: Path, count: int) -> list[np.ndarray]:

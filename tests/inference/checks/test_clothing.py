@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from appliance.inference.checks.base import CheckResult
-from tests import dress_variants as dv
+from appliance.testing import dress_variants as dv
 
 # Plain tops with the chest in view: a white V-neck on grey (two subjects), a grey crew-neck on white.
 PHOTOS = ["a_plain_ok/dbr_034_03.jpg", "a_plain_ok/dbr_119_03.jpg", "a_plain_ok/dpf_img14.jpg"]

@@ -1,5 +1,5 @@
 """Looking at the lens: irises moved along the eyes of real frontal photos by a known turn (the
-eye opening warped by the eyeball's R sin(angle), tests/dress_variants.py), and the good frontal
+eye opening warped by the eyeball's R sin(angle), appliance/testing/dress_variants.py), and the good frontal
 folder as a whole.
 
 Measured on 21 photos (10 dress controls, 11 CFD portraits) turned both ways: refused at 10
@@ -17,7 +17,7 @@ import itertools
 import numpy as np
 import pytest
 
-from tests import dress_variants as dv
+from appliance.testing import dress_variants as dv
 
 PHOTOS = ["a_plain_ok/dbr_034_03.jpg", "a_plain_ok/cfd_CFD-AM-241-287-N.jpg", "a_plain_ok/dbr_119_03.jpg"]
 

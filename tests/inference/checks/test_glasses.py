@@ -10,7 +10,7 @@ import pytest
 
 from appliance.imageio import load_image
 from appliance.inference import landmarks as lm
-from tests.engine_helpers import check_result
+from appliance.testing.engine_helpers import check_result
 
 
 def draw_rings(analyzer, bgr: np.ndarray, on_iris: bool, thickness: float) -> np.ndarray:

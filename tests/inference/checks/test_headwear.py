@@ -11,33 +11,13 @@ import numpy as np
 import pytest
 
 from appliance.inference import landmarks as lm
-from tests.engine_helpers import check_result
+from appliance.testing.dress_variants import crown_mask, with_cap
+from appliance.testing.engine_helpers import check_result
 
 
 @pytest.fixture(scope="module")
 def good(face_photo):
     return face_photo("a_good_frontal/dpf_img10.jpg")
-
-
-def crown_mask(analyzer, bgr: np.ndarray) -> np.ndarray:
-    """Where a cap sits: the silhouette above the top of the forehead, across the face's width."""
-    analysis = analyzer.analyze(bgr)
-    pts = analysis.pts[:, :2]
-    top = int(pts[lm.FOREHEAD, 1] + 0.05 * analysis.eye_to_chin)
-    x0, x1 = int(pts[lm.FACE_RIGHT_EDGE, 0]), int(pts[lm.FACE_LEFT_EDGE, 0])
-    mask = np.zeros(bgr.shape[:2], bool)
-    mask[:top, x0:x1] = True
-    return mask & (analysis.person_mask > 0.5)
-
-
-def with_cap(bgr: np.ndarray, mask: np.ndarray, colour_bgr: tuple[int, int, int]) -> np.ndarray:
-    """The crown painted in one fabric colour, darkening towards the brim as real caps do."""
-    out = bgr.astype(np.float32)
-    ys = np.nonzero(mask)[0]
-    shade = np.clip(1.0 - 0.5 * (np.arange(bgr.shape[0]) - ys.min()) / max(np.ptp(ys), 1), 0.5, 1.0)
-    painted = np.array(colour_bgr, np.float32)[None, None, :] * shade[:, None, None]
-    out[mask] = np.broadcast_to(painted, out.shape)[mask]
-    return out.astype(np.uint8)
 
 
 def with_brown_skin(bgr: np.ndarray) -> np.ndarray:

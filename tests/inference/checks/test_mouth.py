@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from appliance.inference import landmarks as lm
-from tests.engine_helpers import check_result
+from appliance.testing.engine_helpers import check_result
 
 
 def mouth_geometry(analyzer, portrait):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from appliance.inference import landmarks as lm
-from tests.engine_helpers import check_result
+from appliance.testing.engine_helpers import check_result
 
 
 def test_visible_ears_pass(analyzer, plain_portrait):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tests.engine_helpers import check_result
+from appliance.testing.engine_helpers import check_result
 
 
 def detail(analyzer, bgr: np.ndarray):
