@@ -15,6 +15,12 @@ def check_result(analyzer, bgr: np.ndarray, check_id: str, grayscale: bool = Fal
     return next(c for c in analyzer.check(bgr, grayscale=grayscale).checks if c.id == check_id)
 
 
+def evaluated(analyzer, bgr: np.ndarray, check_id: str, settings=None) -> CheckResult:
+    """The one result with `check_id` from the checks evaluated on a fresh analysis of `bgr`,
+    under `settings` (the analyzer's own when None)."""
+    return next(r for r in analyzer.evaluate(analyzer.analyze(bgr), settings) if r.id == check_id)
+
+
 CORRECTIONS = Path(__file__).resolve().parents[2] / "evaluation" / "corrections.toml"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 

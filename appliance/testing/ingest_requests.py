@@ -1,12 +1,18 @@
-"""Signed requests to the collection server for its tests: an upload's payload and a signed POST."""
+"""The collection server for its tests: the app on a temporary folder as a Flask test client, an
+upload's payload and a signed POST."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+from pathlib import Path
 
-from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, make_jpeg
+from appliance.ingest.config import IngestSettings
+from appliance.ingest.metadata import SqliteMetadata
+from appliance.ingest.photo_files import PhotoFiles
+from appliance.ingest.server import create_app
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY, make_jpeg
 from appliance.uplink.signing import signed_headers
 
 NOW = 1_800_000_000.0
@@ -32,3 +38,15 @@ def post(client, path, payload, *, device=DEVICE_ID, key=DEVICE_KEY, now=NOW, bo
     signed = signed_headers(device, key, "POST", path, body, now)
     signed.update(headers or {})
     return client.post(path, data=body, headers=signed, content_type=content_type)
+
+
+def ingest_server(root: Path, max_body_bytes: int = 200_000, keys: dict[str, bytes] | None = None):
+    """(Flask test client, metadata, photo files) of a server in `root` whose clock stands at NOW,
+    knowing the test booth and reviewer (and `keys`)."""
+    settings = IngestSettings(data_dir=root, reviewer_ids=[REVIEWER_ID], max_body_bytes=max_body_bytes)
+    metadata = SqliteMetadata(root / "ingest.db")
+    metadata.migrate()
+    files = PhotoFiles(root / "photos")
+    known = {DEVICE_ID: DEVICE_KEY, REVIEWER_ID: REVIEWER_KEY, **(keys or {})}
+    app = create_app(settings, metadata, files, known, clock=lambda: NOW)
+    return app.test_client(), metadata, files

@@ -9,13 +9,10 @@ import zipfile
 
 import pytest
 
-from appliance.ingest.config import IngestSettings
 from appliance.ingest.export import export_school
 from appliance.ingest.metadata import ServerPhoto, SqliteMetadata
-from appliance.ingest.photo_files import PhotoFiles
-from appliance.ingest.server import create_app
-from appliance.testing.ingest_requests import NOW, post, upload_payload
-from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, REVIEWER_ID, REVIEWER_KEY, LiveServer, make_jpeg
+from appliance.testing.ingest_requests import NOW, ingest_server, post, upload_payload
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, LiveServer, make_jpeg
 from appliance.uplink.client import CollectionClient
 from appliance.uplink.signing import signed_headers
 
@@ -24,13 +21,7 @@ OTHER_ID, OTHER_KEY = "booth-b", bytes(range(50, 82))
 
 @pytest.fixture()
 def server(tmp_path):
-    settings = IngestSettings(data_dir=tmp_path, reviewer_ids=[REVIEWER_ID], max_body_bytes=2_000_000)
-    metadata = SqliteMetadata(tmp_path / "ingest.db")
-    metadata.migrate()
-    files = PhotoFiles(tmp_path / "photos")
-    keys = {DEVICE_ID: DEVICE_KEY, REVIEWER_ID: REVIEWER_KEY, OTHER_ID: OTHER_KEY}
-    app = create_app(settings, metadata, files, keys, clock=lambda: NOW)
-    return app.test_client(), metadata, files
+    return ingest_server(tmp_path, max_body_bytes=2_000_000, keys={OTHER_ID: OTHER_KEY})
 
 
 def with_photo(payload, data):

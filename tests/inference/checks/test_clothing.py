@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.inference.checks.base import CheckResult
 from appliance.testing import dress_variants as dv
+from appliance.testing.engine_helpers import evaluated as result_of
 
 # Plain tops with the chest in view: a white V-neck on grey (two subjects), a grey crew-neck on white.
 PHOTOS = ["a_plain_ok/dbr_034_03.jpg", "a_plain_ok/dbr_119_03.jpg", "a_plain_ok/dpf_img14.jpg"]
@@ -19,11 +19,6 @@ def plain(request, analyzer, dress_photo):
     """(the analysed copy the checks read, its pixels) of one compliant photo."""
     analysis = analyzer.analyze(dress_photo(request.param)).for_checks
     return analysis, analysis.bgr
-
-
-def result_of(analyzer, bgr, check_id: str, settings=None) -> CheckResult:
-    results = analyzer.evaluate(analyzer.analyze(bgr), settings)
-    return next(r for r in results if r.id == check_id)
 
 
 @pytest.mark.parametrize("check_id", ["clothing_contrast", "clothing_pattern", "neckline", "earrings",

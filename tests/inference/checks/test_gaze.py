@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from appliance.testing import dress_variants as dv
+from appliance.testing.engine_helpers import evaluated
 
 PHOTOS = ["a_plain_ok/dbr_034_03.jpg", "a_plain_ok/cfd_CFD-AM-241-287-N.jpg", "a_plain_ok/dbr_119_03.jpg"]
 
@@ -28,7 +29,7 @@ def frontal(request, analyzer, dress_photo):
 
 
 def gaze_of(analyzer, bgr):
-    return next(r for r in analyzer.evaluate(analyzer.analyze(bgr)) if r.id == "gaze")
+    return evaluated(analyzer, bgr, "gaze")
 
 
 def test_eyes_on_the_lens_pass(analyzer, frontal):
