@@ -15,9 +15,7 @@ runs on the same frames in its own venv, pinned to one core, and the ratio is pr
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -26,17 +24,16 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from peer_client import run_peer
+
+from appliance.app import build_analyzer
+from appliance.imageio import load_image
+from appliance.inference.engine import WORK_MAX_SIDE
+from appliance.settings import load_settings
+from appliance.testing.bench import Timings, letterbox, peak_rss_mb, print_json, still_frame
+from appliance.testing.bench import percentile as pct
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from peer_client import letterbox, run_peer  # noqa: E402
-
-from appliance.app import build_analyzer  # noqa: E402
-from appliance.imageio import load_image  # noqa: E402
-from appliance.inference.engine import WORK_MAX_SIDE  # noqa: E402
-from appliance.settings import load_settings  # noqa: E402
 
 STAGES = ("decode", "detect", "landmarks", "iris", "segmentation", "checks")
 # Issue O's targets, printed beside the measured figures (never asserted: timing is noisy).
@@ -44,19 +41,10 @@ TARGET_LIVE_RATIO = 1.5  # ours at least this many times as fast as MediaPipe's 
 TARGET_STILL_MS = 150.0  # full verdict on a 12 MP JPEG, decode included, p50
 
 
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
-
-
 def make_still(bgr: np.ndarray, path: Path) -> Path:
     """A 12 MP (4000x3000) JPEG with the photo enlarged into its middle, as a camera still."""
-    frame = letterbox(bgr, 4000, 3000)
-    cv2.imwrite(str(path), frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    cv2.imwrite(str(path), still_frame(bgr), [cv2.IMWRITE_JPEG_QUALITY, 92])
     return path
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="passes over the live sequence")
     parser.add_argument("--hold", type=int, default=10, help="consecutive frames per photo (video-like)")
     parser.add_argument("--stills", type=int, default=6, help="number of 12 MP stills to time")
-    parser.add_argument("--peer-python", help="python of a venv with mediapipe==0.10.14 (scripts/setup_peer.sh)")
+    parser.add_argument("--peer-python",
+                        help="python of a venv with mediapipe==0.10.14 (scripts/provision/setup_peer.sh)")
     parser.add_argument("--json", action="store_true", help="last line: one JSON object with the results")
     args = parser.parse_args(argv)
 
@@ -81,15 +70,13 @@ def main(argv: list[str] | None = None) -> int:
 
     for frame in frames[:3]:
         analyzer.check(frame, live=True)
-    live_total: list[float] = []
-    live_cpu: list[float] = []
+    live = Timings()
+    live_total, live_cpu = live.wall_ms, live.cpu_ms
     live_stages: dict[str, list[float]] = {s: [] for s in STAGES}
     for _ in range(args.repeat):
         for frame in frames:
-            start, cpu = time.perf_counter(), time.process_time()
-            report = analyzer.check(frame, live=True)
-            live_total.append((time.perf_counter() - start) * 1000)
-            live_cpu.append((time.process_time() - cpu) * 1000)
+            with live.run():
+                report = analyzer.check(frame, live=True)
             for stage, ms in report.timings.items():
                 live_stages.setdefault(stage, []).append(ms)
 
@@ -175,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         result.update(peer_ms_p50=round(peer["p50"], 2), peer_ms_p95=round(peer["p95"], 2), peer_ratio=round(ratio, 2))
     print(f"peak RSS: {result['peak_rss_mb']} MB")
     if args.json:
-        print(json.dumps(result))
+        print_json(result)
     return 0
 
 

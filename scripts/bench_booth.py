@@ -41,20 +41,17 @@ import cv2
 import numpy as np
 import psutil
 
+from appliance.app import build_analyzer, build_booth
+from appliance.capture.camera.base import Frame
+from appliance.capture.camera.demo import DemoSource
+from appliance.demo.scripted_session import ScriptedSubject
+from appliance.demo.settings import demo_overrides
+from appliance.inference.still_choice import EngineStillChooser
+from appliance.produce.producer import StandardProducer
+from appliance.settings import Settings, load_settings
+from appliance.testing.bench import letterbox, percentile, still_frame
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from peer_client import letterbox  # noqa: E402
-
-from appliance.app import build_analyzer, build_booth  # noqa: E402
-from appliance.capture.camera.base import Frame  # noqa: E402
-from appliance.capture.camera.demo import DemoSource  # noqa: E402
-from appliance.demo.scripted_session import ScriptedSubject  # noqa: E402
-from appliance.demo.settings import demo_overrides  # noqa: E402
-from appliance.inference.still_choice import EngineStillChooser  # noqa: E402
-from appliance.produce.producer import StandardProducer  # noqa: E402
-from appliance.settings import Settings, load_settings  # noqa: E402
 
 WARM_UP_FRAMES = 5
 SAMPLE_EVERY = 10
@@ -63,10 +60,6 @@ LIVE_FRAMES_BEFORE_SHUTTER = 4
 # Issue O's targets, printed beside the measured figures (never asserted: timing is noisy).
 TARGET_VERDICT_MS = 150.0
 TARGET_PRODUCE_MS = 200.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
 
 
 def rss_mb() -> float:
@@ -106,7 +99,7 @@ def shutter_to_review(count: int) -> dict[str, Any]:
     held, differing = 0, []
     for index, photo in enumerate(photos):
         bgr = cv2.imread(str(photo))
-        frame, still = letterbox(bgr, 640, 480), letterbox(bgr, 4000, 3000)
+        frame, still = letterbox(bgr), still_frame(bgr)
         outcomes = {}
         for mode in (("seeded", "full") if index % 2 else ("full", "seeded")):
             analyzer.reset_tracking()

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from appliance.app import build_analyzer
+from appliance.produce.photo import produce_photo
+from appliance.settings import load_settings
+from appliance.testing.bench import Timings
 
-from appliance.app import build_analyzer  # noqa: E402
-from appliance.produce.photo import produce_photo  # noqa: E402
-from appliance.settings import load_settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SOURCES = ("dpf_img29.jpg", "dpf_img18.jpg")
 TARGET_MS = 200.0  # issue O: produce_photo on a 12 MP still, p50 (printed, never asserted)
@@ -47,13 +46,12 @@ def main() -> int:
     settings = load_settings()
     analyzer = build_analyzer(settings)
     produce_photo(analyzer, stills[0], settings)  # warm-up: model delegates, caches
-    times, cpu, results = [], [], []
+    timings, results = Timings(), []
+    times, cpu = timings.wall_ms, timings.cpu_ms
     for run in range(args.runs):
         still = stills[run % len(stills)]
-        start, used = time.perf_counter(), time.process_time()
-        result = produce_photo(analyzer, still, settings)
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - used) * 1000)
+        with timings.run():
+            result = produce_photo(analyzer, still, settings)
         results.append(result.ok or result.code)
     p50, p95 = np.percentile(times, [50, 95])
     print(f"produce_photo from 12 MP: n={len(times)} p50={p50:.0f} ms p95={p95:.0f} ms "

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from appliance.binding.phone_photo import random_shot, render_phone_photo
 from appliance.binding.reference_format import ReferenceCodec, sample_fields
 from appliance.capture.qr import ALL_PASSES, PASS_ORDER, scan_with_passes
+from appliance.testing.bench import percentile
 
 MODULE_SIZES = (2.5, 3.0, 3.5, 4.0, 5.0, 6.0)
 
@@ -59,10 +56,6 @@ def timing_without_code(frames: list[np.ndarray], passes: tuple[str, ...]) -> di
         scan_with_passes(frame, passes)
         times.append((time.perf_counter() - start) * 1000)
     return {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
 
 
 def measure(frames: list[tuple[float, str, np.ndarray]], passes: tuple[str, ...]) -> dict:

@@ -22,16 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
+from appliance.app import build_analyzer
+from appliance.errors import ImageError
+from appliance.imageio import load_image
+from appliance.settings import load_settings
+from appliance.testing.bench import letterbox, still_frame
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from peer_client import letterbox  # noqa: E402
-
-from appliance.app import build_analyzer  # noqa: E402
-from appliance.errors import ImageError  # noqa: E402
-from appliance.imageio import load_image  # noqa: E402
-from appliance.settings import load_settings  # noqa: E402
 
 LIVE_FRAMES = 3
 SHIFT_PX = 3
@@ -59,7 +56,7 @@ def main() -> int:
             photo = load_image(path).bgr
         except ImageError:
             continue
-        frame, still = letterbox(photo, 640, 480), letterbox(photo, 4000, 3000)
+        frame, still = letterbox(photo), still_frame(photo)
         analyzer.reset_tracking()
         for _ in range(LIVE_FRAMES):
             analyzer.check(frame, live=True)

@@ -17,18 +17,16 @@ import threading
 import time
 from pathlib import Path
 
+from fault_test import make_jpeg  # scripts/ is this file's folder: Python puts it on sys.path
+
+from appliance.store.disk_guard import DiskGuard
+from appliance.store.photo_store import PhotoStore
+from appliance.testing.uplink_fixtures import DEVICE_ID, DEVICE_KEY, live_server
+from appliance.uplink.client import CollectionClient
+from appliance.uplink.config import UplinkSettings
+from appliance.uplink.worker import UplinkWorker
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-
-from fault_test import make_jpeg  # noqa: E402  (scripts/ is this file's folder)
-from uplink_fixtures import DEVICE_ID, DEVICE_KEY, live_server  # noqa: E402
-
-from appliance.store.disk_guard import DiskGuard  # noqa: E402
-from appliance.store.photo_store import PhotoStore  # noqa: E402
-from appliance.uplink.client import CollectionClient  # noqa: E402
-from appliance.uplink.config import UplinkSettings  # noqa: E402
-from appliance.uplink.worker import UplinkWorker  # noqa: E402
 
 
 def percentiles(values: list[float]) -> str:

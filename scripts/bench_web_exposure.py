@@ -28,39 +28,16 @@ from typing import Any
 
 import psutil
 
+from appliance.testing.demo_booth import DemoBoothDidNotStart, demo_booth
+
 REPO = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_booth(repo: Path, data: Path) -> tuple[subprocess.Popen[str], str, str]:
-    port, console_port = free_port(), free_port()
-    command = [sys.executable, "-m", "appliance", "run", "--demo", "--data", str(data), "--host", "127.0.0.1",
-               "--port", str(port)]
+def console_port_option(repo: Path) -> bool:
+    """Whether the probed checkout's booth takes --console-port (older ones serve one port)."""
     help_text = subprocess.run([sys.executable, "-m", "appliance", "run", "--help"], cwd=repo, text=True,
                                capture_output=True, env={"PYTHONPATH": str(repo)}).stdout
-    if "--console-port" in help_text:
-        command += ["--console-port", str(console_port)]
-    process = subprocess.Popen(command, cwd=repo, env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"},
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    console = ""
-    deadline = time.monotonic() + 180
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        match = re.search(r"operator: (\S+?)/operator", line)
-        if match:
-            console = match.group(1)
-        if "demo operator login" in line:
-            return process, f"http://127.0.0.1:{port}", console
-    process.kill()
-    raise SystemExit("the demo booth did not start")
+    return "--console-port" in help_text
 
 
 def connect(base: str, timeout: float = 30.0) -> http.client.HTTPConnection:
@@ -192,21 +169,21 @@ def main() -> int:
     parser.add_argument("--repo", type=Path, default=REPO, help="checkout whose booth is probed")
     parser.add_argument("--data", type=Path, default=Path("out/bench-web"), help="the demo booth's data folder")
     args = parser.parse_args()
-    process, screen, console = start_booth(args.repo.resolve(), args.data.resolve())
+    repo = args.repo.resolve()
+    booth = demo_booth(repo, args.data.resolve(), console_port=console_port_option(repo),
+                       env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"}, timeout_s=180)
     try:
-        time.sleep(3.0)  # the first frames and the engine warm-up settle
-        result = {"repo": str(args.repo), "password_burst": password_burst(process.pid, console or screen)}
-        time.sleep(2.0)
-        result["slow_headers"] = slow_headers(process.pid, screen)
-        time.sleep(12.0)  # half-open sockets time out
-        result["preview_viewers"] = preview_viewers(process.pid, screen)
-        result["alive"] = process.poll() is None
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        with booth as running:
+            process, screen, console = running.process, running.screen, running.console
+            time.sleep(3.0)  # the first frames and the engine warm-up settle
+            result = {"repo": str(args.repo), "password_burst": password_burst(process.pid, console or screen)}
+            time.sleep(2.0)
+            result["slow_headers"] = slow_headers(process.pid, screen)
+            time.sleep(12.0)  # half-open sockets time out
+            result["preview_viewers"] = preview_viewers(process.pid, screen)
+            result["alive"] = process.poll() is None
+    except DemoBoothDidNotStart as exc:
+        raise SystemExit(str(exc)) from None
     print(json.dumps(result))
     return 0
 

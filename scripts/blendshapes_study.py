@@ -13,14 +13,12 @@ wheel, then the .task, and pass --model).
 from __future__ import annotations
 
 import argparse
-import sys
 import tomllib
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 # kLandmarksSubsetIdxs of MediaPipe's face_blendshapes_graph.cc: the model's 146 input landmarks
 SUBSET = (

@@ -243,7 +243,7 @@ copy_source() {
       --exclude=.ruff_cache -cf - . | tar -C "$ROOT$GUEST_DIR/src" -xf -
   local count
   count="$(find "$ROOT$GUEST_DIR/src/models" -name '*.tflite' | wc -l)"
-  [ "$count" -gt 0 ] || { detail "no .tflite in $source_dir/models (run scripts/fetch_models.py)"; return 1; }
+  [ "$count" -gt 0 ] || { detail "no .tflite in $source_dir/models (run scripts/provision/fetch_models.py)"; return 1; }
   detail "source and $count models copied to $GUEST_DIR/src"
 }
 
@@ -256,7 +256,7 @@ install_venv() {
   local venv="$GUEST_DIR/venv" key
   # The same pins as install-pi.sh on Bookworm (NumPy 1 for picamera2), taken from that script.
   # shellcheck disable=SC2016 # $1 is expanded by the inner bash
-  in_source bash -c 'INSTALL_PI_LIBRARY=1; . scripts/install-pi.sh; OS_CODENAME=bookworm; pip_constraints "$1"' \
+  in_source bash -c 'INSTALL_PI_LIBRARY=1; . scripts/provision/install-pi.sh; OS_CODENAME=bookworm; pip_constraints "$1"' \
     _ "$GUEST_DIR/constraints.txt"
   key="$(venv_key)"
   if [ -f "$ROOT$venv/.appliance-key" ] && [ "$(cat "$ROOT$venv/.appliance-key")" = "$key" ]; then
@@ -408,7 +408,7 @@ check_default_paths() {
 
 install_dry_run() {
   local out="$LOGS/install-pi-dry-run.txt" rc=0
-  in_source bash scripts/install-pi.sh --dry-run >"$out" 2>&1 || rc=$?
+  in_source bash scripts/provision/install-pi.sh --dry-run >"$out" 2>&1 || rc=$?
   cat "$out"
   [ "$rc" = 0 ] || { detail "install-pi.sh --dry-run exited $rc"; return 1; }
   local found steps

@@ -21,14 +21,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from appliance.app import build_analyzer
+from appliance.produce.config import PhotoSpec
+from appliance.produce.photo import produce_photo
+from appliance.produce.verify import product_geometry
+from appliance.settings import load_settings
 
-from appliance.app import build_analyzer  # noqa: E402
-from appliance.produce.config import PhotoSpec  # noqa: E402
-from appliance.produce.photo import produce_photo  # noqa: E402
-from appliance.produce.verify import product_geometry  # noqa: E402
-from appliance.settings import load_settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TILE_H = 320
 CAPTION_H = 28

@@ -10,12 +10,12 @@ booth process that commits N scripted captures into its store and uploads them, 
 kill -9s the booth at random moments (at least one kill per --kill-every captures), kills the
 server and restarts it - with a kill -9 of the server half-way through that restart and a kill -9 of
 the booth while the server is down -, fills the disk (simulated here: the booth's free-space probe
-reports zero; tests/test_store_full_disk.py fills a real tmpfs) and jumps the booth's clock by
+reports zero; tests/system/test_store_full_disk.py fills a real tmpfs) and jumps the booth's clock by
 hours. Then it lets the queue drain and compares the booth's store with the server, byte for byte.
 With --json the last line is one JSON object: {"accepted", "on_server", "duplicates", "mismatched",
 "kills"}. Exit status 0 when every accepted photo is on the server exactly once with the same bytes.
 
-With --hosts N --postgres: a throw-away PostgreSQL (scripts/throwaway_postgres.py), `serve-ingest
+With --hosts N --postgres: a throw-away PostgreSQL (appliance/testing/throwaway_postgres.py), `serve-ingest
 migrate`, N hosts with photo bytes in the database, several booths (each its own device key)
 uploading through the fault proxy, which is also a toy round-robin over the hosts. During the run
 PostgreSQL is restarted and a host is kill -9'd and restarted (each at least once), booths are
@@ -74,7 +74,6 @@ def free_port() -> int:
 # --- the booth process ------------------------------------------------------------------------
 
 def run_booth(work: Path, captures: int, proxy_url: str, device_id: str = DEVICE_ID) -> int:
-    sys.path.insert(0, str(REPO))
     from appliance.store.disk_guard import DiskGuard
     from appliance.store.errors import StorageFullError
     from appliance.store.photo_store import PhotoStore
@@ -491,7 +490,7 @@ def fleet_event(event: str, servers: list[Server], postgres, rng: random.Random,
 
 def run_fleet(work: Path, captures: int, booths: int, hosts: int, kill_every: int, rng: random.Random, log,
               gunicorn: bool = False):
-    from throwaway_postgres import ThrowawayPostgres
+    from appliance.testing.throwaway_postgres import ThrowawayPostgres
 
     with ThrowawayPostgres() as postgres:
         devices = prepare_fleet(work, captures, booths, postgres.url)

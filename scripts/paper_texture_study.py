@@ -23,8 +23,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 FACES = Path(__file__).resolve().parents[2] / "shared" / "faces"
 # Screen angles of the four inks (cyan, magenta, yellow, black), as offset printing sets them.
 INK_ANGLES_DEG = (15.0, 75.0, 0.0, 45.0)

@@ -1,6 +1,6 @@
 """Drive the MediaPipe peer benchmark (scripts/peer_mediapipe.py) from the product's venv.
 
-The peer needs numpy<2 and so lives in .venv-peer (scripts/setup_peer.sh); the bench talks to it
+The peer needs numpy<2 and so lives in .venv-peer (scripts/provision/setup_peer.sh); the bench talks to it
 only through a .npy file and one JSON line, never by importing it. Pinning the peer to one core
 by default is what makes its numbers comparable with our engine's single-threaded ones, because
 MediaPipe's legacy API offers no thread-count setting of its own.
@@ -26,6 +26,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from appliance.testing.bench import letterbox
 
 PEER_SCRIPT = Path(__file__).resolve().with_name("peer_mediapipe.py")
 FRAME_HEIGHT, FRAME_WIDTH = 480, 640
@@ -90,7 +92,7 @@ def run_peer(peer_python: str, frames: np.ndarray, repeat: int = 3, single_core:
     if repeat < 1:
         raise PeerBenchmarkError("repeat must be at least 1")
     if not os.access(peer_python, os.X_OK):
-        raise PeerBenchmarkError(f"peer python {peer_python} not found: run bash scripts/setup_peer.sh")
+        raise PeerBenchmarkError(f"peer python {peer_python} not found: run bash scripts/provision/setup_peer.sh")
     timeout_s = STARTUP_TIMEOUT_S + PER_FRAME_TIMEOUT_S * len(frames) * (repeat + 1)
     with tempfile.TemporaryDirectory(prefix="peer-frames-") as scratch:
         frames_path = os.path.join(scratch, "frames.npy")
@@ -113,20 +115,6 @@ def run_peer(peer_python: str, frames: np.ndarray, repeat: int = 3, single_core:
         return _parse_result(completed.stdout, len(frames), repeat)
     except PeerBenchmarkError as exc:
         raise PeerBenchmarkError(f"{exc}; stderr tail:\n{_stderr_tail(completed.stderr)}") from exc
-
-
-def letterbox(image: np.ndarray, width: int = FRAME_WIDTH, height: int = FRAME_HEIGHT) -> np.ndarray:
-    """Scale a photo to fit the frame whole and pad black, so no face is cropped away (channel
-    order kept)."""
-    source_h, source_w = image.shape[:2]
-    scale = min(width / source_w, height / source_h)
-    new_w, new_h = max(1, round(source_w * scale)), max(1, round(source_h * scale))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
-    canvas = np.zeros((height, width, 3), dtype=np.uint8)
-    top, left = (height - new_h) // 2, (width - new_w) // 2
-    canvas[top : top + new_h, left : left + new_w] = resized
-    return canvas
 
 
 def letterbox_rgb(bgr: np.ndarray, width: int = FRAME_WIDTH, height: int = FRAME_HEIGHT) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Peer benchmark: MediaPipe's own Python pipeline on the same models our engine runs.
 
 This is what a user would pick instead of our engine, so scripts/bench.py times it on the same
-frames. It runs only inside .venv-peer (scripts/setup_peer.sh): mediapipe 0.10.14 needs numpy<2,
+frames. It runs only inside .venv-peer (scripts/provision/setup_peer.sh): mediapipe 0.10.14 needs numpy<2,
 the product runs numpy 2, so nothing here may import `appliance` and nothing in the product may
 import this file; scripts/peer_client.py drives it as a subprocess.
 

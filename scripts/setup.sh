@@ -49,9 +49,9 @@ echo "setup.sh: installing the package${extras}"
   | grep -v "is ignored: it is neither a file nor a directory" || true
 .venv/bin/python -c 'import appliance' || { echo "setup.sh: package install failed" >&2; exit 1; }
 
-.venv/bin/python scripts/fetch_models.py
+.venv/bin/python scripts/provision/fetch_models.py
 if [ "$dev" = 1 ]; then
   # the benchmark's peer (MediaPipe's own pipeline) in its own venv; the tests check its contract
-  bash scripts/setup_peer.sh >/dev/null || echo "setup.sh: warning: .venv-peer could not be made; its test will skip"
+  bash scripts/provision/setup_peer.sh >/dev/null || echo "setup.sh: warning: .venv-peer could not be made; its test will skip"
 fi
 echo "setup.sh: ready (.venv/bin/appliance)"

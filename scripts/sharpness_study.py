@@ -19,14 +19,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from appliance.app import build_analyzer
+from appliance.errors import ImageError
+from appliance.imageio import load_image
+from appliance.inference.checks.sharpness import DETAIL_WIDTH, detail_within, face_box
+from appliance.settings import load_settings
 
-from appliance.app import build_analyzer  # noqa: E402
-from appliance.errors import ImageError  # noqa: E402
-from appliance.imageio import load_image  # noqa: E402
-from appliance.inference.checks.sharpness import DETAIL_WIDTH, detail_within, face_box  # noqa: E402
-from appliance.settings import load_settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SKIP_FOLDERS = {"h_blur_lowres", "j_spoof_recapture"}  # already blurred or not live
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}

@@ -6,15 +6,29 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 FACES = ROOT.parent / "shared" / "faces"
+
+
+def _shared(folder: Path, what: str) -> Path:
+    if not folder.is_dir():
+        pytest.skip(f"{what} are absent ({folder}); CI provides ../shared/{folder.name}")
+    return folder
+
+
+def _photo_loader(folder: Path):
+    """Loads a photo of `folder` by its path there, as BGR pixels."""
+    from appliance.imageio import load_image
+
+    def load(relative: str):
+        return load_image(folder / relative).bgr
+
+    return load
 
 
 @pytest.fixture(scope="session")
 def faces_dir() -> Path:
-    if not FACES.is_dir():
-        pytest.skip(f"the real test photographs are absent ({FACES}); CI provides ../shared/faces")
-    return FACES
+    return _shared(FACES, "the real test photographs")
 
 
 @pytest.fixture(scope="session")
@@ -28,12 +42,7 @@ def analyzer():
 @pytest.fixture(scope="session")
 def face_photo(faces_dir):
     """Loads a photo of ../shared/faces by its path there, as BGR pixels."""
-    from appliance.imageio import load_image
-
-    def load(relative: str):
-        return load_image(faces_dir / relative).bgr
-
-    return load
+    return _photo_loader(faces_dir)
 
 
 @pytest.fixture(scope="session")
@@ -47,17 +56,10 @@ DRESS = ROOT.parent / "shared" / "dress"
 
 @pytest.fixture(scope="session")
 def dress_dir() -> Path:
-    if not DRESS.is_dir():
-        pytest.skip(f"the dress-code photographs are absent ({DRESS}); CI provides ../shared/dress")
-    return DRESS
+    return _shared(DRESS, "the dress-code photographs")
 
 
 @pytest.fixture(scope="session")
 def dress_photo(dress_dir):
     """Loads a photo of ../shared/dress by its path there, as BGR pixels."""
-    from appliance.imageio import load_image
-
-    def load(relative: str):
-        return load_image(dress_dir / relative).bgr
-
-    return load
+    return _photo_loader(dress_dir)

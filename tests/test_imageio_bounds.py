@@ -20,7 +20,7 @@ import appliance.imageio as imageio
 from appliance.cli import main
 from appliance.errors import ImageError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def png_header_only(width: int, height: int, payload: bytes = b"") -> bytes:

@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--annotate", type=Path, metavar="OUT.png",
                         help="draw landmarks, boxes and failed checks of the (single) photo into OUT.png")
     parser.add_argument("--demo", action="store_true",
-                        help="check a bundled sample portrait (scikit-image's astronaut)")
+                        help="check the bundled sample portrait (the public-domain NASA astronaut)")
     parser.set_defaults(func=run)
 
 

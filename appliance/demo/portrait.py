@@ -1,6 +1,6 @@
 """The demo subject's picture: the public-domain astronaut portrait made into a student who can pass.
 
-The NASA portrait scikit-image ships smiles with teeth, wears a space suit with a helmet ring and
+The NASA portrait the package ships (appliance/samples.py) smiles with teeth, wears a space suit with a helmet ring and
 stands before a flag: a standard photo rightly refuses all three. The demo therefore keeps her real
 head (hair and face, cut out with the engine's own person mask and face-oval landmarks) and gives
 her what a student wears to the booth: closed, relaxed lips drawn over the smile, a plain dark top

@@ -1,6 +1,6 @@
 """The model manifest: which `.tflite` files the booth needs and the sha256 each must have.
 
-Used both by scripts/fetch_models.py (to provision) and by the runtime (to refuse a corrupt or
+Used both by scripts/provision/fetch_models.py (to provision) and by the runtime (to refuse a corrupt or
 swapped file before it produces confident nonsense).
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from appliance.errors import ModelError
 
-FETCH_HINT = "run: .venv/bin/python scripts/fetch_models.py"
+FETCH_HINT = "run: .venv/bin/python scripts/provision/fetch_models.py"
 
 
 @dataclass(frozen=True)

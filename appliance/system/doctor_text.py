@@ -16,7 +16,7 @@ DOCTOR_TEXT: dict[str, tuple[str, str]] = {
     "settings.valid": ("设置有效：{source}", "valid: {source}"),
     "settings.invalid": ("设置文件有误：{problem}；正在使用：{source}", "{problem}; in use: {source}"),
     "models.ok": ("{count} 个模型位于 {folder}，sha256 校验一致", "{count} models in {folder}, sha256 match"),
-    "models.bad": ("模型缺失或损坏：请运行 scripts/fetch_models.py 重新安装", "{error}"),
+    "models.bad": ("模型缺失或损坏：请运行 scripts/provision/fetch_models.py 重新安装", "{error}"),
     "camera.no_picamera2": ("未安装 picamera2（树莓派上运行 apt install python3-picamera2）",
                             "picamera2 is not installed (on the Pi: apt install python3-picamera2)"),
     "camera.none": ("没有连接相机（请检查排线；libcamera 找不到相机）",

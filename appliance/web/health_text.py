@@ -11,8 +11,8 @@ from appliance.web.security import strip_paths
 HEALTH_TEXT: dict[str, tuple[str, str, str]] = {
     "settings": ("设置文件", "按详情修正设置文件后重启采集机",
                  "fix the settings file as the detail says, then restart"),
-    "models": ("识别模型", "运行 scripts/fetch_models.py 重新安装模型",
-               "run scripts/fetch_models.py to reinstall the models"),
+    "models": ("识别模型", "运行 scripts/provision/fetch_models.py 重新安装模型",
+               "run scripts/provision/fetch_models.py to reinstall the models"),
     "camera": ("摄像头", "检查摄像头排线并重启采集机", "check the camera cable and restart the booth"),
     "gpio": ("按键与灯", "检查按钮和补光灯的接线，树莓派上安装 python3-lgpio",
              "check the button's and LED ring's wiring; install python3-lgpio on the Pi"),

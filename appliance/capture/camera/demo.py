@@ -1,7 +1,7 @@
 """Cameras that need no hardware and no files: the demo portrait and scripted frames for tests.
 
-The demo animates the astronaut portrait scikit-image ships (a public-domain NASA photograph), so
-`appliance run --demo` works on any PC without putting anyone's face into the repository. Its
+The demo animates the public-domain NASA astronaut portrait the package ships (appliance/samples.py), so
+`appliance run --demo` works on any PC without putting any student's face into the repository. Its
 motion is a slow sway of a few pixels and a degree of roll, like a person trying to sit still;
 a pose script replaces that motion to put the face off-centre, too far, tilted, or badly lit, and
 an optional lighting hook makes the image respond to the LED ring so the closed loop can be seen.
@@ -54,10 +54,9 @@ def natural_motion(t: float) -> DemoPose:
 
 def astronaut_portrait() -> np.ndarray:
     """The padded portrait crop in BGR (384x576)."""
-    from skimage import data  # imported here: loading scikit-image is slow and only the demo needs it
+    from appliance.samples import demo_portrait_bgr
 
-    rgb = data.astronaut()[:, _CROP_X[0] : _CROP_X[1]]
-    bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+    bgr = np.ascontiguousarray(demo_portrait_bgr()[:, _CROP_X[0] : _CROP_X[1]])
     return cv2.copyMakeBorder(bgr, _HEADROOM, 0, 0, 0, cv2.BORDER_REPLICATE)
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # Eyeball radius over the eye corners' distance (12 mm over ~29 mm in adults).
 EYEBALL_RADIUS_PER_EYE_WIDTH = 0.42
 # What the iris model reads (both eyes' mean, degrees) for a known turn: irises moved by R sin(angle)
-# (the eye opening warped, tests/dress_variants.py) on 15 frontal photos (10 dress controls, 5 CFD),
+# (the eye opening warped, appliance/testing/dress_variants.py) on 15 frontal photos (10 dress controls, 5 CFD),
 # medians of the change per side at 5, 10, 15 and 20 degrees either way. Not one factor: the model
 # reads small turns nearly in full (4.7 for 5) and pulls larger ones toward the eye's middle (16.1
 # for 20), so a single factor measured at 10-15 degrees (0.78) made a 5 degree turn read 6 and a

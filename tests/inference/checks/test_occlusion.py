@@ -1,0 +1,76 @@
+"""Ears on controlled variants of a photo whose ears show: hair drawn down over one ear or both,
+black or brown, must fail; hair worn behind the ears (beside the head, the ears in front of it)
+and light falling from one side (an ear in shade, as its cheek is) must not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from appliance.inference import landmarks as lm
+from appliance.testing.engine_helpers import check_result
+
+
+def test_visible_ears_pass(analyzer, plain_portrait):
+    check = check_result(analyzer, plain_portrait, "ears_visible")
+    assert check.passed, check.value
+
+
+SIDES = {"image_left": (lm.FACE_RIGHT_EDGE, -1), "image_right": (lm.FACE_LEFT_EDGE, 1)}
+BLACK, BROWN = (0.22, 0.22, 0.22), (0.35, 0.5, 0.75)  # BGR factors: black hair, mid-brown hair
+
+
+def with_hair(analyzer, portrait, sides, start=0.02, end=0.3, colour=BLACK):
+    """The portrait with hair painted beside the named cheeks, from `start` to `end` face widths
+    out and from the forehead to the chin. The segmenter counts real hair as the person, but not
+    such a painted patch over the backdrop, so the patch is marked as the person before the check."""
+    analysis = analyzer.analyze(portrait)
+    pts, width = analysis.pts[:, :2], analysis.face_width
+    painted = portrait.astype(np.float32)
+    patches = []
+    for side in sides:
+        edge_index, outward = SIDES[side]
+        edge = pts[edge_index]
+        x0, x1 = sorted((int(edge[0] + outward * start * width), int(edge[0] + outward * end * width)))
+        y0, y1 = int(pts[lm.FOREHEAD, 1]), int(pts[lm.CHIN, 1])
+        painted[y0:y1, x0:x1] *= np.array(colour, np.float32)
+        patches.append((y0, y1, x0, x1))
+    analysis = analyzer.analyze(painted.astype(np.uint8))
+    for y0, y1, x0, x1 in patches:
+        analysis.person_mask[y0:y1, x0:x1] = np.maximum(analysis.person_mask[y0:y1, x0:x1], 0.9)
+    return analysis
+
+
+def ears_check(analyzer, analysis):
+    from appliance.inference.checks.occlusion import check_occlusion
+
+    return next(c for c in check_occlusion(analysis, analyzer.settings) if c.id == "ears_visible")
+
+
+@pytest.mark.parametrize("side", ["image_left", "image_right"])
+def test_hair_down_over_one_ear_fails(analyzer, plain_portrait, side):
+    check = ears_check(analyzer, with_hair(analyzer, plain_portrait, [side]))
+    assert not check.passed, check.value
+
+
+@pytest.mark.parametrize("colour", [BLACK, BROWN], ids=["black", "brown"])
+def test_hair_down_over_both_ears_fails(analyzer, plain_portrait, colour):
+    check = ears_check(analyzer, with_hair(analyzer, plain_portrait, list(SIDES), colour=colour))
+    assert not check.passed, check.value
+
+
+def test_hair_worn_behind_the_ears_passes(analyzer, plain_portrait):
+    """Long hair beside the head but behind the ears: the ears, just outside the cheeks, show."""
+    analysis = with_hair(analyzer, plain_portrait, list(SIDES), start=0.12, end=0.4)
+    check = ears_check(analyzer, analysis)
+    assert check.passed, check.value
+
+
+def test_an_ear_in_shade_is_still_an_ear(analyzer, plain_portrait):
+    """Light from one side darkens that side's ear and cheek alike."""
+    nose_x = int(analyzer.analyze(plain_portrait).pts[lm.NOSE_TIP, 0])
+    ramp = np.ones(plain_portrait.shape[1], np.float32)
+    ramp[:nose_x] = np.linspace(0.45, 1.0, nose_x)
+    shaded = (plain_portrait.astype(np.float32) * ramp[None, :, None]).astype(np.uint8)
+    check = check_result(analyzer, shaded, "ears_visible")
+    assert check.passed, check.value

@@ -1,0 +1,86 @@
+"""The event bus isolates listeners; payloads are JSON-ready and carry no personal data."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from appliance.errors import SettingsError
+from appliance.session.events import EventBus, SessionEvent, safe_payload
+from appliance.session.listeners import EventLogger
+from appliance.settings import settings_from_dict
+from appliance.testing.session_fakes import ID_NUMBER, NAME, make_booth
+
+
+def event(n: int = 1) -> SessionEvent:
+    return SessionEvent("transition", "start", "idle", "scanning", "run1", n, 0.0, {})
+
+
+def test_a_failing_listener_is_logged_and_the_others_still_hear(caplog):
+    bus = EventBus()
+    heard: list[SessionEvent] = []
+
+    def broken(_: SessionEvent) -> None:
+        raise RuntimeError("LED driver gone")
+
+    bus.subscribe(broken)
+    unsubscribe = bus.subscribe(heard.append)
+    with caplog.at_level(logging.ERROR):
+        bus.publish(event(1))
+    assert heard == [event(1)]
+    assert "LED driver gone" in caplog.text
+    unsubscribe()
+    bus.unsubscribe(broken)
+    bus.unsubscribe(broken)  # twice is harmless
+    bus.publish(event(2))
+    assert heard == [event(1)]
+
+
+def test_a_failing_listener_never_breaks_a_session():
+    booth = make_booth()
+
+    def broken(_: SessionEvent) -> None:
+        raise RuntimeError("browser stream closed")
+
+    booth.bus.subscribe(broken)
+    booth.to_guiding()
+    booth.to_reviewing()
+    booth.machine.button_pressed()
+    assert booth.machine.state == "done"
+    assert len(booth.sink.commits) == 1
+
+
+def test_safe_payload_masks_identity_and_drops_pixels():
+    payload = safe_payload({
+        "student_name": NAME, "id_number": ID_NUMBER, "capture_code": "c8bade99b9b2edca",
+        "image": np.zeros((4, 4)), "jpeg": b"\xff\xd8", "score": np.float32(0.5), "n": np.int64(3),
+        "nested": [{"student_number": "2020123456"}, (1, 2)], 7: "seven",
+    })
+    assert payload == {
+        "student_name": "黄*正", "id_number": "**************1234", "capture_code": "c8ba********edca",
+        "image": "ndarray", "jpeg": "bytes", "score": 0.5, "n": 3,
+        "nested": [{"student_number": "2020**3456"}, [1, 2]], "7": "seven",
+    }
+    json.dumps(payload)
+
+
+def test_event_logger_writes_one_masked_line_per_transition(caplog):
+    booth = make_booth()
+    booth.bus.subscribe(EventLogger())
+    with caplog.at_level(logging.INFO, logger="appliance.session.events"):
+        booth.to_guiding()
+    lines = [r.getMessage() for r in caplog.records if r.name == "appliance.session.events"]
+    assert len(lines) == 3
+    assert "confirming" in lines[1] and "黄*正" in lines[1]
+    assert NAME not in caplog.text and ID_NUMBER not in caplog.text
+
+
+def test_session_settings_are_part_of_the_tree_and_bounded():
+    settings = settings_from_dict({"session": {"auto_capture_frames": 5, "timeouts": {"guiding_s": 30}}})
+    assert settings.session.auto_capture_frames == 5
+    assert settings.session.timeouts.guiding_s == 30
+    with pytest.raises(SettingsError, match=r"session\.burst_size"):
+        settings_from_dict({"session": {"burst_size": 100}})
