@@ -27,8 +27,8 @@ from appliance.capture.camera.demo import DemoSource
 from appliance.samples import write_demo_portrait
 source = DemoSource((640, 480), fps=15.0)
 source.open()
-lores, full = source.read(want_full=True)
-print(lores.shape, full.shape)
+frame = source.read(want_full=True)
+print(frame.lores.shape, frame.main.shape)
 print(write_demo_portrait(__import__("pathlib").Path(sys.argv[1])).stat().st_size > 0)
 """
 

@@ -133,7 +133,7 @@ def test_a_frame_without_a_face_loses_and_ties_go_to_the_earliest() -> None:
 
 
 def test_the_photos_record_names_the_frame_that_became_the_still_and_why() -> None:
-    from session_fakes import make_booth
+    from appliance.testing.session_fakes import make_booth
 
     booth = make_booth()
     booth.to_guiding()
@@ -153,7 +153,7 @@ def test_the_photos_record_names_the_frame_that_became_the_still_and_why() -> No
 
 
 def test_a_picker_naming_a_frame_outside_the_burst_is_a_fault() -> None:
-    from session_fakes import FakePicker, make_booth
+    from appliance.testing.session_fakes import FakePicker, make_booth
 
     class Stray(FakePicker):
         def choose(self, frames):
