@@ -72,7 +72,7 @@ def demo_booth(tmp_path: Path):
     with (tmp_path / "booth.log").open("w") as log:
         try:
             with running_demo_booth(REPO, tmp_path / "data", port=port, settings=tmp_path / "booth.toml",
-                                    console_port=False, stderr=log) as booth:
+                                    stderr=log) as booth:
                 yield booth.screen
         except DemoBoothDidNotStart as exc:
             pytest.fail(f"{exc}: " + (tmp_path / "booth.log").read_text()[-2000:])
