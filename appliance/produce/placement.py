@@ -33,6 +33,8 @@ BORDER_SAMPLES = 128
 PERSON = 0.5
 # Product px the person may seem to continue past the border without counting (rounding, matte blur).
 BORDER_SLACK = 0.5
+# Product px of clearance beyond which a placement does not gain from being farther from the border.
+DEPTH_CAP = 24.0
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,51 @@ def invented_area(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: 
     run = np.where(inside, np.minimum(run_x, run_y), 0.0)
     run = np.where(run > BORDER_SLACK, run, 0.0)
     return (run * s * border.step).sum(axis=-1).reshape(shape)
+
+
+def border_depth(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray,
+                 border: PersonBorder, roll: float | None = None, cap: float = DEPTH_CAP) -> np.ndarray:
+    """For each (scale, eye height): product px the frame could grow on every side before it shows
+    a person pixel beyond the source's border (at most `cap`); below 0 it already does.
+
+    The same rule as `invented_area` (a run up to BORDER_SLACK is not counted), read as a distance,
+    so a placement can keep clear of the border instead of touching it: a frame whose bottom edge
+    sits exactly on a tight portrait's shirt border shows a strip of background under the shirt as
+    soon as the eyes or the crown are measured a pixel differently.
+    """
+    shape = np.broadcast_shapes(scales.shape, eyes.shape)
+    depth = np.full(shape, cap)
+    if len(border.points) == 0:
+        return depth
+    up, across = axes(head.roll if roll is None else roll)
+    rel = border.points - head.eye_mid[None, :]
+    along_all, down_all = rel @ across, -(rel @ up)
+    n_across_all, n_down_all = border.normals @ across, -(border.normals @ up)
+    scales_b, eyes_b = np.broadcast_to(scales, shape), np.broadcast_to(eyes, shape)
+    # points farther than `cap` outside every frame of the grid cannot lower the depth
+    corner_s = np.array([scales.min(), scales.max()])[:, None]
+    corner_x = spec.width / 2 - corner_s * head.centre_offset + corner_s * along_all
+    corner_y = np.concatenate([e + corner_s * down_all for e in (eyes.min(), eyes.max())])
+    near = ((corner_x.min(axis=0) < spec.width + cap) & (corner_x.max(axis=0) > -cap)
+            & (corner_y.min(axis=0) < spec.height + cap) & (corner_y.max(axis=0) > -cap))
+    if not near.any():
+        return depth
+    along, down = along_all[near], down_all[near]
+    n_across, n_down = n_across_all[near], n_down_all[near]
+    rows = max(1, 2_000_000 // max(1, len(along) * shape[1]))
+    for start in range(0, shape[0], rows):
+        s = scales_b[start:start + rows, :, None]
+        qx = spec.width / 2 - s * head.centre_offset + s * along
+        qy = eyes_b[start:start + rows, :, None] + s * down
+        outside = np.maximum.reduce([-qx, qx - spec.width, -qy, qy - spec.height])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            run_x = np.where(n_across > 1e-9, (spec.width - qx) / n_across,
+                             np.where(n_across < -1e-9, -qx / n_across, np.inf))
+            run_y = np.where(n_down > 1e-9, (spec.height - qy) / n_down,
+                             np.where(n_down < -1e-9, -qy / n_down, np.inf))
+        point = np.where(outside >= 0, outside, -np.minimum(run_x, run_y)) + BORDER_SLACK
+        depth[start:start + rows] = np.minimum(point.min(axis=-1), cap)
+    return depth
 
 
 def _tiers(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray, ok: np.ndarray,
