@@ -31,6 +31,7 @@ from appliance.app import build_analyzer  # noqa: E402
 from appliance.produce.config import PhotoSpec  # noqa: E402
 from appliance.produce.measure import HeadMeasure, measure_head  # noqa: E402
 from appliance.produce.placement import PersonBorder, border_depth, person_border  # noqa: E402
+from appliance.produce.verify import product_geometry  # noqa: E402
 from appliance.settings import load_settings  # noqa: E402
 
 # The grid reaches beyond the ranges so a dropped range can be seen to bind: face width and eye
@@ -85,6 +86,18 @@ def verdict(head: HeadMeasure | None, spec: PhotoSpec, border: PersonBorder | No
     return "infeasible", float(depth.max()), "+".join(binding) or "several"
 
 
+def product_margin(result, spec: PhotoSpec) -> str:
+    """The product's own crown, eye line and face width and the least px any lies inside its range."""
+    if result.report is None or result.report.analysis is None:
+        return ""
+    geo = product_geometry(result.report.analysis)
+    if geo is None:
+        return ""
+    margin = min(min(v - r.low, r.high - v) for v, r in ((geo.crown_y, spec.crown_y), (geo.eye_y, spec.eye_y),
+                                                          (geo.face_width, spec.face_width)))
+    return f"{geo.crown_y:.1f}/{geo.eye_y:.1f}/{geo.face_width:.1f} ({margin:+.1f})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("images", nargs="*", type=Path)
@@ -99,7 +112,8 @@ def main() -> int:
     cfg, spec = settings.produce, settings.produce.spec()
     residual = float(np.radians(settings.checks.pose.max_roll_deg)) / 2
     verdicts, reasons, outcomes = Counter(), Counter(), Counter()
-    print("file\tverdict\tdepth_px\tbinding\teye_to_crown/eye_to_bottom\tproduce")
+    margins: list[float] = []
+    print("file\tverdict\tdepth_px\tbinding\teye_to_crown/eye_to_bottom\tproduce\tcrown/eye/face (margin)")
     for path in images:
         source = cv2.imread(str(path))
         analysis = analyzer.analyze(source)
@@ -109,7 +123,7 @@ def main() -> int:
                                                       if abs(head.roll) * (1 - share) <= residual)]
         found, depth, binding = verdict(head, spec, border, cfg.max_upscale, rolls)
         ratio = "" if head is None else f"{head.eye_to_crown / (source.shape[0] - head.eye_mid[1]):.3f}"
-        outcome = ""
+        outcome, measured = "", ""
         if args.produce:
             from appliance.produce.photo import produce_photo
 
@@ -118,14 +132,20 @@ def main() -> int:
             if not result.ok and result.code == "verification" and result.report is not None:
                 outcome += ":" + ",".join(c.id for c in result.report.failed)
             outcomes[(found, outcome.split(":")[0])] += 1
+            measured = product_margin(result, spec)
+            if result.ok:
+                margins.append(float(measured.rsplit("(", 1)[1].rstrip(")")))
         verdicts[found] += 1
         if binding:
             reasons[binding] += 1
-        print(f"{path.name}\t{found}\t{depth:.1f}\t{binding or '-'}\t{ratio}\t{outcome}", flush=True)
+        print(f"{path.name}\t{found}\t{depth:.1f}\t{binding or '-'}\t{ratio}\t{outcome}\t{measured}", flush=True)
     print(f"# {len(images)} portraits: " + ", ".join(f"{k} {v}" for k, v in verdicts.most_common()))
     print("# binding when infeasible: " + ", ".join(f"{k} {v}" for k, v in reasons.most_common()))
     if outcomes:
         print("# verdict x produce: " + ", ".join(f"{a}/{b} {n}" for (a, b), n in sorted(outcomes.items())))
+    if margins:
+        print(f"# passed products: least margin inside the ranges {min(margins):.1f} px, median "
+              f"{float(np.median(margins)):.1f}, {sum(m < 2 for m in margins)} under 2 px")
     return 0
 
 

@@ -169,16 +169,19 @@ def _placement(head: HeadMeasure, spec: PhotoSpec, cfg: ProduceSettings, shape: 
 
 
 def _crown_shift(prior: np.ndarray, analysis: Analysis, head: HeadMeasure, placement: Placement,
-                 spec: PhotoSpec) -> float | None:
+                 spec: PhotoSpec, beyond_source: bool) -> float | None:
     """How far (product px, up is negative) the crown seen in the product frame lies from the plan,
-    when the plan put it so near an end of the crown range that the difference decides.
+    when the plan put it so near an end of the crown range that the difference decides, or the
+    frame reaches beyond the source.
 
     The source's mask is coarse on a large still; the product is judged on its own mask, so a
     placement at the range's end is checked there before it is made (a booth capture, placed
-    near the targets, never is).
+    near the targets, never is). A frame beyond the source is a tight portrait's, whose few
+    fitting placements are all near some end: on the CFD portraits the product's crown came out
+    1.5-3.5 px above the plan, enough to put a placement meant to keep clear of 50 px onto it.
     """
     planned = placement.eye_y - placement.scale * head.eye_to_crown
-    if min(planned - spec.crown_y.low, spec.crown_y.high - planned) > CROWN_RECHECK:
+    if not beyond_source and min(planned - spec.crown_y.low, spec.crown_y.high - planned) > CROWN_RECHECK:
         return None
     matrix = placement.matrix()
     forehead = matrix[:, :2] @ analysis.pts[FOREHEAD, :2] + matrix[:, 2]
@@ -186,6 +189,18 @@ def _crown_shift(prior: np.ndarray, analysis: Analysis, head: HeadMeasure, place
     distance, _ = crown_distance(prior, forehead, up, across, placement.scale * head.face_width)
     shift = float(forehead[1] + up[1] * distance) - planned
     return shift if abs(shift) > 0.5 else None
+
+
+def _as_verified(analyzer: Analyzer, image: np.ndarray, prior: np.ndarray, coverage: np.ndarray,
+                 face_width: float, cfg: ProduceSettings, colour: tuple[int, ...]) -> np.ndarray:
+    """The person mask the verification will see: the segmenter's, on the product composited.
+
+    A frame beyond the source leaves placements near the crown range's end; the warped source's
+    mask put the crown 1-2 px lower than the verification later read it on the blue composite.
+    """
+    alpha = outside_is_background(refine_matte(image, prior, face_width, cfg.matte), coverage)
+    product = composite(image, alpha, colour, max(9, round(face_width * 0.1)))
+    return analyzer.segmenter.run(cv2.cvtColor(product, cv2.COLOR_BGR2RGB))
 
 
 def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, background: str | None = None,
@@ -222,7 +237,10 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
         return refusal("proportions", kind)
     image, coverage = warp_to_product(bgr, placement.matrix(), size)
     prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-    shift = _crown_shift(prior, analysis, head, placement, spec)
+    beyond = bool((coverage < 0.5).any())
+    seen = _as_verified(analyzer, image, prior, coverage, placement.scale * head.face_width, cfg,
+                        BACKGROUND_RGB[colour_name][::-1]) if beyond else prior
+    shift = _crown_shift(seen, analysis, head, placement, spec, beyond)
     if shift is not None:
         head = replace(head, eye_to_crown=head.eye_to_crown - shift / placement.scale)
         placement = _placement(head, spec, cfg, bgr.shape, border, residual)
