@@ -158,14 +158,16 @@ def outside_is_background(alpha: np.ndarray, coverage: np.ndarray) -> np.ndarray
 
 
 def _placement(head: HeadMeasure, spec: PhotoSpec, cfg: ProduceSettings, shape: tuple[int, ...],
-               border: PersonBorder | None, residual_roll: float) -> Placement | None:
+               border: PersonBorder | None, residual_roll: float) -> tuple[Placement | None, bool]:
+    """The placement, and whether it keeps the whole person inside the source (False: placed by
+    the rules alone, to be refused for what the product's matte shows cut)."""
     source_size = (shape[1], shape[0])
     found = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size, border, residual_roll)
-    if found is None:
-        # no frame keeps the whole person inside the source: place by the rules alone, and let the
-        # product's own matte say which part would be cut (head or shoulders)
-        found = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size)
-    return found
+    if found is not None:
+        return found, True
+    # no frame keeps the whole person inside the source: place by the rules alone, and let the
+    # product's own matte say which part would be cut (head or shoulders)
+    return place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size), False
 
 
 def _crown_shift(prior: np.ndarray, analysis: Analysis, head: HeadMeasure, placement: Placement,
@@ -232,18 +234,18 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
     size = (spec.width, spec.height)
     border = None if analysis.person_mask is None else person_border(analysis.person_mask)
     residual = float(np.radians(settings.checks.pose.max_roll_deg)) / 2
-    placement = _placement(head, spec, cfg, bgr.shape, border, residual)
+    placement, whole = _placement(head, spec, cfg, bgr.shape, border, residual)
     if placement is None:
         return refusal("proportions", kind)
     image, coverage = warp_to_product(bgr, placement.matrix(), size)
     prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-    beyond = bool((coverage < 0.5).any())
+    beyond = whole and bool((coverage < 0.5).any())
     seen = _as_verified(analyzer, image, prior, coverage, placement.scale * head.face_width, cfg,
                         BACKGROUND_RGB[colour_name][::-1]) if beyond else prior
     shift = _crown_shift(seen, analysis, head, placement, spec, beyond)
     if shift is not None:
         head = replace(head, eye_to_crown=head.eye_to_crown - shift / placement.scale)
-        placement = _placement(head, spec, cfg, bgr.shape, border, residual)
+        placement, _ = _placement(head, spec, cfg, bgr.shape, border, residual)
         if placement is None:
             return refusal("proportions", kind)
         image, coverage = warp_to_product(bgr, placement.matrix(), size)
