@@ -158,27 +158,32 @@ def outside_is_background(alpha: np.ndarray, coverage: np.ndarray) -> np.ndarray
 
 
 def _placement(head: HeadMeasure, spec: PhotoSpec, cfg: ProduceSettings, shape: tuple[int, ...],
-               border: PersonBorder | None, residual_roll: float) -> Placement | None:
+               border: PersonBorder | None, residual_roll: float) -> tuple[Placement | None, bool]:
+    """The placement, and whether it keeps the whole person inside the source (False: placed by
+    the rules alone, to be refused for what the product's matte shows cut)."""
     source_size = (shape[1], shape[0])
     found = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size, border, residual_roll)
-    if found is None:
-        # no frame keeps the whole person inside the source: place by the rules alone, and let the
-        # product's own matte say which part would be cut (head or shoulders)
-        found = place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size)
-    return found
+    if found is not None:
+        return found, True
+    # no frame keeps the whole person inside the source: place by the rules alone, and let the
+    # product's own matte say which part would be cut (head or shoulders)
+    return place(head, spec, cfg.max_upscale, cfg.placement_margin, source_size), False
 
 
 def _crown_shift(prior: np.ndarray, analysis: Analysis, head: HeadMeasure, placement: Placement,
-                 spec: PhotoSpec) -> float | None:
+                 spec: PhotoSpec, beyond_source: bool) -> float | None:
     """How far (product px, up is negative) the crown seen in the product frame lies from the plan,
-    when the plan put it so near an end of the crown range that the difference decides.
+    when the plan put it so near an end of the crown range that the difference decides, or the
+    frame reaches beyond the source.
 
     The source's mask is coarse on a large still; the product is judged on its own mask, so a
     placement at the range's end is checked there before it is made (a booth capture, placed
-    near the targets, never is).
+    near the targets, never is). A frame beyond the source is a tight portrait's, whose few
+    fitting placements are all near some end: on the CFD portraits the product's crown came out
+    1.5-3.5 px above the plan, enough to put a placement meant to keep clear of 50 px onto it.
     """
     planned = placement.eye_y - placement.scale * head.eye_to_crown
-    if min(planned - spec.crown_y.low, spec.crown_y.high - planned) > CROWN_RECHECK:
+    if not beyond_source and min(planned - spec.crown_y.low, spec.crown_y.high - planned) > CROWN_RECHECK:
         return None
     matrix = placement.matrix()
     forehead = matrix[:, :2] @ analysis.pts[FOREHEAD, :2] + matrix[:, 2]
@@ -186,6 +191,18 @@ def _crown_shift(prior: np.ndarray, analysis: Analysis, head: HeadMeasure, place
     distance, _ = crown_distance(prior, forehead, up, across, placement.scale * head.face_width)
     shift = float(forehead[1] + up[1] * distance) - planned
     return shift if abs(shift) > 0.5 else None
+
+
+def _as_verified(analyzer: Analyzer, image: np.ndarray, prior: np.ndarray, coverage: np.ndarray,
+                 face_width: float, cfg: ProduceSettings, colour: tuple[int, ...]) -> np.ndarray:
+    """The person mask the verification will see: the segmenter's, on the product composited.
+
+    A frame beyond the source leaves placements near the crown range's end; the warped source's
+    mask put the crown 1-2 px lower than the verification later read it on the blue composite.
+    """
+    alpha = outside_is_background(refine_matte(image, prior, face_width, cfg.matte), coverage)
+    product = composite(image, alpha, colour, max(9, round(face_width * 0.1)))
+    return analyzer.segmenter.run(cv2.cvtColor(product, cv2.COLOR_BGR2RGB))
 
 
 def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, background: str | None = None,
@@ -217,15 +234,18 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
     size = (spec.width, spec.height)
     border = None if analysis.person_mask is None else person_border(analysis.person_mask)
     residual = float(np.radians(settings.checks.pose.max_roll_deg)) / 2
-    placement = _placement(head, spec, cfg, bgr.shape, border, residual)
+    placement, whole = _placement(head, spec, cfg, bgr.shape, border, residual)
     if placement is None:
         return refusal("proportions", kind)
     image, coverage = warp_to_product(bgr, placement.matrix(), size)
     prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-    shift = _crown_shift(prior, analysis, head, placement, spec)
+    beyond = whole and bool((coverage < 0.5).any())
+    seen = _as_verified(analyzer, image, prior, coverage, placement.scale * head.face_width, cfg,
+                        BACKGROUND_RGB[colour_name][::-1]) if beyond else prior
+    shift = _crown_shift(seen, analysis, head, placement, spec, beyond)
     if shift is not None:
         head = replace(head, eye_to_crown=head.eye_to_crown - shift / placement.scale)
-        placement = _placement(head, spec, cfg, bgr.shape, border, residual)
+        placement, _ = _placement(head, spec, cfg, bgr.shape, border, residual)
         if placement is None:
             return refusal("proportions", kind)
         image, coverage = warp_to_product(bgr, placement.matrix(), size)

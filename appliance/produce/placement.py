@@ -33,6 +33,13 @@ BORDER_SAMPLES = 128
 PERSON = 0.5
 # Product px the person may seem to continue past the border without counting (rounding, matte blur).
 BORDER_SLACK = 0.5
+# Product px of clearance beyond which a placement does not gain from being farther from the border.
+DEPTH_CAP = 24.0
+# Product px a placement beyond the source keeps inside every range and clear of the person's border
+# when the feasible set allows: well above the 1-2 px that measures move between library builds.
+WANTED_DEPTH = 6.0
+# Grid step (product px of face width and eye height) of that search.
+FINE_STEP = 0.5
 
 
 @dataclass(frozen=True)
@@ -113,9 +120,62 @@ def place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float,
             rolls.append(head.roll * share)
     for tries in (margin, 0.0):
         found = _place(head, spec, max_upscale, tries, source_size, border, rolls)
+        if found is not None and found[1] == "inside":
+            return found[0]
         if found is not None:
-            return found
-    return None
+            break
+    if border is None:
+        return None if found is None else found[0]
+    # the frame reaches beyond the source: a fine search for the deepest-inside placement, which
+    # also finds the thin feasible sets of tight portraits that the coarse grid steps over
+    return deepest_placement(head, spec, max_upscale, border, rolls)
+
+
+def deepest_placement(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, border: PersonBorder,
+                      rolls: list[float]) -> Placement | None:
+    """The placement closest to the targets among those at least WANTED_DEPTH px inside every range
+    and clear of the person's border, or the deepest one when the feasible set is thinner than that.
+
+    A placement on the edge of the feasible set (crown at 50.0, eye line at 300.0, the frame's
+    bottom on the shirt's cut) passes or fails on a pixel of measurement: another library build, a
+    crown read a pixel higher in the product. The middle of a thin set survives both. Rolls are
+    tried in order of preference; a later one is taken only when it leaves more room.
+    """
+    fw_high = min(spec.face_width.high, max_upscale * head.face_width)
+    if fw_high < spec.face_width.low:
+        return None
+    widths = np.arange(spec.face_width.low, fw_high + FINE_STEP / 2, FINE_STEP)
+    scales = (widths / head.face_width)[:, None]
+    eyes = np.arange(spec.eye_y.low, spec.eye_y.high + FINE_STEP / 2, FINE_STEP)[None, :]
+    crown = eyes - scales * head.eye_to_crown
+    width = np.broadcast_to(scales * head.face_width, crown.shape)
+    ranges = [crown - spec.crown_y.low, spec.crown_y.high - crown,
+              np.broadcast_to(eyes - spec.eye_y.low, crown.shape),
+              np.broadcast_to(spec.eye_y.high - eyes, crown.shape),
+              width - spec.face_width.low, fw_high - width]
+    cost = _cost(crown, spec.crown_y) + _cost(eyes, spec.eye_y) + _cost(width, spec.face_width)
+    if spec.head_length is not None:
+        length = np.broadcast_to(scales * (head.eye_to_crown + head.eye_to_chin), crown.shape)
+        ranges += [length - spec.head_length.low, spec.head_length.high - length]
+        cost = cost + _cost(length, spec.head_length)
+    in_ranges = np.min(ranges, axis=0)
+    best: tuple[float, float, np.ndarray] | None = None
+    for roll in rolls:
+        depth = np.minimum(in_ranges, border_depth(head, spec, scales, eyes, border, roll))
+        top = float(depth.max())
+        if top >= 0 and (best is None or top > best[1]):
+            best = (roll, top, depth)
+        if top >= WANTED_DEPTH:
+            break
+    if best is None:
+        return None
+    roll, top, depth = best
+    allowed = depth >= min(top, WANTED_DEPTH)
+    i, j = np.unravel_index(int(np.argmin(np.where(allowed, cost, np.inf))), cost.shape)
+    scale = float(scales[i, 0])
+    return Placement(scale=scale, eye_x=spec.width / 2 - scale * head.centre_offset,
+                     eye_y=float(eyes[0, j]), roll=roll,
+                     eye_mid=(float(head.eye_mid[0]), float(head.eye_mid[1])))
 
 
 def _corners_in_source(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray,
@@ -175,27 +235,74 @@ def invented_area(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: 
     return (run * s * border.step).sum(axis=-1).reshape(shape)
 
 
+def border_depth(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray,
+                 border: PersonBorder, roll: float | None = None, cap: float = DEPTH_CAP) -> np.ndarray:
+    """For each (scale, eye height): product px the frame could grow on every side before it shows
+    a person pixel beyond the source's border (at most `cap`); below 0 it already does.
+
+    The same rule as `invented_area` (a run up to BORDER_SLACK is not counted), read as a distance,
+    so a placement can keep clear of the border instead of touching it: a frame whose bottom edge
+    sits exactly on a tight portrait's shirt border shows a strip of background under the shirt as
+    soon as the eyes or the crown are measured a pixel differently.
+    """
+    shape = np.broadcast_shapes(scales.shape, eyes.shape)
+    depth = np.full(shape, cap)
+    if len(border.points) == 0:
+        return depth
+    up, across = axes(head.roll if roll is None else roll)
+    rel = border.points - head.eye_mid[None, :]
+    along_all, down_all = rel @ across, -(rel @ up)
+    n_across_all, n_down_all = border.normals @ across, -(border.normals @ up)
+    scales_b, eyes_b = np.broadcast_to(scales, shape), np.broadcast_to(eyes, shape)
+    # points farther than `cap` outside every frame of the grid cannot lower the depth
+    corner_s = np.array([scales.min(), scales.max()])[:, None]
+    corner_x = spec.width / 2 - corner_s * head.centre_offset + corner_s * along_all
+    corner_y = np.concatenate([e + corner_s * down_all for e in (eyes.min(), eyes.max())])
+    near = ((corner_x.min(axis=0) < spec.width + cap) & (corner_x.max(axis=0) > -cap)
+            & (corner_y.min(axis=0) < spec.height + cap) & (corner_y.max(axis=0) > -cap))
+    if not near.any():
+        return depth
+    along, down = along_all[near], down_all[near]
+    n_across, n_down = n_across_all[near], n_down_all[near]
+    rows = max(1, 2_000_000 // max(1, len(along) * shape[1]))
+    for start in range(0, shape[0], rows):
+        s = scales_b[start:start + rows, :, None]
+        qx = spec.width / 2 - s * head.centre_offset + s * along
+        qy = eyes_b[start:start + rows, :, None] + s * down
+        outside = np.maximum.reduce([-qx, qx - spec.width, -qy, qy - spec.height])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            run_x = np.where(n_across > 1e-9, (spec.width - qx) / n_across,
+                             np.where(n_across < -1e-9, -qx / n_across, np.inf))
+            run_y = np.where(n_down > 1e-9, (spec.height - qy) / n_down,
+                             np.where(n_down < -1e-9, -qy / n_down, np.inf))
+        point = np.where(outside >= 0, outside, -np.minimum(run_x, run_y)) + BORDER_SLACK
+        depth[start:start + rows] = np.minimum(point.min(axis=-1), cap)
+    return depth
+
+
 def _tiers(head: HeadMeasure, spec: PhotoSpec, scales: np.ndarray, eyes: np.ndarray, ok: np.ndarray,
            source_size: tuple[int, int] | None, border: PersonBorder | None,
-           rolls: list[float]) -> Iterator[tuple[float, np.ndarray]]:
+           rolls: list[float]) -> Iterator[tuple[float, np.ndarray, str]]:
     """(applied roll, allowed grid cells) in order of preference, full levelling first; made one at
     a time, since the first that allows a cell ends the search (a booth capture: the first)."""
     for roll in rolls:
         if source_size is not None:
-            yield roll, ok & _corners_in_source(head, spec, scales, eyes, source_size, roll)
+            yield roll, ok & _corners_in_source(head, spec, scales, eyes, source_size, roll), "inside"
         if border is not None:
-            yield roll, ok & (invented_area(head, spec, scales, eyes, border, roll) <= 0.0)
+            yield roll, ok & (invented_area(head, spec, scales, eyes, border, roll) <= 0.0), "border"
     if border is None:
-        yield rolls[0], ok
+        yield rolls[0], ok, "rules"
 
 
-def _first_allowed(tiers: Iterator[tuple[float, np.ndarray]]) -> tuple[float, np.ndarray] | None:
-    return next(((roll, cells) for roll, cells in tiers if cells.any()), None)
+def _first_allowed(tiers: Iterator[tuple[float, np.ndarray, str]]) -> tuple[float, np.ndarray, str] | None:
+    return next(((roll, cells, kind) for roll, cells, kind in tiers if cells.any()), None)
 
 
 def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float,
            source_size: tuple[int, int] | None, border: PersonBorder | None,
-           rolls: list[float]) -> Placement | None:
+           rolls: list[float]) -> tuple[Placement, str] | None:
+    """The coarse grid's choice and the tier it came from ("inside" the source, clear of the person's
+    "border", or by the "rules" alone)."""
     fw_low, fw_high = _shrunk(spec.face_width, margin)
     scale_high = min(fw_high / head.face_width, max_upscale)
     scale_low = fw_low / head.face_width
@@ -215,7 +322,7 @@ def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float
     chosen = _first_allowed(_tiers(head, spec, scales, eyes, ok, source_size, border, rolls))
     if chosen is None:
         return None
-    roll, cells = chosen
+    roll, cells, kind = chosen
     i, j = np.unravel_index(int(np.argmin(np.where(cells, cost, np.inf))), cost.shape)
     scale = float(scales[i, 0])
     return Placement(
@@ -224,7 +331,7 @@ def _place(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float
         eye_y=float(eyes[0, j]),
         roll=roll,
         eye_mid=(float(head.eye_mid[0]), float(head.eye_mid[1])),
-    )
+    ), kind
 
 
 def needs_upscale(head: HeadMeasure, spec: PhotoSpec, max_upscale: float, margin: float) -> bool:

@@ -6,7 +6,7 @@ import numpy as np
 
 from appliance.produce.config import CHSI_GRADUATION
 from appliance.produce.measure import HeadMeasure
-from appliance.produce.placement import invented_area, person_border, place
+from appliance.produce.placement import border_depth, invented_area, person_border, place
 
 SPEC = CHSI_GRADUATION
 
@@ -68,8 +68,41 @@ def test_less_levelling_rather_than_a_corner_of_background_in_the_shirt():
     assert p is not None and abs(p.roll) < abs(h.roll)
     cell = invented_area(h, SPEC, np.array([[p.scale]]), np.array([[p.eye_y]]), border, p.roll)
     assert cell[0, 0] == 0.0
-    # fully levelled, every frame that meets the ranges has a corner past the shirt's cut
-    assert place(h, SPEC, 1.15, 0.15, (1000, 690), border) is None
+    # fully levelled, the frames that meet the ranges have a corner on or past the shirt's cut:
+    # less levelling is what leaves room
+    level = place(h, SPEC, 1.15, 0.15, (1000, 690), border)
+    assert level is None or depth_inside(level, h, border) < 0.5 < depth_inside(p, h, border)
     levelled = place(h, SPEC, 1.15, 0.15, (1000, 690))
     corner = invented_area(h, SPEC, np.array([[levelled.scale]]), np.array([[levelled.eye_y]]), border)
     assert corner[0, 0] > 0
+
+
+def depth_inside(p, h, border) -> float:
+    """Least product px the placement keeps inside the crown and eye ranges and clear of the border."""
+    crown = p.eye_y - p.scale * h.eye_to_crown
+    clear = border_depth(h, SPEC, np.array([[p.scale]]), np.array([[p.eye_y]]), border, p.roll)[0, 0]
+    return min(crown - 50, 110 - crown, p.eye_y - 200, 300 - p.eye_y, float(clear))
+
+
+def test_a_thin_set_of_fitting_placements_is_not_stepped_over():
+    # cut 382 px below the eyes: crown >= 50, eye line <= 300 and the shirt to the bottom edge
+    # leave a sliver of placements that the coarse grid's steps missed (it refused the portrait)
+    h = head()
+    border = person_border(portrait_mask(682, 1000, 580))
+    p = place(h, SPEC, 1.15, 0.15, (1000, 682), border)
+    assert p is not None
+    assert invented_area(h, SPEC, np.array([[p.scale]]), np.array([[p.eye_y]]), border, p.roll)[0, 0] == 0.0
+    assert depth_inside(p, h, border) >= 0.0
+
+
+def test_a_tight_portrait_is_placed_inside_its_fitting_set_not_on_its_edge():
+    # 16 px more shirt than above: the old search put the eye line on 300.0 and the frame's bottom
+    # on the shirt's cut, so a pixel of measurement decided; 3 px of room either way exist here
+    h = head()
+    border = person_border(portrait_mask(698, 1000, 580))
+    p = place(h, SPEC, 1.15, 0.15, (1000, 698), border)
+    assert p is not None and depth_inside(p, h, border) >= 2.0
+    # with room to spare the placement keeps a full WANTED_DEPTH clear and stays near the targets
+    roomy = person_border(portrait_mask(760, 1000, 580))
+    q = place(h, SPEC, 1.15, 0.15, (1000, 760), roomy)
+    assert q is not None and depth_inside(q, h, roomy) >= 6.0 - 0.5
