@@ -24,15 +24,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from appliance.app import build_analyzer
+from appliance.produce.config import PhotoSpec
+from appliance.produce.measure import HeadMeasure, measure_head
+from appliance.produce.placement import PersonBorder, border_depth, person_border
+from appliance.produce.verify import product_geometry
+from appliance.settings import load_settings
 
-from appliance.app import build_analyzer  # noqa: E402
-from appliance.produce.config import PhotoSpec  # noqa: E402
-from appliance.produce.measure import HeadMeasure, measure_head  # noqa: E402
-from appliance.produce.placement import PersonBorder, border_depth, person_border  # noqa: E402
-from appliance.produce.verify import product_geometry  # noqa: E402
-from appliance.settings import load_settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 # The grid reaches beyond the ranges so a dropped range can be seen to bind: face width and eye
 # line in product px, 1 px steps.

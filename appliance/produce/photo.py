@@ -194,7 +194,7 @@ def _crown_shift(prior: np.ndarray, analysis: Analysis, head: HeadMeasure, place
 
 
 def _as_verified(analyzer: Analyzer, image: np.ndarray, prior: np.ndarray, coverage: np.ndarray,
-                 face_width: float, cfg: ProduceSettings, colour: tuple[int, ...]) -> np.ndarray:
+                 face_width: float, cfg: ProduceSettings, colour: tuple[int, int, int]) -> np.ndarray:
     """The person mask the verification will see: the segmenter's, on the product composited.
 
     A frame beyond the source leaves placements near the crown range's end; the warped source's
