@@ -3,21 +3,18 @@ a log one line before and one after with the size, never a bar's control charact
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "provision" / "fetch_models.py"
+from appliance.testing.scripts import load_script
 
 
 @pytest.fixture
 def fetch_models():
-    spec = importlib.util.spec_from_file_location("fetch_models_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("provision/fetch_models.py", "fetch_models_under_test")
     return module
 
 

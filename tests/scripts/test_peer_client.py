@@ -6,12 +6,13 @@ carry mediapipe, so without .venv-peer the peer tests skip and say how to get it
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from appliance.testing.scripts import load_script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PEER_PYTHON = REPO_ROOT / ".venv-peer" / "bin" / "python"
@@ -20,10 +21,7 @@ FACES_DIR = REPO_ROOT.parent / "shared" / "faces" / "a_good_frontal"
 
 @pytest.fixture(scope="module")
 def peer_client():
-    spec = importlib.util.spec_from_file_location("peer_client", REPO_ROOT / "scripts" / "peer_client.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("peer_client", module)
-    spec.loader.exec_module(module)
+    module = load_script("peer_client.py", "peer_client")
     return module
 
 

@@ -7,8 +7,6 @@ must be found in nearly every frame, so the refusal is the tracker's and not a l
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import cv2
@@ -17,17 +15,14 @@ import pytest
 
 from appliance.inference.guidance import EngineGuide
 from appliance.session.config import LivenessSettings
+from appliance.testing.scripts import load_script
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_liveness_real.py"
 FRAMES = 45  # three seconds at 15 fps: longer than the booth needs to see a blink and a sway
 
 
 @pytest.fixture(scope="module")
 def attacks():
-    spec = importlib.util.spec_from_file_location("bench_liveness_real", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
+    module = load_script("bench_liveness_real.py", "bench_liveness_real")
     return module
 
 

@@ -7,10 +7,6 @@ it) and on controlled variants of real photos rendered as prints (scripts/paper_
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -18,8 +14,8 @@ from appliance.imageio import load_image
 from appliance.inference.checks import liveness
 from appliance.inference.config import LivenessSettings as CheckLiveness
 from appliance.session.config import LivenessSettings as SessionLiveness
+from appliance.testing.scripts import load_script
 
-SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "paper_texture_study.py"
 SUFFIXES = {".jpg", ".jpeg", ".png"}
 # A few good photos of different sources for the rendered prints (booth-like portraits).
 PRINTED = ("dpf_img29.jpg", "dpf_img10.jpg", "CFD-AM-204-122-N.jpg")
@@ -27,10 +23,7 @@ PRINTED = ("dpf_img29.jpg", "dpf_img10.jpg", "CFD-AM-204-122-N.jpg")
 
 @pytest.fixture(scope="module")
 def study():
-    spec = importlib.util.spec_from_file_location("paper_texture_study", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_script("paper_texture_study.py", "paper_texture_study")
     return module
 
 
