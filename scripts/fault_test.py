@@ -73,6 +73,10 @@ def free_port() -> int:
 
 # --- the booth process ------------------------------------------------------------------------
 
+# How long a drained booth waits for the server to take one heartbeat (heartbeat_s is 2 s).
+HEARD_WAIT_S = 20.0
+
+
 def run_booth(work: Path, captures: int, proxy_url: str, device_id: str = DEVICE_ID) -> int:
     from appliance.store.disk_guard import DiskGuard
     from appliance.store.errors import StorageFullError
@@ -118,6 +122,11 @@ def run_booth(work: Path, captures: int, proxy_url: str, device_id: str = DEVICE
         time.sleep(random.uniform(0.02, 0.08))
     print("CAPTURED", flush=True)
     while store.queue_summary().pending:
+        time.sleep(0.1)
+    # A booth runs for hours and is heard every heartbeat period; this one stops once drained, so it
+    # stays until the server has taken one of its heartbeats (each may have met an injected fault).
+    deadline = time.monotonic() + HEARD_WAIT_S
+    while worker.status().last_heartbeat_at is None and time.monotonic() < deadline:
         time.sleep(0.1)
     print("DRAINED", flush=True)
     worker.stop()

@@ -45,6 +45,7 @@ class UplinkStatus:
     last_success_at: float | None
     last_error: str | None
     uploads: int
+    last_heartbeat_at: float | None = None  # wall-clock time the server last took a heartbeat
 
 
 class UplinkWorker:
@@ -75,6 +76,7 @@ class UplinkWorker:
         self._next_purge = 0.0
         self._probes = probes
         self._next_heartbeat = 0.0
+        self._last_heartbeat: float | None = None
 
     # --- control (called from other threads; never blocks on the network) -----------------------
 
@@ -97,7 +99,8 @@ class UplinkWorker:
         self._wake.set()
 
     def status(self) -> UplinkStatus:
-        return UplinkStatus(self._thread is not None, self._last_success, self._last_error, self._uploads)
+        return UplinkStatus(self._thread is not None, self._last_success, self._last_error, self._uploads,
+                            self._last_heartbeat)
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -148,6 +151,8 @@ class UplinkWorker:
             return
         if answer.status != 200:
             log.info("uplink: heartbeat refused: %s", _error_text(answer))
+            return
+        self._last_heartbeat = self._clock()
 
     def _idle_wait(self) -> float:
         wait = _IDLE_WAIT_S

@@ -28,7 +28,9 @@ def test_booth_worker_sends_its_heartbeat(tmp_path):
         client = CollectionClient(live.url, DEVICE_ID, DEVICE_KEY, timeout_s=5)
         probes = BoothProbes(tmp_path, temperature=lambda: 55.0, disk_free=lambda _p: 123_456_789)
         worker = UplinkWorker(store, client, DEVICE_ID, UplinkSettings(server_url=live.url), probes=probes)
+        assert worker.status().last_heartbeat_at is None
         worker.run_once()
+        assert worker.status().last_heartbeat_at is not None  # the booth knows the server heard it
         [booth] = live.metadata.booths()
         assert (booth.device_id, booth.queue_depth, booth.disk_free_bytes, booth.temperature_c) == (
             DEVICE_ID, 0, 123_456_789, 55.0)
