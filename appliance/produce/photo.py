@@ -193,15 +193,25 @@ def _crown_shift(prior: np.ndarray, analysis: Analysis, head: HeadMeasure, place
     return shift if abs(shift) > 0.5 else None
 
 
-def _as_verified(analyzer: Analyzer, image: np.ndarray, prior: np.ndarray, coverage: np.ndarray,
-                 face_width: float, cfg: ProduceSettings, colour: tuple[int, int, int]) -> np.ndarray:
+def _matte_and_product(image: np.ndarray, prior: np.ndarray, coverage: np.ndarray, face_width: float,
+                       cfg: ProduceSettings, colour: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(the refined matte, the product composited on `colour` with everything the source did not
+    see as background): the product, and what the verification's mask is read from."""
+    alpha = refine_matte(image, prior, face_width, cfg.matte)
+    return alpha, _composited(image, alpha, coverage, face_width, colour)
+
+
+def _composited(image: np.ndarray, alpha: np.ndarray, coverage: np.ndarray, face_width: float,
+                colour: tuple[int, int, int]) -> np.ndarray:
+    return composite(image, outside_is_background(alpha, coverage), colour, max(9, round(face_width * 0.1)))
+
+
+def _as_verified(analyzer: Analyzer, product: np.ndarray) -> np.ndarray:
     """The person mask the verification will see: the segmenter's, on the product composited.
 
     A frame beyond the source leaves placements near the crown range's end; the warped source's
     mask put the crown 1-2 px lower than the verification later read it on the blue composite.
     """
-    alpha = outside_is_background(refine_matte(image, prior, face_width, cfg.matte), coverage)
-    product = composite(image, alpha, colour, max(9, round(face_width * 0.1)))
     return analyzer.segmenter.run(cv2.cvtColor(product, cv2.COLOR_BGR2RGB))
 
 
@@ -240,10 +250,15 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
     image, coverage = warp_to_product(bgr, placement.matrix(), size)
     prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
     beyond = whole and bool((coverage < 0.5).any())
-    seen = _as_verified(analyzer, image, prior, coverage, placement.scale * head.face_width, cfg,
-                        BACKGROUND_RGB[colour_name][::-1]) if beyond else prior
+    colour = BACKGROUND_RGB[colour_name][::-1]
+    # made for the verification's mask of a frame beyond the source: when the placement stands and
+    # no backdrop plate refines the matte, the same matte and product the steps below would make
+    made = _matte_and_product(image, prior, coverage, placement.scale * head.face_width, cfg, colour) \
+        if beyond else None
+    seen = prior if made is None else _as_verified(analyzer, made[1])
     shift = _crown_shift(seen, analysis, head, placement, spec, beyond)
     if shift is not None:
+        made = None
         head = replace(head, eye_to_crown=head.eye_to_crown - shift / placement.scale)
         placement, _ = _placement(head, spec, cfg, bgr.shape, border, residual)
         if placement is None:
@@ -255,17 +270,17 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
     if edge is not None:
         return refusal(edge, kind, image=image, placement=placement)
     face_width = placement.scale * head.face_width
+    if backdrop is not None:
+        made = None
     plate = None if backdrop is None else warp_to_product(backdrop, matrix, size)[0]
-    alpha = refine_matte(image, prior, face_width, cfg.matte, plate)
+    alpha = refine_matte(image, prior, face_width, cfg.matte, plate) if made is None else made[0]
     chin_y = placement.eye_y + placement.scale * head.eye_to_chin
     cut = _cut_by_frame(alpha, coverage, chin_y, cfg.max_filled_share)
     if cut is not None:
         return refusal(cut, kind, image=image, placement=placement)
     if float(np.mean(alpha[-1] > 0.5)) < cfg.min_shoulder_fill:
         return refusal("no_shoulders", kind, image=image, placement=placement)
-    alpha = outside_is_background(alpha, coverage)
-    colour = BACKGROUND_RGB[colour_name][::-1]
-    product = composite(image, alpha, colour, max(9, round(face_width * 0.1)))
+    product = _composited(image, alpha, coverage, face_width, colour) if made is None else made[1]
     encoded = encode_in_window(product, int(spec.min_kb * 1024), int(spec.max_kb * 1024),
                                cfg.min_quality, cfg.max_quality, spec.dpi)
     report = verify_product(analyzer, encoded, spec, colour_name, cfg)
