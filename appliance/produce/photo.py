@@ -258,13 +258,15 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
     seen = prior if made is None else _as_verified(analyzer, made[1])
     shift = _crown_shift(seen, analysis, head, placement, spec, beyond)
     if shift is not None:
-        made = None
+        planned = placement
         head = replace(head, eye_to_crown=head.eye_to_crown - shift / placement.scale)
         placement, _ = _placement(head, spec, cfg, bgr.shape, border, residual)
         if placement is None:
             return refusal("proportions", kind)
-        image, coverage = warp_to_product(bgr, placement.matrix(), size)
-        prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+        if placement != planned:  # an unchanged placement has the same warp, prior, matte and product
+            made = None
+            image, coverage = warp_to_product(bgr, placement.matrix(), size)
+            prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
     matrix = placement.matrix()
     edge = _head_edge(head, placement, coverage)
     if edge is not None:
