@@ -93,18 +93,25 @@ def eye_turns(analysis: Analysis) -> tuple[float, float] | None:
     if analysis.eyes is None:
         return None
     p = analysis.pts[:, :2]
-    turns = []
-    for eye, (outer, inner) in zip(analysis.eyes, ((lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER),
-                                                   (lm.LEFT_EYE_INNER, lm.LEFT_EYE_OUTER)), strict=True):
-        a, b = p[outer], p[inner]  # image-left corner first
-        axis = b - a
-        width = float(np.linalg.norm(axis))
-        if width < 1.0:
-            return None
-        along = float(np.dot(eye.iris[0] - (a + b) / 2, axis / width))
-        sine = np.clip(along / (EYEBALL_RADIUS_PER_EYE_WIDTH * width), -1.0, 1.0)
-        turns.append(float(np.degrees(np.arcsin(sine))))
-    return turns[0], turns[1]
+    turns = [turn_about(eye.iris[0], p[a], p[b]) for eye, (a, b) in zip(analysis.eyes, MESH_CORNERS, strict=True)]
+    return None if None in turns else (turns[0], turns[1])
+
+
+# Per eye (subject's right, left), the mesh's corners, image-left first.
+MESH_CORNERS = ((lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER), (lm.LEFT_EYE_INNER, lm.LEFT_EYE_OUTER))
+
+
+def turn_about(iris: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
+    """An iris centre's turn in degrees about the eye corners a, b (image-left first), > 0 toward
+    b: its offset from their middle along them, as the sine of the turn times the eyeball's
+    radius. None for corners too close together to measure against."""
+    axis = b - a
+    width = float(np.linalg.norm(axis))
+    if width < 1.0:
+        return None
+    along = float(np.dot(iris - (a + b) / 2, axis / width))
+    sine = np.clip(along / (EYEBALL_RADIUS_PER_EYE_WIDTH * width), -1.0, 1.0)
+    return float(np.degrees(np.arcsin(sine)))
 
 
 def off_lens_deg(analysis: Analysis, settings: ChecksSettings) -> float | None:

@@ -36,15 +36,36 @@ def test_the_compliant_photo_raises_no_notice(analyzer, plain):
     assert notices == []
 
 
-def test_light_blue_top_fails_on_blue_passes_on_white(analyzer, plain):
+@pytest.mark.parametrize(("rgb", "beyond_distance"), [((150, 205, 245), False), ((178, 202, 226), True),
+                                                     ((155, 172, 195), True)],
+                         ids=["light_blue", "pale_blue", "pale_blue_in_shade"])
+def test_light_blue_top_fails_on_blue_passes_on_white(analyzer, plain, rgb, beyond_distance):
+    """A real light-blue top is a tint of the sky-blue preset, paler than it and often a little
+    under-exposed: the pale ones lie 83-86 from it in RGB, beyond close_distance, and only the
+    tint reading catches them (the distance alone passed them). On the white preset they stand
+    out and pass."""
+    from appliance.inference.checks.background import colour_distance, reference_bgr
+
     analysis, bgr = plain
-    light_blue = dv.recolour(bgr, dv.top_mask(analysis), (150, 205, 245))
+    distance = colour_distance(np.array(rgb[::-1], np.float32), reference_bgr(analyzer.settings))
+    assert bool(distance > analyzer.settings.clothing.close_distance) is beyond_distance
+    light_blue = dv.recolour(bgr, dv.top_mask(analysis), rgb)
     on_blue = result_of(analyzer, light_blue, "clothing_contrast")
     assert not on_blue.passed, on_blue.value
     white = analyzer.settings.model_copy(
         update={"background": analyzer.settings.background.model_copy(update={"color": "white"})})
     on_white = result_of(analyzer, light_blue, "clothing_contrast", white)
     assert on_white.passed, on_white.value
+
+
+@pytest.mark.parametrize("rgb", [(205, 205, 205), (170, 180, 190), (40, 80, 200)],
+                         ids=["light_grey", "grey_with_a_cool_cast", "royal_blue"])
+def test_grey_and_strong_blue_tops_pass_on_blue(analyzer, plain, rgb):
+    """Not tints of the preset: a grey (even with the slight blue cast a cool light gives it) has
+    no hue, royal blue is more saturated and darker than the sky-blue backdrop."""
+    analysis, bgr = plain
+    check = result_of(analyzer, dv.recolour(bgr, dv.top_mask(analysis), rgb), "clothing_contrast")
+    assert check.passed, check.value
 
 
 def test_navy_top_passes_on_blue(analyzer, plain):

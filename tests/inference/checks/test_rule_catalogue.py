@@ -129,7 +129,8 @@ PRE_CATALOGUE_DEFAULTS = {
     "sharpness": {"max_blur": 0.6, "min_detail": 0.1, "min_face_width_px": 165},
     "background": {"max_capture_clutter": 40.0, "max_product_delta": 12.0, "max_product_spread": 6.0,
                    "color": "blue"},
-    "clothing": {"close_distance": 80.0, "max_close_fraction": 0.2},  # issue P: the product's RGB distance
+    # issue P: the product's RGB distance; 0.3 with the tint reading (a light-blue top is a tint of the preset)
+    "clothing": {"close_distance": 80.0, "max_close_fraction": 0.3},
     "liveness": {"max_spoof_score": 0.85},
     "gaze": {"max_off_lens_deg": 10.0, "head_weight": 0.5, "margin_deg": 1.0},
     "eye_colour": {"max_red_pupil": 0.25, "contacts_notice_chroma": 24.0},
@@ -204,6 +205,8 @@ def test_settings_written_before_the_catalogue_load_unchanged(tmp_path):
         **PRE_CATALOGUE_DEFAULTS,
         "geometry": {**PRE_CATALOGUE_DEFAULTS["geometry"], "live_min_face_share": 0.22,
                      "live_max_face_share": 0.45, "live_max_offcentre": 0.12},
+        "clothing": {**PRE_CATALOGUE_DEFAULTS["clothing"], "tint_max_hue_deg": 30.0, "tint_min_saturation": 0.15,
+                     "tint_saturation_margin": 0.1, "tint_min_value": 0.5},
     }
     path = tmp_path / "settings.toml"
     path.write_text(PRE_CATALOGUE_CHECKS, encoding="utf-8")
