@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from appliance.session.ports import CodeRejected
-from appliance.testing.session_fakes import CODE, ID_NUMBER, NAME, FakeBinding, make_booth, replay_landmarks
+from appliance.testing.session_fakes import (
+    CODE,
+    ID_NUMBER,
+    NAME,
+    STUDENT_NUMBER,
+    FakeBinding,
+    make_booth,
+    replay_landmarks,
+)
 
 HAPPY = [
     ("start", "scanning"),
@@ -257,6 +265,17 @@ def test_receipt_stays_until_the_button_and_not_for_a_repeated_press():
     assert booth.machine.state == "done"
     booth.machine.button_pressed()
     assert booth.machine.state == "idle" and booth.machine.snapshot()["receipt"] is None
+
+
+def test_student_login_asks_the_readers_roster():
+    """The kit's reader answers logins as a roster of one: a wrong ID number is refused in scanning."""
+    booth = make_booth()
+    booth.reader.result = None
+    booth.machine.button_pressed()
+    refused = booth.machine.student_login(STUDENT_NUMBER, "110101199001011234")
+    assert isinstance(refused, CodeRejected) and booth.machine.state == "scanning"
+    assert booth.machine.student_login(STUDENT_NUMBER, ID_NUMBER) is None
+    assert booth.machine.state == "confirming" and booth.reader.logins == [STUDENT_NUMBER] * 2
 
 
 def test_student_login_binds_only_while_scanning():
