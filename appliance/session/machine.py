@@ -135,7 +135,7 @@ class SessionMachine:
         self._refusal: tuple[str, str, str, dict[str, Any]] | None = None
         self._override_refused: tuple[str, str] | None = None  # why the chart refused the operator
         self._held: Exception | None = None
-        self._frame_work: dict[SessionState, Callable[[np.ndarray], None]] = {S.SCANNING: self._scan}
+        self._frame_work: dict[SessionState, Callable[[Frame], None]] = {S.SCANNING: self._scan}
         self._frame_work.update(dict.fromkeys(LIVE_TRACKED, self._evaluate))
         # Why the camera is unavailable (None while it delivers); kept across sessions so every
         # screen the subject sees during an outage says so, not only the one it began on.
@@ -148,8 +148,8 @@ class SessionMachine:
     # -- inputs -------------------------------------------------------------------------------
 
     def frame(self, frame: Frame) -> None:
-        """A guidance frame; its lores picture is what the code reader and the guidance read."""
-        self._handle(self._on_frame, frame.lores)
+        """A guidance frame, handed whole to the code reader or the guidance (they read its lores picture)."""
+        self._handle(self._on_frame, frame)
 
     def button_pressed(self) -> None:
         self._handle(self._on_button)
@@ -500,15 +500,15 @@ class SessionMachine:
 
     # -- per-input behaviour --------------------------------------------------------------------
 
-    def _on_frame(self, frame: np.ndarray) -> None:
+    def _on_frame(self, frame: Frame) -> None:
         work = self._frame_work.get(self.state)
         if work is not None:
             work(frame)
 
-    def _evaluate(self, frame: np.ndarray) -> None:
+    def _evaluate(self, frame: Frame) -> None:
         self._guide_frame(self._guide.evaluate(frame))
 
-    def _scan(self, frame: np.ndarray) -> None:
+    def _scan(self, frame: Frame) -> None:
         result = self._reader.read(frame)
         if result is None:
             return

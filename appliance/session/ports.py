@@ -41,8 +41,9 @@ class CodeRejected:
 
 
 class CodeReader(Protocol):
-    def read(self, frame: np.ndarray) -> Binding | CodeRejected | None:
-        """None when no code is in view, so scanning simply waits for the next frame."""
+    def read(self, frame: Frame) -> Binding | CodeRejected | None:
+        """The code in the guidance frame's view (its `lores` picture); None when no code is in
+        view, so scanning simply waits for the next frame."""
         ...
 
     def login(self, student_number: str, id_number: str) -> Binding | CodeRejected:
@@ -66,7 +67,9 @@ class Guidance:
 
 
 class Guide(Protocol):
-    def evaluate(self, frame: np.ndarray) -> Guidance: ...
+    def evaluate(self, frame: Frame) -> Guidance:
+        """The verdict on one guidance frame (its `lores` picture; index, time and exposure beside it)."""
+        ...
 
 
 class StillSource(Protocol):

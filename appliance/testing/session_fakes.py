@@ -53,9 +53,11 @@ class FakeReader:
         self.result: FakeBinding | CodeRejected | None = FakeBinding()
         self.calls = 0
         self.logins: list[str] = []
+        self.last_frame: Frame | None = None
 
-    def read(self, frame: np.ndarray) -> FakeBinding | CodeRejected | None:
+    def read(self, frame: Frame) -> FakeBinding | CodeRejected | None:
         self.calls += 1
+        self.last_frame = frame
         return self.result
 
     def login(self, student_number: str, id_number: str) -> FakeBinding | CodeRejected:
@@ -73,8 +75,10 @@ class FakeGuide:
         self.index = 0
         self.passed = True
         self.fail: Exception | None = None
+        self.last_frame: Frame | None = None
 
-    def evaluate(self, frame: np.ndarray) -> Guidance:
+    def evaluate(self, frame: Frame) -> Guidance:
+        self.last_frame = frame
         if self.fail is not None:
             raise self.fail
         landmarks = self.sequence[self.index % len(self.sequence)]
