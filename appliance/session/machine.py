@@ -39,7 +39,7 @@ from appliance.session.chart import (
     events_leaving,
 )
 from appliance.session.config import SessionSettings
-from appliance.session.events import GUIDANCE, NOTICE, EventBus, SessionPublisher, safe_payload
+from appliance.session.events import GUIDANCE, NOTICE, TRANSITION, EventBus, SessionPublisher, safe_payload
 from appliance.session.lens import lens_hint
 from appliance.session.liveness import LivenessTracker
 from appliance.session.ports import (
@@ -291,7 +291,8 @@ class SessionMachine:
         except Exception as exc:
             self._held = exc
 
-    def _publish(self, kind: str, event: str, source: str, target: str, payload: dict[str, Any]) -> None:
+    def _publish(self, kind: str, event: str, source: SessionState, target: SessionState,
+                 payload: dict[str, Any]) -> None:
         self._publisher.publish(kind, event, source, target, payload)
 
     def _notice(self, event: str, zh: str, en: str, **extra: Any) -> None:
@@ -334,8 +335,10 @@ class SessionMachine:
             # The table or a listener is broken beyond the failsafe; start over from a fresh table.
             log.exception("session failsafe could not recover normally; resetting")
             self._held = None
+            was = self.state
             self._chart = self._new_chart()
             self._discard()
+            self._publish(TRANSITION, "reset", was, S.IDLE, {})
 
     def _end_countdown(self) -> None:
         """At the countdown's end: shoot, or back to guiding when liveness or the light challenge

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from appliance.capture.camera.base import Frame
     from appliance.doctor import CheckResult
     from appliance.inference.engine import Report
+    from appliance.session.chart import SessionState
     from appliance.session.ports import CodeRejected
     from appliance.store.records import CaptureLinks, PhotoRecord, QueueSummary
     from appliance.uplink.worker import UplinkStatus
@@ -37,7 +38,7 @@ class SessionControl(Protocol):
     """The session machine as the screens drive it (session/machine.py)."""
 
     @property
-    def state(self) -> str: ...
+    def state(self) -> SessionState: ...
 
     def snapshot(self) -> dict[str, Any]: ...
 

@@ -32,6 +32,7 @@ from flask import (
 
 from appliance.binding.model import SESSION_CODE
 from appliance.errors import ApplianceError
+from appliance.session.chart import SessionState
 from appliance.store.errors import StoreError
 from appliance.store.records import PhotoRecord
 from appliance.uplink.status_text import describe_uplink, explain_error, state_words
@@ -138,7 +139,7 @@ def operator_blueprint() -> Blueprint:
         return render_template(
             "operator.html", run=d.run, fields=fields, summary=d.store.queue_summary(), recent=recent,
             sessions=sessions, feature_codes=" ".join(settings.codes.school_feature_codes),
-            uplink=uplink, demo=d.demo, state=d.machine.state, user=session.get("operator"),
+            uplink=uplink, demo=d.demo, state=d.machine.state, states=SessionState, user=session.get("operator"),
             links=d.store.capture_links(shas), checks=checks, identity=identity,
             can_annotate=d.analyzer is not None, storage_problem=d.store.capture_problem(),
             explain_error=explain_error, state_words=state_words, liveness=snapshot.get("light_challenge"),
