@@ -21,7 +21,7 @@ from appliance.capture.camera.base import Frame
 from appliance.cli.run import run_settings
 from appliance.errors import SettingsError, split_message
 from appliance.inference.guidance import first_failure
-from appliance.session.ports import CodeRejected, Product
+from appliance.session.ports import CodeRejected, Product, Receipt
 from appliance.settings import Settings
 from appliance.store.photo_sink import StorePhotoSink
 from appliance.store.photo_store import PhotoStore
@@ -77,6 +77,7 @@ def test_store_sink_commits_and_returns_a_masked_receipt(tmp_path: Path) -> None
     assert receipt["capture_code"] == "c8ba********edca" and receipt["session"] == "26031601"
     photo = Path(receipt["photo"])
     assert photo.is_absolute() and hashlib.sha256(photo.read_bytes()).hexdigest() == receipt["sha256"]
+    assert set(receipt) == Receipt.__required_keys__ and receipt["bytes"] == len(jpeg)  # the typed seam
     with pytest.raises(ValueError):
         sink.commit(binding, Product(True, None))
 

@@ -50,10 +50,13 @@ from appliance.session.ports import (
     Guidance,
     Guide,
     LightChallenger,
+    MaskedIdentity,
     NoLightChallenge,
     PhotoSink,
     Producer,
     Product,
+    Receipt,
+    SessionSnapshot,
     StillChoice,
     StillPicker,
     StillSource,
@@ -140,7 +143,7 @@ class SessionMachine:
         # Why the camera is unavailable (None while it delivers); kept across sessions so every
         # screen the subject sees during an outage says so, not only the one it began on.
         self._camera_problem: str | None = None
-        self._receipt: dict[str, Any] | None = None
+        self._receipt: Receipt | None = None
         self._last_guidance: dict[str, Any] | None = None  # the latest guidance payload, reset by _discard
         self._discard()
         self._chart = self._new_chart()
@@ -219,7 +222,7 @@ class SessionMachine:
         with self._lock:
             return self._product.jpeg if self._product is not None and self.state == S.REVIEWING else None
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> SessionSnapshot:
         """What a screen that connects mid-session needs to draw the current state."""
         with self._lock:
             return {
@@ -690,10 +693,10 @@ class SessionMachine:
     def _retakes_left(self) -> int:
         return max(self._settings.retake_limit - self._retakes_used, 0)
 
-    def _masked_identity(self) -> dict[str, str] | None:
+    def _masked_identity(self) -> MaskedIdentity | None:
         if self._binding is None:
             return None
-        identity = {
+        identity: MaskedIdentity = {
             "capture_code": mask_code(self._binding.capture_code),
             "name": mask_name(self._binding.name),
             "id_number": mask_id_number(self._binding.id_number),

@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypedDict, runtime_checkable
 
 import numpy as np
 
 from appliance.capture.camera.base import Frame
+from appliance.session.chart import SessionState
 from appliance.session.light_response import LightResponse
 
 
@@ -115,8 +116,20 @@ class Producer(Protocol):
     def produce(self, still: np.ndarray) -> Product: ...
 
 
+class Receipt(TypedDict):
+    """An accepted photo as the store kept it, masked: the screen's receipt, the `done` event's
+    payload and the last line `appliance run --once` prints (JSON, so a dict with fixed keys)."""
+
+    session: str
+    capture_code: str  # masked
+    photo: str  # its path on the booth
+    sha256: str
+    verdict: str
+    bytes: int
+
+
 class PhotoSink(Protocol):
-    def commit(self, binding: Binding, product: Product) -> dict[str, Any]:
+    def commit(self, binding: Binding, product: Product) -> Receipt:
         """Store the accepted photo durably and return its receipt (session, masked capture code,
         photo path, sha256, verdict)."""
         ...
@@ -177,3 +190,40 @@ class NoLightChallenge:
 
     def cancel(self) -> None:
         return None
+
+
+class _Identity(TypedDict):
+    capture_code: str
+    name: str
+    id_number: str
+
+
+class MaskedIdentity(_Identity, total=False):
+    """Who is being photographed, masked for the screen; with an earlier photo's date when the store
+    already holds one of this student (the screen asks before a retake). The optional keys are a
+    `total=False` class, not NotRequired[], so that they are optional at run time too (postponed
+    annotations hide NotRequired from Python 3.11's TypedDict)."""
+
+    already_captured_at: str
+    prior_confirmed: str  # "yes" | "no": the server has the earlier photo
+
+
+class LightChallengeView(TypedDict):
+    """The light challenge's refusals as the operator's console shows them."""
+
+    refusals: int
+    needs_operator: bool
+    cues: dict[str, Any] | None
+    overrides: list[dict[str, Any]]  # the audited decisions, without their cues
+
+
+class SessionSnapshot(TypedDict):
+    """What a screen that connects mid-session needs to draw the current state (JSON as it is)."""
+
+    state: SessionState
+    run_id: str
+    identity: MaskedIdentity | None
+    retakes_left: int
+    guidance: dict[str, Any] | None  # the latest guidance event's payload
+    receipt: Receipt | None  # only while the receipt is on screen
+    light_challenge: LightChallengeView

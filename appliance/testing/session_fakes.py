@@ -16,7 +16,7 @@ from appliance.session.events import EventBus, SessionEvent
 from appliance.session.light_response import LightResponse
 from appliance.session.liveness import LivenessTracker
 from appliance.session.machine import SessionMachine
-from appliance.session.ports import CodeRejected, Guidance, Product, StillChoice
+from appliance.session.ports import CodeRejected, Guidance, Product, Receipt, StillChoice
 from appliance.testing import synthetic_faces as sf
 
 FPS = 15.0
@@ -132,10 +132,11 @@ class FakeSink:
     def __init__(self) -> None:
         self.commits: list[tuple[Any, Product]] = []
 
-    def commit(self, binding: Any, product: Product) -> dict[str, Any]:
+    def commit(self, binding: Any, product: Product) -> Receipt:
+        assert product.jpeg is not None, "an accepted product has no JPEG"
         self.commits.append((binding, product))
         return {"session": "26031601", "capture_code": binding.capture_code, "photo": "/data/p/1.jpg",
-                "sha256": "ab" * 32, "verdict": "pass"}
+                "sha256": "ab" * 32, "verdict": "pass", "bytes": len(product.jpeg)}
 
     def refusal(self, binding: Any, product: Product) -> tuple[str, str] | None:
         return None

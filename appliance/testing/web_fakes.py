@@ -16,7 +16,7 @@ from appliance.binding.collection_run import CollectionRun
 from appliance.binding.roster import import_roster
 from appliance.session.chart import SessionState
 from appliance.session.machine import OVERRIDE_ACTIONS
-from appliance.session.ports import CodeRejected
+from appliance.session.ports import CodeRejected, Receipt, SessionSnapshot
 from appliance.settings import Settings
 from appliance.store.photo_store import PhotoStore
 from appliance.web.console_settings import ConsoleSettings
@@ -39,15 +39,16 @@ class FakeMachine:
         self.actions: list[str] = []
         self.state = SessionState.IDLE
         self.fail_with: Exception | None = None
-        self.receipt: dict[str, Any] | None = None
+        self.receipt: Receipt | None = None
         # what a login or an override is refused with (None: it takes effect)
         self.login_refusal: CodeRejected | None = None
         self.override_refusal: tuple[str, str] | None = None
         self.audited: list[dict[str, Any]] = []
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> SessionSnapshot:
         return {"state": self.state, "run_id": "", "identity": None, "retakes_left": 3, "guidance": None,
-                "receipt": self.receipt}
+                "receipt": self.receipt,
+                "light_challenge": {"refusals": 0, "needs_operator": False, "cues": None, "overrides": []}}
 
     def web_action(self, name: str) -> None:
         if self.fail_with is not None:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from appliance.doctor import CheckResult
     from appliance.inference.engine import Report
     from appliance.session.chart import SessionState
-    from appliance.session.ports import CodeRejected
+    from appliance.session.ports import CodeRejected, SessionSnapshot
     from appliance.store.records import CaptureLinks, PhotoRecord, QueueSummary
     from appliance.uplink.worker import UplinkStatus
 
@@ -40,7 +40,7 @@ class SessionControl(Protocol):
     @property
     def state(self) -> SessionState: ...
 
-    def snapshot(self) -> dict[str, Any]: ...
+    def snapshot(self) -> SessionSnapshot: ...
 
     def preview(self) -> bytes | None: ...
 

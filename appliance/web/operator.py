@@ -11,6 +11,7 @@ import io
 import logging
 import tempfile
 import time
+from collections.abc import Mapping
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -130,8 +131,8 @@ def operator_blueprint() -> Blueprint:
         shas = [r.sha256 for r in recent]
         reports = d.store.reports(shas)
         checks = {sha: failed_checks(reports.get(sha)) for sha in shas}
-        snapshot = d.machine.snapshot() or {}
-        identity = snapshot.get("identity") or {}
+        snapshot = d.machine.snapshot()
+        identity: Mapping[str, object] = snapshot.get("identity") or {}
         sessions: dict[str, int] = {}
         for record in recent:
             sessions[record.session_code] = sessions.get(record.session_code, 0) + 1

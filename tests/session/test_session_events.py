@@ -132,3 +132,18 @@ def test_a_session_reset_beyond_the_failsafe_tells_the_screens_it_is_idle():
     last = booth.events[-1]
     assert (last.kind, last.event, last.source, last.target) == (TRANSITION, "reset", SessionState.GUIDING,
                                                                  SessionState.IDLE)
+
+
+def test_the_snapshot_the_screens_read_has_the_declared_keys_and_the_enum_state():
+    from appliance.session.ports import MaskedIdentity, SessionSnapshot
+
+    booth = make_booth()
+    booth.machine.button_pressed()
+    booth.frame()  # the code is read: a masked identity on screen
+    snapshot = booth.machine.snapshot()
+    assert set(snapshot) == SessionSnapshot.__required_keys__
+    assert snapshot["state"] is SessionState.CONFIRMING
+    identity = snapshot["identity"]
+    assert identity is not None and MaskedIdentity.__required_keys__ <= set(identity) <= (
+        MaskedIdentity.__required_keys__ | MaskedIdentity.__optional_keys__)
+    assert NAME not in json.dumps(snapshot, ensure_ascii=False)
