@@ -60,7 +60,8 @@ class Guidance:
     passed: bool
     message_zh: str
     message_en: str
-    checks: list[Any] = field(default_factory=list)
+    # every check's record (CheckResult.to_dict(), with its detail), in the engine's priority order
+    checks: list[dict[str, Any]] = field(default_factory=list)
     # 468x3 face-mesh landmarks in image pixels (z in the same scale); None when no face was found.
     landmarks: np.ndarray | None = None
     # Single-frame presentation-attack score, 0 (live) .. 1 (print or screen); None when not computed.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from appliance.binding.collection_run import CollectionRun
+from appliance.web.audit import OperatorAudit
 from appliance.web.config import WebSettings
 from appliance.web.console_settings import ConsoleSettings
 from appliance.web.live import EventHub, PreviewEncoder
@@ -124,7 +125,7 @@ class WebDeps:
     status_links: StatusLinks | None = None  # the students' status-page tokens
     analyzer: PhotoAnalyzer | None = None
     # Made by create_app when not handed in (tests): in memory, forgotten at exit.
-    audit: Any | None = None  # OperatorAudit: the operator's overrides (durable under the data dir)
+    audit: OperatorAudit | None = None  # the operator's overrides (durable under the data dir)
     login_limiter: LoginLimiter | None = None  # password and pairing attempts (durable under the data dir)
     pairing: ScreenPairing | None = None  # the one tablet allowed besides the kiosk
     preview: PreviewEncoder | None = None  # the live preview, encoded once for every viewer
