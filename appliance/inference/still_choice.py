@@ -10,7 +10,7 @@ Laplacian variance this replaces) could prefer a sharp frame with closed eyes, o
 background, not face, carries the most edges.
 
 Measuring costs a still analysis per frame, without the person mask (no segmentation: none of
-these measures reads it, and it was a fifth of the cost). While the live track follows the face (the booth's
+these measures reads it, and it cost about 13% of the choosing's CPU time). While the live track follows the face (the booth's
 shutter) each frame is measured on a crop around the face the track left (`live_seed`), reduced
 by a whole factor to leave the face at least MEASURE_FACE_WIDTH wide: the blur effect judges a face
 at JUDGE_WIDTH, and every model input (detector, mesh, eyelids) is smaller still, so nothing the
