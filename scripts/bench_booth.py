@@ -74,7 +74,7 @@ def guidance_latency_ms(guide: Any, settings: Settings, frames: int) -> list[flo
     source.open()
     times = []
     for index in range(frames + WARM_UP_FRAMES):
-        frame = source.read(False).lores
+        frame = source.read(False)
         started = time.perf_counter()
         guidance = guide.evaluate(frame)
         elapsed = (time.perf_counter() - started) * 1000

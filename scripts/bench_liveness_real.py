@@ -7,7 +7,7 @@ hand (slow sway plus tremor of a few degrees and centimetres) and projected thro
 into a 640x480 frame over a room backdrop, with focus blur, sensor noise and changing light.
 - print: white paper border, a thumb on the lower edge, the printer's compressed contrast;
 - screen: black bezel, an RGB sub-pixel grid that aliases into moire, self-lit with a flicker.
-Frames go through EngineGuide (analyzer.check(frame, live=True)) and the landmarks and spoof score
+Frames go through EngineGuide (analyzer.check(frame.lores, live=True)) and the landmarks and spoof score
 into LivenessTracker exactly as SessionMachine._guide_frame does, at the sequence's own clock.
 An attack is ACCEPTED when liveness is established at any frame (what the booth's capture needs).
 
@@ -30,6 +30,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from appliance.capture.camera.base import Frame
 from appliance.inference.engine import Analyzer
 from appliance.inference.guidance import EngineGuide
 from appliance.session.config import LivenessSettings
@@ -237,8 +238,8 @@ def run_tracker(guide: EngineGuide, frames: Iterable[np.ndarray], settings: Live
     accepted = blink = depth = if_blinking = False
     max_pairs, faces, count, parallax = 0, 0, 0, 0.0
     state = tracker.state()
-    for index, frame in enumerate(frames):
-        guidance = guide.evaluate(frame)
+    for index, picture in enumerate(frames):
+        guidance = guide.evaluate(Frame(picture, index=index, timestamp=index / fps, source="bench"))
         state = tracker.update(guidance.landmarks, index / fps, guidance.spoof_score)
         count += 1
         faces += guidance.landmarks is not None

@@ -17,10 +17,11 @@ from appliance.binding.code_reader import BoundStudent, QrCodeReader
 from appliance.binding.collection_run import CollectionRun
 from appliance.binding.decoders import PlainCodeDecoder
 from appliance.binding.phone_photo import PhoneShot, render_phone_photo
+from appliance.capture.camera.base import Frame
 from appliance.cli.run import run_settings
 from appliance.errors import SettingsError, split_message
 from appliance.inference.guidance import first_failure
-from appliance.session.ports import CodeRejected, Product
+from appliance.session.ports import CodeRejected, Product, Receipt
 from appliance.settings import Settings
 from appliance.store.photo_sink import StorePhotoSink
 from appliance.store.photo_store import PhotoStore
@@ -46,8 +47,9 @@ def reader(session_code: str) -> QrCodeReader:
     return QrCodeReader(binder, CollectionRun(session_code), "zxing")
 
 
-def phone(payload: str | None) -> np.ndarray:
-    return render_phone_photo(payload, PhoneShot(module_px=4.0, frame_size=(640, 360)), np.random.default_rng(1))
+def phone(payload: str | None) -> Frame:
+    """A guidance frame of a phone showing `payload` as a QR code (None: a blank screen)."""
+    return Frame(render_phone_photo(payload, PhoneShot(module_px=4.0, frame_size=(640, 360)), np.random.default_rng(1)))
 
 
 def test_code_reader_binds_a_capture_code_to_the_active_run() -> None:
@@ -75,6 +77,7 @@ def test_store_sink_commits_and_returns_a_masked_receipt(tmp_path: Path) -> None
     assert receipt["capture_code"] == "c8ba********edca" and receipt["session"] == "26031601"
     photo = Path(receipt["photo"])
     assert photo.is_absolute() and hashlib.sha256(photo.read_bytes()).hexdigest() == receipt["sha256"]
+    assert set(receipt) == Receipt.__required_keys__ and receipt["bytes"] == len(jpeg)  # the typed seam
     with pytest.raises(ValueError):
         sink.commit(binding, Product(True, None))
 

@@ -10,13 +10,12 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from appliance.binding import errors as code_errors
 from appliance.binding.binder import CodeBinder
 from appliance.binding.collection_run import CollectionRun
 from appliance.binding.model import Binding as CodeBinding
 from appliance.binding.model import PriorCapture
+from appliance.capture.camera.base import Frame
 from appliance.capture.qr import Engine, scan_qr
 from appliance.errors import split_message
 from appliance.privacy import mask_code
@@ -63,8 +62,9 @@ class QrCodeReader:
         with self._lock:
             self._binder = binder
 
-    def read(self, frame: np.ndarray) -> BoundStudent | CodeRejected | None:
-        results = scan_qr(frame, self._engine)
+    def read(self, frame: Frame) -> BoundStudent | CodeRejected | None:
+        """The first code in the guidance frame's view, bound to the run (or why it cannot be)."""
+        results = scan_qr(frame.lores, self._engine)
         if not results:
             return None
         with self._lock:

@@ -10,6 +10,7 @@ import numpy as np
 from appliance.binding.phone_photo import PhoneShot, render_phone_photo
 from appliance.capture.camera.base import Frame
 from appliance.demo.codes import DEMO_SESSION_CODE, DemoCodeFormat, demo_code
+from appliance.session.chart import SessionState
 from appliance.session.events import TRANSITION, SessionEvent
 
 
@@ -35,7 +36,7 @@ class DemoCodeCard:
         if event.kind != TRANSITION:
             return
         with self._lock:
-            if event.target == "scanning":
+            if event.target == SessionState.SCANNING:
                 code, _fields = demo_code(self._format, DEMO_SESSION_CODE, self._rng)
                 shot = PhoneShot(module_px=4.0, frame_size=self._frame_size)
                 self._card = render_phone_photo(code, shot, self._rng)

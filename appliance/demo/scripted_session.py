@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from appliance.errors import ApplianceError
+from appliance.session.chart import SessionState as S
 from appliance.session.events import NOTICE, TRANSITION, SessionEvent
 
 
@@ -27,9 +28,9 @@ class ScriptedSubject:
             return
         self.transitions.append(f"{event.source}->{event.target}")
         target = event.target
-        if target == "confirming":
+        if target == S.CONFIRMING:
             self._actions.put(("act", "accept"))
-        elif target == "reviewing":
+        elif target == S.REVIEWING:
             payload = event.payload
             if payload.get("can_accept"):
                 self._actions.put(("act", "accept"))
@@ -37,9 +38,9 @@ class ScriptedSubject:
                 self._actions.put(("act", "retake"))
             else:
                 self._actions.put(("fail", f"photo refused: {payload.get('reason_en', '')}"))
-        elif target == "done":
+        elif target == S.DONE:
             self._actions.put(("done", event.payload.get("receipt", {})))
-        elif target in ("idle", "failsafe") and event.source != "done":
+        elif target in (S.IDLE, S.FAILSAFE) and event.source != S.DONE:
             self._actions.put(("fail", f"session ended in {target} after {event.event}"))
 
     def run(self, timeout_s: float) -> dict[str, Any]:

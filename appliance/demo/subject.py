@@ -28,6 +28,8 @@ from appliance.inference.checks.mouth import MOUTH_CLOSED, MOUTH_NEUTRAL, MOUTH_
 from appliance.inference.checks.occlusion import EARS_VISIBLE
 from appliance.inference.checks.pose import POSE_YAW
 from appliance.inference.checks.sharpness import RESOLUTION
+from appliance.session.chart import SessionState
+from appliance.session.events import GUIDANCE, TRANSITION, SessionEvent
 
 # What the view shows at distance 1.0, in base (canvas) pixels: a landscape camera's field.
 _VIEW_H = 310.0
@@ -107,11 +109,11 @@ class ScriptedStudent:
                     self.corrections.append(check)
                     return
 
-    def on_event(self, event: Any) -> None:
+    def on_event(self, event: SessionEvent) -> None:
         """Session bus listener: guidance frames tell it what to correct; a new session resets it."""
-        if event.kind == "transition" and event.target == "scanning":
+        if event.kind == TRANSITION and event.target == SessionState.SCANNING:
             self.reset()
-        elif event.kind == "guidance":
+        elif event.kind == GUIDANCE:
             # Only the first failed check: that is the one message the screen shows the student.
             checks = (event.payload or {}).get("checks") or []
             failed = [c.get("id", "") for c in checks if isinstance(c, dict) and not c.get("passed", True)]

@@ -243,30 +243,33 @@ class Analyzer:
         return verified, main_mesh
 
     def analyze(self, bgr: np.ndarray, *, live: bool = False, grayscale: bool = False,
-                product: bool = False, pixel_scale: float = 1.0, seed: np.ndarray | None = None) -> Analysis:
+                product: bool = False, pixel_scale: float = 1.0, seed: np.ndarray | None = None,
+                segment: bool = True) -> Analysis:
         """Findings in `bgr`'s own pixels; a large still is analysed on a reduced copy (kept as
         `.work` for the checks), since every model input is far smaller than such a still.
 
         `pixel_scale` is the source's pixels per pixel of `bgr` (a JPEG decoded at a reduced size),
         so sizes are reported in the source's pixels; `seed` is where the still's face is expected
-        (`live_seed`, in `bgr`'s pixels)."""
+        (`live_seed`, in `bgr`'s pixels); `segment=False` leaves out the person mask, for a caller
+        whose measures never read it (the still chooser)."""
         with self._lock:
             return self._analyze_scaled(bgr, live=live, grayscale=grayscale, product=product,
-                                        pixel_scale=pixel_scale, seed=seed)
+                                        pixel_scale=pixel_scale, seed=seed, segment=segment)
 
     def _analyze_scaled(self, bgr: np.ndarray, *, live: bool, grayscale: bool, product: bool,
-                        pixel_scale: float, seed: np.ndarray | None) -> Analysis:
+                        pixel_scale: float, seed: np.ndarray | None, segment: bool = True) -> Analysis:
         height, width = bgr.shape[:2]
         factor = min(1.0, WORK_MAX_SIDE / max(height, width))
         if factor >= 1.0:
-            analysis = self._analyze(bgr, live=live, grayscale=grayscale, product=product, seed=seed)
+            analysis = self._analyze(bgr, live=live, grayscale=grayscale, product=product, seed=seed,
+                                     segment=segment)
             analysis.pixel_scale = pixel_scale
             return analysis
         start = time.perf_counter()
         small = cv2.resize(bgr, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA)
         reduce_ms = (time.perf_counter() - start) * 1000
         work = self._analyze(small, live=live, grayscale=grayscale, product=product,
-                             seed=None if seed is None else np.asarray(seed) * factor)
+                             seed=None if seed is None else np.asarray(seed) * factor, segment=segment)
         work.timings["detect"] = work.timings.get("detect", 0.0) + reduce_ms
         work.pixel_scale = pixel_scale / factor
         full = work.scaled(1.0 / factor, bgr)
@@ -283,7 +286,7 @@ class Analyzer:
         return faces, mesh, False
 
     def _analyze(self, bgr: np.ndarray, *, live: bool, grayscale: bool, product: bool,
-                 seed: np.ndarray | None = None) -> Analysis:
+                 seed: np.ndarray | None = None, segment: bool = True) -> Analysis:
         timings: dict[str, float] = {}
         start = time.perf_counter()
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
@@ -317,9 +320,10 @@ class Analyzer:
             else:
                 analysis.eyes = self.iris.run(rgb, analysis.mesh)
             timings["iris"] = (time.perf_counter() - start) * 1000
-        start = time.perf_counter()
-        analysis.person_mask = self._live_mask(rgb) if live else self.segmenter.run(rgb)
-        timings["segmentation"] = (time.perf_counter() - start) * 1000
+        if segment:
+            start = time.perf_counter()
+            analysis.person_mask = self._live_mask(rgb) if live else self.segmenter.run(rgb)
+            timings["segmentation"] = (time.perf_counter() - start) * 1000
         return analysis
 
     def evaluate(self, analysis: Analysis, settings: ChecksSettings | None = None) -> list[CheckResult]:

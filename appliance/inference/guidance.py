@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from appliance.capture.camera.base import Frame
 from appliance.inference.checks.lighting import lighting_measures
 from appliance.inference.checks.liveness import LIVENESS
 from appliance.inference.engine import Analyzer, Report
@@ -45,8 +46,8 @@ class EngineGuide:
         self.advisory = frozenset(advisory)
         self.lighting_listeners: list[Callable[[float | None, float | None], None]] = []
 
-    def evaluate(self, frame: np.ndarray) -> Guidance:
-        report = self._analyzer.check(frame, live=True)
+    def evaluate(self, frame: Frame) -> Guidance:
+        report = self._analyzer.check(frame.lores, live=True)
         failed = first_failure(report.checks, self.advisory)
         mesh = report.analysis.mesh
         spoof = next((c.value for c in report.checks if c.id == LIVENESS.id), None)

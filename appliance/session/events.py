@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from appliance.capture.listeners import Listeners
 from appliance.privacy import mask_code, mask_id_number, mask_name
+from appliance.session.chart import SessionState
 
 # Kinds of event: a state change, a live-guidance update within a state, or a notice (a refused
 # action, a rejected code) that the screen shows without the state changing.
@@ -35,10 +36,13 @@ _MAX_DEPTH = 6
 
 @dataclass(frozen=True)
 class SessionEvent:
+    """One thing the session did. `source` and `target` are the states it left and entered (the same
+    state for guidance and notices); as a StrEnum they are their wire names in JSON and logs."""
+
     kind: str
     event: str
-    source: str
-    target: str
+    source: SessionState
+    target: SessionState
     session: str
     seq: int
     at: float
@@ -121,11 +125,14 @@ class SessionPublisher:
         self._seq = 0
 
     def on_enter_state(self, event: Any, source: Any, target: Any, payload: dict[str, Any] | None = None) -> None:
-        if source is None:  # the chart's own activation of its initial state: nothing happened
+        if source is None or source.value is None:
+            # the chart's own activation of its initial state (python-statemachine names a blank
+            # source state for it): nothing happened
             return
-        self.publish(TRANSITION, str(event), str(source.value), str(target.value), payload or {})
+        self.publish(TRANSITION, str(event), SessionState(source.value), SessionState(target.value), payload or {})
 
-    def publish(self, kind: str, event: str, source: str, target: str, payload: dict[str, Any]) -> None:
+    def publish(self, kind: str, event: str, source: SessionState, target: SessionState,
+                payload: dict[str, Any]) -> None:
         self._seq += 1
         self._bus.publish(
             SessionEvent(

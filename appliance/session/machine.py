@@ -39,7 +39,7 @@ from appliance.session.chart import (
     events_leaving,
 )
 from appliance.session.config import SessionSettings
-from appliance.session.events import GUIDANCE, NOTICE, EventBus, SessionPublisher, safe_payload
+from appliance.session.events import GUIDANCE, NOTICE, TRANSITION, EventBus, SessionPublisher, safe_payload
 from appliance.session.lens import lens_hint
 from appliance.session.liveness import LivenessTracker
 from appliance.session.ports import (
@@ -50,10 +50,13 @@ from appliance.session.ports import (
     Guidance,
     Guide,
     LightChallenger,
+    MaskedIdentity,
     NoLightChallenge,
     PhotoSink,
     Producer,
     Product,
+    Receipt,
+    SessionSnapshot,
     StillChoice,
     StillPicker,
     StillSource,
@@ -135,12 +138,12 @@ class SessionMachine:
         self._refusal: tuple[str, str, str, dict[str, Any]] | None = None
         self._override_refused: tuple[str, str] | None = None  # why the chart refused the operator
         self._held: Exception | None = None
-        self._frame_work: dict[SessionState, Callable[[np.ndarray], None]] = {S.SCANNING: self._scan}
+        self._frame_work: dict[SessionState, Callable[[Frame], None]] = {S.SCANNING: self._scan}
         self._frame_work.update(dict.fromkeys(LIVE_TRACKED, self._evaluate))
         # Why the camera is unavailable (None while it delivers); kept across sessions so every
         # screen the subject sees during an outage says so, not only the one it began on.
         self._camera_problem: str | None = None
-        self._receipt: dict[str, Any] | None = None
+        self._receipt: Receipt | None = None
         self._last_guidance: dict[str, Any] | None = None  # the latest guidance payload, reset by _discard
         self._discard()
         self._chart = self._new_chart()
@@ -148,8 +151,8 @@ class SessionMachine:
     # -- inputs -------------------------------------------------------------------------------
 
     def frame(self, frame: Frame) -> None:
-        """A guidance frame; its lores picture is what the code reader and the guidance read."""
-        self._handle(self._on_frame, frame.lores)
+        """A guidance frame, handed whole to the code reader or the guidance (they read its lores picture)."""
+        self._handle(self._on_frame, frame)
 
     def button_pressed(self) -> None:
         self._handle(self._on_button)
@@ -219,7 +222,7 @@ class SessionMachine:
         with self._lock:
             return self._product.jpeg if self._product is not None and self.state == S.REVIEWING else None
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> SessionSnapshot:
         """What a screen that connects mid-session needs to draw the current state."""
         with self._lock:
             return {
@@ -291,7 +294,8 @@ class SessionMachine:
         except Exception as exc:
             self._held = exc
 
-    def _publish(self, kind: str, event: str, source: str, target: str, payload: dict[str, Any]) -> None:
+    def _publish(self, kind: str, event: str, source: SessionState, target: SessionState,
+                 payload: dict[str, Any]) -> None:
         self._publisher.publish(kind, event, source, target, payload)
 
     def _notice(self, event: str, zh: str, en: str, **extra: Any) -> None:
@@ -334,8 +338,10 @@ class SessionMachine:
             # The table or a listener is broken beyond the failsafe; start over from a fresh table.
             log.exception("session failsafe could not recover normally; resetting")
             self._held = None
+            was = self.state
             self._chart = self._new_chart()
             self._discard()
+            self._publish(TRANSITION, "reset", was, S.IDLE, {})
 
     def _end_countdown(self) -> None:
         """At the countdown's end: shoot, or back to guiding when liveness or the light challenge
@@ -500,15 +506,15 @@ class SessionMachine:
 
     # -- per-input behaviour --------------------------------------------------------------------
 
-    def _on_frame(self, frame: np.ndarray) -> None:
+    def _on_frame(self, frame: Frame) -> None:
         work = self._frame_work.get(self.state)
         if work is not None:
             work(frame)
 
-    def _evaluate(self, frame: np.ndarray) -> None:
+    def _evaluate(self, frame: Frame) -> None:
         self._guide_frame(self._guide.evaluate(frame))
 
-    def _scan(self, frame: np.ndarray) -> None:
+    def _scan(self, frame: Frame) -> None:
         result = self._reader.read(frame)
         if result is None:
             return
@@ -687,10 +693,10 @@ class SessionMachine:
     def _retakes_left(self) -> int:
         return max(self._settings.retake_limit - self._retakes_used, 0)
 
-    def _masked_identity(self) -> dict[str, str] | None:
+    def _masked_identity(self) -> MaskedIdentity | None:
         if self._binding is None:
             return None
-        identity = {
+        identity: MaskedIdentity = {
             "capture_code": mask_code(self._binding.capture_code),
             "name": mask_name(self._binding.name),
             "id_number": mask_id_number(self._binding.id_number),

@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypedDict, runtime_checkable
 
 import numpy as np
 
 from appliance.capture.camera.base import Frame
+from appliance.session.chart import SessionState
 from appliance.session.light_response import LightResponse
 
 
@@ -41,8 +42,9 @@ class CodeRejected:
 
 
 class CodeReader(Protocol):
-    def read(self, frame: np.ndarray) -> Binding | CodeRejected | None:
-        """None when no code is in view, so scanning simply waits for the next frame."""
+    def read(self, frame: Frame) -> Binding | CodeRejected | None:
+        """The code in the guidance frame's view (its `lores` picture); None when no code is in
+        view, so scanning simply waits for the next frame."""
         ...
 
     def login(self, student_number: str, id_number: str) -> Binding | CodeRejected:
@@ -58,7 +60,8 @@ class Guidance:
     passed: bool
     message_zh: str
     message_en: str
-    checks: list[Any] = field(default_factory=list)
+    # every check's record (CheckResult.to_dict(), with its detail), in the engine's priority order
+    checks: list[dict[str, Any]] = field(default_factory=list)
     # 468x3 face-mesh landmarks in image pixels (z in the same scale); None when no face was found.
     landmarks: np.ndarray | None = None
     # Single-frame presentation-attack score, 0 (live) .. 1 (print or screen); None when not computed.
@@ -66,7 +69,9 @@ class Guidance:
 
 
 class Guide(Protocol):
-    def evaluate(self, frame: np.ndarray) -> Guidance: ...
+    def evaluate(self, frame: Frame) -> Guidance:
+        """The verdict on one guidance frame (its `lores` picture; index, time and exposure beside it)."""
+        ...
 
 
 class StillSource(Protocol):
@@ -112,8 +117,20 @@ class Producer(Protocol):
     def produce(self, still: np.ndarray) -> Product: ...
 
 
+class Receipt(TypedDict):
+    """An accepted photo as the store kept it, masked: the screen's receipt, the `done` event's
+    payload and the last line `appliance run --once` prints (JSON, so a dict with fixed keys)."""
+
+    session: str
+    capture_code: str  # masked
+    photo: str  # its path on the booth
+    sha256: str
+    verdict: str
+    bytes: int
+
+
 class PhotoSink(Protocol):
-    def commit(self, binding: Binding, product: Product) -> dict[str, Any]:
+    def commit(self, binding: Binding, product: Product) -> Receipt:
         """Store the accepted photo durably and return its receipt (session, masked capture code,
         photo path, sha256, verdict)."""
         ...
@@ -174,3 +191,40 @@ class NoLightChallenge:
 
     def cancel(self) -> None:
         return None
+
+
+class _Identity(TypedDict):
+    capture_code: str
+    name: str
+    id_number: str
+
+
+class MaskedIdentity(_Identity, total=False):
+    """Who is being photographed, masked for the screen; with an earlier photo's date when the store
+    already holds one of this student (the screen asks before a retake). The optional keys are a
+    `total=False` class, not NotRequired[], so that they are optional at run time too (postponed
+    annotations hide NotRequired from Python 3.11's TypedDict)."""
+
+    already_captured_at: str
+    prior_confirmed: str  # "yes" | "no": the server has the earlier photo
+
+
+class LightChallengeView(TypedDict):
+    """The light challenge's refusals as the operator's console shows them."""
+
+    refusals: int
+    needs_operator: bool
+    cues: dict[str, Any] | None
+    overrides: list[dict[str, Any]]  # the audited decisions, without their cues
+
+
+class SessionSnapshot(TypedDict):
+    """What a screen that connects mid-session needs to draw the current state (JSON as it is)."""
+
+    state: SessionState
+    run_id: str
+    identity: MaskedIdentity | None
+    retakes_left: int
+    guidance: dict[str, Any] | None  # the latest guidance event's payload
+    receipt: Receipt | None  # only while the receipt is on screen
+    light_challenge: LightChallengeView

@@ -14,7 +14,7 @@ from appliance.binding.contract import personal_of
 from appliance.binding.model import Binding as CodeBinding
 from appliance.binding.model import PriorCapture
 from appliance.errors import split_message
-from appliance.session.ports import Product
+from appliance.session.ports import Product, Receipt
 from appliance.store.errors import PhotoConflictError
 from appliance.store.photo_store import PhotoStore
 
@@ -54,7 +54,7 @@ class StorePhotoSink:
         # `store_dir` is no longer needed (the store names its files); kept for existing callers.
         self._store = store
 
-    def commit(self, binding: Any, product: Product) -> dict[str, Any]:
+    def commit(self, binding: Any, product: Product) -> Receipt:
         if product.jpeg is None:
             raise ValueError("an accepted product has no JPEG")
         code_binding: CodeBinding = binding.binding
@@ -68,7 +68,7 @@ class StorePhotoSink:
             "capture_code": record.masked_capture_code,
             "photo": str(self._store.photo_path(record.sha256)),
             "sha256": record.sha256,
-            "verdict": product.report.get("verdict", "pass"),
+            "verdict": str(product.report.get("verdict", "pass")),
             "bytes": record.size_bytes,
         }
 

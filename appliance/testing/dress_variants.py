@@ -9,6 +9,21 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
+from appliance.inference.landmarks import EyeDetail
+
+
+def person_area(analysis: Analysis) -> np.ndarray:
+    """Where the person is, as booleans: every variant paints on a photo the engine segmented."""
+    if analysis.person_mask is None:
+        raise ValueError("the analysis has no person mask: analyse the photo as a still")
+    return analysis.person_mask > 0.5
+
+
+def eye_details(analysis: Analysis) -> tuple[EyeDetail, EyeDetail]:
+    """Both eyes' detail: the eye variants paint on a photo whose face was found."""
+    if analysis.eyes is None:
+        raise ValueError("the analysis found no eyes to paint on")
+    return analysis.eyes
 
 
 def top_mask(analysis: Analysis, below_chin: float = 0.35) -> np.ndarray:
@@ -16,7 +31,7 @@ def top_mask(analysis: Analysis, below_chin: float = 0.35) -> np.ndarray:
     from appliance.inference.checks.appearance import skin_model
 
     chin = analysis.pts[lm.CHIN, 1]
-    mask = analysis.person_mask > 0.5
+    mask = person_area(analysis)
     mask[: int(chin + below_chin * analysis.eye_to_chin)] = False
     lab = cv2.cvtColor(analysis.bgr, cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
     skin = skin_model(analysis).skin_like(lab, 0.35, 16.0).reshape(mask.shape)
@@ -43,7 +58,7 @@ def suit_and_shirt(analysis: Analysis) -> np.ndarray:
     collar = float(analysis.pts[lm.CHIN, 1] + 0.35 * analysis.eye_to_chin)
     down = np.clip((ys - collar) / max(height - collar, 1.0), 0.0, 1.0)
     half = analysis.face_width * (0.2 - 0.1 * down)
-    body = (analysis.person_mask > 0.5) & (ys >= collar)
+    body = person_area(analysis) & (ys >= collar)
     shirt = body & (np.abs(xs - analysis.pts[lm.CHIN, 0]) < half)
     return recolour(recolour(analysis.bgr, top & ~shirt, (40, 42, 48)), shirt, (245, 245, 245))
 
@@ -67,7 +82,7 @@ def bare_shoulders(analysis: Analysis) -> np.ndarray:
 
     bgr = analysis.bgr.copy()
     chin = analysis.pts[lm.CHIN, 1]
-    mask = analysis.person_mask > 0.5
+    mask = person_area(analysis)
     mask[: int(chin + 0.6 * analysis.eye_to_chin)] = False
     ref = skin_model(analysis).reference
     lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
@@ -194,7 +209,7 @@ def gaze_turned(analysis: Analysis, degrees: float) -> np.ndarray:
 def pupils_painted(analysis: Analysis, rgb: tuple[int, int, int], per_iris: float = 0.45) -> np.ndarray:
     """Both pupils (the disc at the iris centre) painted, as a flash's red-eye paints them."""
     bgr = analysis.bgr.copy()
-    for eye in analysis.eyes:
+    for eye in eye_details(analysis):
         centre = tuple(round(v) for v in eye.iris[0])
         cv2.circle(bgr, centre, max(1, round(per_iris * eye.iris_radius)), rgb[::-1], -1, cv2.LINE_AA)
     return bgr
@@ -206,7 +221,7 @@ def irises_tinted(analysis: Analysis, rgb: tuple[int, int, int]) -> np.ndarray:
     lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
     target = cv2.cvtColor(np.array([[rgb[::-1]]], np.uint8), cv2.COLOR_BGR2LAB).astype(np.float32)[0, 0]
     ys, xs = np.mgrid[0:bgr.shape[0], 0:bgr.shape[1]]
-    for eye in analysis.eyes:
+    for eye in eye_details(analysis):
         dist = np.hypot(xs - eye.iris[0][0], ys - eye.iris[0][1])
         ring = (dist >= 0.45 * eye.iris_radius) & (dist <= eye.iris_radius)
         lab[..., 1][ring], lab[..., 2][ring] = target[1], target[2]
@@ -229,7 +244,7 @@ def crown_mask(analyzer, bgr: np.ndarray) -> np.ndarray:
     x0, x1 = int(pts[lm.FACE_RIGHT_EDGE, 0]), int(pts[lm.FACE_LEFT_EDGE, 0])
     mask = np.zeros(bgr.shape[:2], bool)
     mask[:top, x0:x1] = True
-    return mask & (analysis.person_mask > 0.5)
+    return mask & person_area(analysis)
 
 
 def with_cap(bgr: np.ndarray, mask: np.ndarray, colour_bgr: tuple[int, int, int]) -> np.ndarray:

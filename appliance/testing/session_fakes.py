@@ -10,18 +10,20 @@ from typing import Any
 import numpy as np
 
 from appliance.capture.camera.base import Exposure, Frame
+from appliance.session.chart import SessionState
 from appliance.session.config import SessionSettings
 from appliance.session.events import EventBus, SessionEvent
 from appliance.session.light_response import LightResponse
 from appliance.session.liveness import LivenessTracker
 from appliance.session.machine import SessionMachine
-from appliance.session.ports import CodeRejected, Guidance, Product, StillChoice
+from appliance.session.ports import CodeRejected, Guidance, Product, Receipt, StillChoice
 from appliance.testing import synthetic_faces as sf
 
 FPS = 15.0
 NAME = "黄小正"
 ID_NUMBER = "110101200001011234"
 CODE = "c8bade99b9b2edca"
+STUDENT_NUMBER = "2022001234"
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,25 @@ class FakeClock:
 
 
 class FakeReader:
-    """Sees the code on every frame once `result` is set."""
+    """Sees the code on every frame once `result` is set; logs in the one student of its roster
+    (STUDENT_NUMBER with ID_NUMBER) and refuses anyone else, as the run's roster does."""
 
     def __init__(self) -> None:
         self.result: FakeBinding | CodeRejected | None = FakeBinding()
         self.calls = 0
+        self.logins: list[str] = []
+        self.last_frame: Frame | None = None
 
-    def read(self, frame: np.ndarray) -> FakeBinding | CodeRejected | None:
+    def read(self, frame: Frame) -> FakeBinding | CodeRejected | None:
         self.calls += 1
+        self.last_frame = frame
         return self.result
+
+    def login(self, student_number: str, id_number: str) -> FakeBinding | CodeRejected:
+        self.logins.append(student_number)
+        if (student_number, id_number.upper()) != (STUDENT_NUMBER, ID_NUMBER):
+            return CodeRejected("学号或身份证号不正确", "The student number or ID number is not correct")
+        return FakeBinding()
 
 
 class FakeGuide:
@@ -63,8 +75,10 @@ class FakeGuide:
         self.index = 0
         self.passed = True
         self.fail: Exception | None = None
+        self.last_frame: Frame | None = None
 
-    def evaluate(self, frame: np.ndarray) -> Guidance:
+    def evaluate(self, frame: Frame) -> Guidance:
+        self.last_frame = frame
         if self.fail is not None:
             raise self.fail
         landmarks = self.sequence[self.index % len(self.sequence)]
@@ -118,10 +132,11 @@ class FakeSink:
     def __init__(self) -> None:
         self.commits: list[tuple[Any, Product]] = []
 
-    def commit(self, binding: Any, product: Product) -> dict[str, Any]:
+    def commit(self, binding: Any, product: Product) -> Receipt:
+        assert product.jpeg is not None, "an accepted product has no JPEG"
         self.commits.append((binding, product))
         return {"session": "26031601", "capture_code": binding.capture_code, "photo": "/data/p/1.jpg",
-                "sha256": "ab" * 32, "verdict": "pass"}
+                "sha256": "ab" * 32, "verdict": "pass", "bytes": len(product.jpeg)}
 
     def refusal(self, binding: Any, product: Product) -> tuple[str, str] | None:
         return None
@@ -178,12 +193,12 @@ class Booth:
         self.machine.button_pressed()
         self.frame()
         self.machine.button_pressed()
-        assert self.machine.state == "guiding"
+        assert self.machine.state == SessionState.GUIDING
 
     def to_reviewing(self) -> None:
-        self.frames_until(lambda: self.machine.state == "countdown")
+        self.frames_until(lambda: self.machine.state == SessionState.COUNTDOWN)
         self.tick(self.machine_settings.countdown_s + 0.01)
-        assert self.machine.state == "reviewing"
+        assert self.machine.state == SessionState.REVIEWING
 
     @property
     def machine_settings(self) -> SessionSettings:
@@ -217,29 +232,29 @@ class ScriptedLight:
     """A light challenge that answers with the statuses it was given, in turn (the session's side of
     issue N without the ring or the camera)."""
 
-    def __init__(self, statuses):
+    def __init__(self, statuses: Sequence[str]) -> None:
         self.statuses = list(statuses)
         self.begun = 0
         self.cancelled = 0
 
-    def begin(self, landmarks):
+    def begin(self, landmarks: np.ndarray | None) -> None:
         assert landmarks is not None
         self.begun += 1
 
-    def done(self):
+    def done(self) -> bool:
         return True
 
-    def finish(self):
+    def finish(self) -> LightResponse:
         status = self.statuses.pop(0)
         failed = [] if status == "live" else ["relief"]
         return LightResponse(status, {"response": 0.7, "relief": 0.01, "failed": failed},
                              "未能确认是本人", "Not confirmed")
 
-    def cancel(self):
+    def cancel(self) -> None:
         self.cancelled += 1
 
 
-def countdown_end(booth):
+def countdown_end(booth: Booth) -> None:
     """Run a booth in guiding through its countdown to the challenge's decision."""
-    booth.frames_until(lambda: booth.machine.state == "countdown")
+    booth.frames_until(lambda: booth.machine.state == SessionState.COUNTDOWN)
     booth.tick(booth.machine_settings.countdown_s + 0.01)

@@ -33,9 +33,10 @@ def available() -> bool:
 
 class ThrowawayPostgres:
     def __init__(self) -> None:
-        self._initdb, self._pg_ctl = pg_tool("initdb"), pg_tool("pg_ctl")
-        if not (self._initdb and self._pg_ctl):
+        initdb, pg_ctl = pg_tool("initdb"), pg_tool("pg_ctl")
+        if not (initdb and pg_ctl):
             raise RuntimeError("PostgreSQL binaries (initdb, pg_ctl) not installed: run scripts/setup.sh --dev")
+        self._initdb, self._pg_ctl = initdb, pg_ctl
         self._root = Path(tempfile.mkdtemp(prefix="ingest-pg-"))
         self._data, self._sockets = self._root / "data", self._root / "run"
         self._user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "")

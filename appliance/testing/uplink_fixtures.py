@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 from werkzeug.serving import make_server
@@ -35,7 +36,7 @@ def make_jpeg(seed: int, size: tuple[int, int] = (48, 64)) -> bytes:
 
 class LiveServer:
     def __init__(self, root: Path, metadata: Metadata | None = None, keys: dict[str, bytes] | None = None,
-                 **settings: object):
+                 **settings: Any):
         self.settings = IngestSettings(data_dir=root, reviewer_ids=[REVIEWER_ID], **settings)
         self.metadata = metadata or SqliteMetadata(root / "ingest.db")
         self.metadata.migrate()
@@ -58,6 +59,6 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(root: Path, **settings: object) -> Iterator[LiveServer]:
+def live_server(root: Path, **settings: Any) -> Iterator[LiveServer]:
     with LiveServer(root, **settings) as server:
         yield server

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from appliance.binding.collection_run import CollectionRun
+from appliance.web.audit import OperatorAudit
 from appliance.web.config import WebSettings
 from appliance.web.console_settings import ConsoleSettings
 from appliance.web.live import EventHub, PreviewEncoder
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from appliance.capture.camera.base import Frame
     from appliance.doctor import CheckResult
     from appliance.inference.engine import Report
-    from appliance.session.ports import CodeRejected
+    from appliance.session.chart import SessionState
+    from appliance.session.ports import CodeRejected, SessionSnapshot
     from appliance.store.records import CaptureLinks, PhotoRecord, QueueSummary
     from appliance.uplink.worker import UplinkStatus
 
@@ -37,9 +39,9 @@ class SessionControl(Protocol):
     """The session machine as the screens drive it (session/machine.py)."""
 
     @property
-    def state(self) -> str: ...
+    def state(self) -> SessionState: ...
 
-    def snapshot(self) -> dict[str, Any]: ...
+    def snapshot(self) -> SessionSnapshot: ...
 
     def preview(self) -> bytes | None: ...
 
@@ -123,7 +125,7 @@ class WebDeps:
     status_links: StatusLinks | None = None  # the students' status-page tokens
     analyzer: PhotoAnalyzer | None = None
     # Made by create_app when not handed in (tests): in memory, forgotten at exit.
-    audit: Any | None = None  # OperatorAudit: the operator's overrides (durable under the data dir)
+    audit: OperatorAudit | None = None  # the operator's overrides (durable under the data dir)
     login_limiter: LoginLimiter | None = None  # password and pairing attempts (durable under the data dir)
     pairing: ScreenPairing | None = None  # the one tablet allowed besides the kiosk
     preview: PreviewEncoder | None = None  # the live preview, encoded once for every viewer

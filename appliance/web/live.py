@@ -21,7 +21,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from appliance.session.events import SessionEvent
+from appliance.session.chart import SessionState
+from appliance.session.events import TRANSITION, SessionEvent
 from appliance.web.security import strip_paths
 
 _QUEUE_SIZE = 64
@@ -146,7 +147,7 @@ class EventHub:
         sha = _receipt_sha(message)
         if sha is not None:
             self.last_receipt_sha = sha
-        elif message.get("kind") == "transition" and message.get("target") in ("idle", "scanning"):
+        elif event.kind == TRANSITION and event.target in (SessionState.IDLE, SessionState.SCANNING):
             self.last_receipt_sha = None
         self.send(message)
 

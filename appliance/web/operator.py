@@ -11,6 +11,7 @@ import io
 import logging
 import tempfile
 import time
+from collections.abc import Mapping
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from flask import (
 
 from appliance.binding.model import SESSION_CODE
 from appliance.errors import ApplianceError
+from appliance.session.chart import SessionState
 from appliance.store.errors import StoreError
 from appliance.store.records import PhotoRecord
 from appliance.uplink.status_text import describe_uplink, explain_error, state_words
@@ -129,8 +131,8 @@ def operator_blueprint() -> Blueprint:
         shas = [r.sha256 for r in recent]
         reports = d.store.reports(shas)
         checks = {sha: failed_checks(reports.get(sha)) for sha in shas}
-        snapshot = d.machine.snapshot() or {}
-        identity = snapshot.get("identity") or {}
+        snapshot = d.machine.snapshot()
+        identity: Mapping[str, object] = snapshot.get("identity") or {}
         sessions: dict[str, int] = {}
         for record in recent:
             sessions[record.session_code] = sessions.get(record.session_code, 0) + 1
@@ -138,7 +140,7 @@ def operator_blueprint() -> Blueprint:
         return render_template(
             "operator.html", run=d.run, fields=fields, summary=d.store.queue_summary(), recent=recent,
             sessions=sessions, feature_codes=" ".join(settings.codes.school_feature_codes),
-            uplink=uplink, demo=d.demo, state=d.machine.state, user=session.get("operator"),
+            uplink=uplink, demo=d.demo, state=d.machine.state, states=SessionState, user=session.get("operator"),
             links=d.store.capture_links(shas), checks=checks, identity=identity,
             can_annotate=d.analyzer is not None, storage_problem=d.store.capture_problem(),
             explain_error=explain_error, state_words=state_words, liveness=snapshot.get("light_challenge"),

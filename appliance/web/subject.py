@@ -181,9 +181,9 @@ def subject_blueprint() -> Blueprint:
     @bp.get("/qr/<sha>.svg")
     def qr(sha: str) -> Response:
         d = deps()
-        receipt = (d.machine.snapshot() or {}).get("receipt") or {}
+        receipt = d.machine.snapshot().get("receipt")
         # Only the receipt on screen has a QR: its token must not be handed to anyone with a sha256.
-        if not SHA256.match(sha) or receipt.get("sha256") != sha or d.status_links is None:
+        if not SHA256.match(sha) or receipt is None or receipt.get("sha256") != sha or d.status_links is None:
             abort(404)
         url = status_url(sha)
         if url is None:

@@ -399,7 +399,7 @@ def test_single_frame_cues_reach_the_guidance_one_by_one_but_not_the_check_cli_c
     assert "detail" not in check.to_dict()
     report = SimpleNamespace(checks=[check], analysis=SimpleNamespace(mesh=None))
     guide = EngineGuide(SimpleNamespace(check=lambda frame, live: report))
-    guidance = guide.evaluate(np.zeros((4, 4, 3), np.uint8))
+    guidance = guide.evaluate(Frame(np.zeros((4, 4, 3), np.uint8)))
     assert guidance.checks[0]["detail"] == {"frame_edges": 0.0, "moire": 0.2}
     assert guidance.spoof_score == pytest.approx(0.2)
 

@@ -117,6 +117,46 @@ def test_with_a_live_track_each_frame_is_measured_around_the_face_as_on_the_whol
     assert chooser.choose(frames).position == 1
 
 
+class _Segmenting:
+    """The engine as the chooser used it before: every analysis with its person mask."""
+
+    def __init__(self, analyzer) -> None:
+        self._analyzer = analyzer
+        self.settings = analyzer.settings
+
+    def live_seed(self, shape):
+        return self._analyzer.live_seed(shape)
+
+    def analyze(self, bgr, **options):
+        return self._analyzer.analyze(bgr, **{**options, "segment": True})
+
+
+def test_the_chooser_segments_nothing_and_chooses_and_reports_as_it_did_with_segmentation(
+        analyzer, chooser, plain_portrait, face_photo, monkeypatch) -> None:
+    segmented: list[tuple[int, ...]] = []
+    run = analyzer.segmenter.run
+    monkeypatch.setattr(analyzer.segmenter, "run", lambda rgb: segmented.append(rgb.shape) or run(rgb))
+    sharp = as_still(plain_portrait)
+    closed = as_still(face_photo("b_eyes_closed/yale_subject01_sleepy.png"))
+    opened = as_still(face_photo("a_good_frontal/yale_subject01_normal.png"))
+    bursts = [[motion_blurred(sharp), sharp, motion_blurred(sharp, 15)], [closed, opened],
+              [sharp, motion_blurred(sharp, 9)]]
+    before = EngineStillChooser(_Segmenting(analyzer))
+    for tracked in (False, True):
+        if tracked:  # the booth's case: the live track seeds a crop around the face
+            for _ in range(4):
+                analyzer.check(cv2.resize(sharp, LORES, interpolation=cv2.INTER_AREA), live=True)
+            assert analyzer.live_seed(sharp.shape) is not None
+        for images in bursts:
+            frames = burst(images)
+            segmented.clear()
+            now = chooser.choose(frames)
+            assert segmented == []
+            then = before.choose(frames)
+            assert len(segmented) == len(frames)  # the old way ran it once per frame
+            assert now.frame is then.frame and now.to_payload() == then.to_payload()
+
+
 def test_a_frame_without_a_face_loses_and_ties_go_to_the_earliest() -> None:
     frames = burst([np.zeros((12, 16, 3), np.uint8)] * 3)
     empty = FrameMeasures(0, frames[0], ())

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from appliance.capture.camera.base import Exposure, Frame
 from appliance.session.ports import CodeRejected
-from appliance.testing.session_fakes import CODE, ID_NUMBER, NAME, FakeBinding, make_booth, replay_landmarks
+from appliance.testing.session_fakes import (
+    CODE,
+    ID_NUMBER,
+    NAME,
+    STUDENT_NUMBER,
+    FakeBinding,
+    make_booth,
+    replay_landmarks,
+)
 
 HAPPY = [
     ("start", "scanning"),
@@ -257,6 +267,34 @@ def test_receipt_stays_until_the_button_and_not_for_a_repeated_press():
     assert booth.machine.state == "done"
     booth.machine.button_pressed()
     assert booth.machine.state == "idle" and booth.machine.snapshot()["receipt"] is None
+
+
+def test_the_reader_and_the_guide_get_the_cameras_frame_record():
+    """One frame record from camera to still: the ports see the Frame itself, not its lores array."""
+    booth = make_booth()
+    booth.reader.result = None
+    booth.machine.button_pressed()
+    scanned = Frame(np.zeros((4, 4, 3), np.uint8), index=7, timestamp=1.5, exposure=Exposure(lux=120.0))
+    booth.machine.frame(scanned)
+    assert booth.reader.last_frame is scanned
+    booth.reader.result = FakeBinding()
+    booth.frame()
+    booth.machine.button_pressed()
+    assert booth.machine.state == "guiding"
+    guided = Frame(np.zeros((4, 4, 3), np.uint8), index=8, timestamp=1.6)
+    booth.machine.frame(guided)
+    assert booth.guide.last_frame is guided
+
+
+def test_student_login_asks_the_readers_roster():
+    """The kit's reader answers logins as a roster of one: a wrong ID number is refused in scanning."""
+    booth = make_booth()
+    booth.reader.result = None
+    booth.machine.button_pressed()
+    refused = booth.machine.student_login(STUDENT_NUMBER, "110101199001011234")
+    assert isinstance(refused, CodeRejected) and booth.machine.state == "scanning"
+    assert booth.machine.student_login(STUDENT_NUMBER, ID_NUMBER) is None
+    assert booth.machine.state == "confirming" and booth.reader.logins == [STUDENT_NUMBER] * 2
 
 
 def test_student_login_binds_only_while_scanning():
