@@ -94,7 +94,10 @@ def eye_turns(analysis: Analysis) -> tuple[float, float] | None:
         return None
     p = analysis.pts[:, :2]
     turns = [turn_about(eye.iris[0], p[a], p[b]) for eye, (a, b) in zip(analysis.eyes, MESH_CORNERS, strict=True)]
-    return None if None in turns else (turns[0], turns[1])
+    right, left = turns
+    if right is None or left is None:
+        return None
+    return right, left
 
 
 # Per eye (subject's right, left), the mesh's corners, image-left first.
