@@ -204,6 +204,8 @@ def test_settings_written_before_the_catalogue_load_unchanged(tmp_path):
         **PRE_CATALOGUE_DEFAULTS,
         "geometry": {**PRE_CATALOGUE_DEFAULTS["geometry"], "live_min_face_share": 0.22,
                      "live_max_face_share": 0.45, "live_max_offcentre": 0.12},
+        # issue H: the stricter limit for closed eyes whose lid contour looks open
+        "eyes": {**PRE_CATALOGUE_DEFAULTS["eyes"], "min_open_ratio_without_iris": 0.05, "min_iris_share": 0.19},
     }
     path = tmp_path / "settings.toml"
     path.write_text(PRE_CATALOGUE_CHECKS, encoding="utf-8")
