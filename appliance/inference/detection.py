@@ -36,18 +36,6 @@ def _anchors() -> np.ndarray:
     return np.concatenate(centres).astype(np.float32)
 
 
-def tile_starts(length: float, tile: float) -> list[float]:
-    """Where tiles of `tile` px start along a side of `length` px: half-overlapping, and the last
-    one ends at the far edge. Stepping by half a tile alone stops short of the edge whenever the
-    side is not a whole number of steps (a 3:2 photo's bottom third went unsearched, and the faces
-    there were too small for the whole-image view)."""
-    last = max(length - tile, 0.0)
-    starts = [float(s) for s in np.arange(0.0, last + 1.0, tile / 2)]
-    if last - starts[-1] > 1.0:
-        starts.append(last)
-    return starts
-
-
 @dataclass(frozen=True)
 class Detection:
     """One face in image pixels."""
@@ -189,7 +177,8 @@ class FaceDetector:
             tiled, tscale = self._shrink(rgb, 4 * INPUT)
             theight, twidth = tiled.shape[:2]
             tile = max(theight, twidth) / 2
-            for ty in tile_starts(theight, tile):
-                for tx in tile_starts(twidth, tile):
+            step = tile / 2
+            for ty in np.arange(0, max(theight - tile, 0) + 1, step):
+                for tx in np.arange(0, max(twidth - tile, 0) + 1, step):
                     candidates.extend(self._detect_view(tiled, float(tx), float(ty), tile, tscale))
         return self._finish(candidates)
