@@ -38,7 +38,8 @@ from appliance.inference.segmentation import PersonSegmenter
 MIN_MESH_PRESENCE = 0.5
 MAX_VERIFIED_FACES = 8
 # Below this width the mesh's presence score is unreliable (it rejects real small faces), so a
-# second, smaller face counts on the detector's confidence alone.
+# confident second, smaller face counts on the detector's confidence alone; a less confident one
+# counts when the mesh confirms it, as any larger face does (a group photo's smaller faces).
 MESH_VERIFY_MIN_WIDTH = 80
 SMALL_FACE_MIN_SCORE = 0.7
 # The detector and the mesh must agree where the eyes, nose and mouth are (mean distance per face
@@ -229,13 +230,14 @@ class Analyzer:
         verified: list[Detection] = []
         main_mesh = None
         for det in candidates[:MAX_VERIFIED_FACES]:
-            if main_mesh is not None and det.width < MESH_VERIFY_MIN_WIDTH:
-                # the mesh cannot confirm a face this small; a confident detection stands alone
-                if det.score >= SMALL_FACE_MIN_SCORE:
-                    verified.append(det)
+            if main_mesh is not None and det.width < MESH_VERIFY_MIN_WIDTH and det.score >= SMALL_FACE_MIN_SCORE:
+                # the mesh cannot refute a face this small; a confident detection stands alone
+                verified.append(det)
                 continue
             mesh = self.mesh.fit(rgb, det, refinements=0)
             if mesh.presence < MIN_MESH_PRESENCE or keypoint_disagreement(det, mesh) > MAX_KEYPOINT_DISAGREEMENT:
+                # a small second face the mesh does not confirm may still be real, but on the
+                # detector's word alone it must be a confident one (above)
                 continue
             if main_mesh is None:
                 main_mesh = mesh

@@ -11,6 +11,17 @@ eyes and a chin 5.1 eye widths down read 0.0398 against the 0.04 limit. The unit
 eye-to-chin distance capped at UNIT_MAX_EYE_WIDTHS of the wider eye (the one less foreshortened by
 a turn): on faces of usual proportions nothing changes, and a long lower face no longer narrows the
 eyes. The cap can only raise a reading, so it never makes open eyes fail.
+
+A second witness decides between the two limits. The human iris is close to one size (about 12 mm
+across, within a few per cent between adults) and so is the eye's width (about 30 mm), so an iris
+found in an open eye has a radius of about a fifth of the eye's width: on the good frontal faces of
+../shared/faces (many ethnicities) the larger eye's reads 0.20-0.25, behind clear glasses
+0.22-0.26. Where the lids are closed, the iris model has no iris to find and draws a smaller one
+(closed eyes read 0.15-0.23, median 0.19). Some closed eyes, under eyeshadow or in shadowed
+sockets, still get an open-looking lid contour (0.042-0.047 against the 0.04 limit); these also
+get an iris too small to be a human one. So when even the larger eye's iris is below
+`min_iris_share` of its width, the eyes must be clearly open (`min_open_ratio_without_iris`), not
+just above the usual limit. The limit applied is the one reported.
 """
 
 from __future__ import annotations
@@ -35,6 +46,13 @@ class EyesSettings(BaseModel):
     # capped at UNIT_MAX_EYE_WIDTHS eye widths so a long lower face does not narrow open eyes.
     # Measured on the iris model's eyelid contour; open eyes read 0.045-0.09 on frontal photos.
     min_open_ratio: float = Field(0.04, ge=0.005, le=0.1)
+    # The limit when the iris model finds no iris of human size in either eye (iris radius below
+    # min_iris_share of the eye's width): good frontal faces read 0.20 or more, so this applies to
+    # closed eyes whose lid contour still looks open; open eyes then must read at least this much
+    # (on ../shared/faces good frontal faces read 0.042-0.09, the three below 0.05 with an iris of
+    # 0.215 or more).
+    min_open_ratio_without_iris: float = Field(0.05, ge=0.005, le=0.1)
+    min_iris_share: float = Field(0.19, ge=0.0, le=0.3)
 
 
 EYES_OPEN = Rule("eyes_open", Family.EYES, EVERYWHERE,
@@ -86,11 +104,32 @@ def eye_openings(analysis: Analysis) -> tuple[float, float]:
     return opening(lm.RIGHT_EYE_UPPER, lm.RIGHT_EYE_LOWER), opening(lm.LEFT_EYE_UPPER, lm.LEFT_EYE_LOWER)
 
 
+def iris_share(analysis: Analysis) -> float | None:
+    """The larger eye's iris radius per its eye width (about 0.2 wherever an iris shows); None
+    without the iris model's result."""
+    if analysis.eyes is None:
+        return None
+    shares = [eye.iris_radius / width for eye, width in zip(analysis.eyes, eye_widths(analysis), strict=True)
+              if width > 0]
+    return max(shares, default=None)
+
+
+def open_limit(analysis: Analysis, settings: ChecksSettings) -> float:
+    """The opening the eyes must reach: the usual limit, or the stricter one when the iris model
+    finds no iris of human size (see the module's docstring)."""
+    cfg = settings.eyes
+    share = iris_share(analysis)
+    if share is not None and share < cfg.min_iris_share:
+        return max(cfg.min_open_ratio, cfg.min_open_ratio_without_iris)
+    return cfg.min_open_ratio
+
+
 def check_eyes(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
     value = min(eye_openings(analysis))
-    return [EYES_OPEN.result(value, settings.eyes.min_open_ratio, value >= settings.eyes.min_open_ratio)]
+    limit = open_limit(analysis, settings)
+    return [EYES_OPEN.result(value, limit, value >= limit)]
 
 
 CHECKS = CheckModule((Check(check_eyes, (EYES_OPEN,)),), "eyes", EyesSettings)

@@ -207,6 +207,8 @@ def test_settings_written_before_the_catalogue_load_unchanged(tmp_path):
                      "live_max_face_share": 0.45, "live_max_offcentre": 0.12},
         "clothing": {**PRE_CATALOGUE_DEFAULTS["clothing"], "tint_max_hue_deg": 30.0, "tint_min_saturation": 0.15,
                      "tint_saturation_margin": 0.1, "tint_min_value": 0.5},
+        # issue H: the stricter limit for closed eyes whose lid contour looks open
+        "eyes": {**PRE_CATALOGUE_DEFAULTS["eyes"], "min_open_ratio_without_iris": 0.05, "min_iris_share": 0.19},
     }
     path = tmp_path / "settings.toml"
     path.write_text(PRE_CATALOGUE_CHECKS, encoding="utf-8")
