@@ -21,7 +21,7 @@ from appliance.errors import ApplianceError
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.sharpness import RESOLUTION_EN, RESOLUTION_ZH, resolution_result
 from appliance.inference.config import BACKGROUND_RGB
-from appliance.inference.engine import Analyzer, Report
+from appliance.inference.engine import TURNS, Analyzer, Report
 from appliance.produce.composite import composite
 from appliance.produce.config import BackgroundName, PhotoSpec, ProduceSettings
 from appliance.produce.encode import encode_in_window
@@ -221,6 +221,12 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
     colour_name = choose_background(spec, background)
     if analysis is None:
         analysis = analyzer.analyze(bgr)
+    if analysis.rotation:
+        # a sideways photo: the analyser found the face in a turned copy, and its findings are in
+        # that copy's pixels, so the product is cut from it (a quarter turn loses nothing)
+        bgr = analysis.bgr
+        if backdrop is not None:
+            backdrop = cv2.rotate(backdrop, TURNS[analysis.rotation])
     head = measure_head(analysis)
     if head is None:
         return refusal("no_face", kind)

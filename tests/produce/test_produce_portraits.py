@@ -249,3 +249,21 @@ def test_cli_words_a_refusal_for_a_file_unless_told_it_is_the_camera(analyzer, t
     assert main(["produce", "--from-camera", str(short), str(tmp_path / "b.jpg")]) == 1
     assert "step back" in capsys.readouterr().err
     assert not (tmp_path / "a.jpg").exists() and not (tmp_path / "b.jpg").exists()
+
+
+@pytest.mark.parametrize(("turn", "side"), [(cv2.ROTATE_90_COUNTERCLOCKWISE, 1718), (cv2.ROTATE_90_CLOCKWISE, 1200)])
+def test_a_sideways_file_gives_the_upright_product(analyzer, settings, turn, side):
+    """A portrait saved sideways (no EXIF orientation) is turned upright by the analyser; the
+    product is cut from that turned image, so it is the upright portrait's product. At 1718 px
+    the analyser works on a reduced copy, at 1200 px on the photo itself: both paths."""
+    from appliance.produce.photo import produce_photo
+
+    source = next(cv2.imread(str(p)) for p in cfd_portraits() if "BM-011" in p.name)
+    source = cv2.resize(source, (side, side), interpolation=cv2.INTER_AREA)
+    upright = produce_photo(analyzer, source, settings, kind="file")
+    assert upright.ok, upright.reason_en
+    sideways = produce_photo(analyzer, cv2.rotate(source, turn), settings, kind="file")
+    assert sideways.ok, sideways.reason_en
+    assert not judge_from_outside(analyzer, sideways.jpeg).problems
+    difference = np.abs(sideways.image.astype(np.int16) - upright.image.astype(np.int16))
+    assert float(np.median(difference)) <= 2 and float(np.mean(difference)) < 8
