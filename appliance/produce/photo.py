@@ -19,6 +19,7 @@ import numpy as np
 
 from appliance.errors import ApplianceError
 from appliance.inference.analysis import Analysis
+from appliance.inference.checks.product import ProductGeometry
 from appliance.inference.checks.sharpness import RESOLUTION_EN, RESOLUTION_ZH, resolution_result
 from appliance.inference.config import BACKGROUND_RGB
 from appliance.inference.engine import TURNS, Analyzer, Report
@@ -29,7 +30,7 @@ from appliance.produce.matte import refine_matte
 from appliance.produce.measure import FOREHEAD, HeadMeasure, axes, crown_distance, measure_head
 from appliance.produce.placement import PersonBorder, Placement, needs_upscale, person_border, place
 from appliance.produce.render import warp_to_product
-from appliance.produce.verify import verify_product
+from appliance.produce.verify import product_geometry, verify_product
 from appliance.settings import Settings
 
 # Width of the head box either side of the face centre, in face widths: ears and hair included.
@@ -256,6 +257,49 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
             return refusal("proportions", kind)
         image, coverage = warp_to_product(bgr, placement.matrix(), size)
         prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    result = _render(analyzer, head, placement, image, coverage, prior, spec, cfg, colour_name, kind, backdrop)
+    if result.code != "verification" or result.report is None or not _placed_off(result.report):
+        return result
+    # the verification read the head a pixel or so from where the plan put it (its own mask and
+    # mesh on the product): plan once more from that reading, so what was planned is what it reads
+    geo = product_geometry(result.report.analysis)
+    if geo is None:
+        return result
+    reread = as_read(head, placement, geo)
+    again, _ = _placement(reread, spec, cfg, bgr.shape, border, residual)
+    if again is None:
+        return result
+    image, coverage = warp_to_product(bgr, again.matrix(), size)
+    prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    second = _render(analyzer, reread, again, image, coverage, prior, spec, cfg, colour_name, kind, backdrop)
+    return second if second.ok else result
+
+
+# Product rules that say where the head was put; a verification failing only these is re-planned once.
+PLACEMENT_RULES = frozenset({"crown_height", "eye_line", "face_width", "centring"})
+
+
+def _placed_off(report: Report) -> bool:
+    return bool(report.failed) and all(check.id in PLACEMENT_RULES for check in report.failed)
+
+
+def as_read(head: HeadMeasure, placement: Placement, geo: ProductGeometry) -> HeadMeasure:
+    """The head as the product's verification measured it: the eye line and the crown where it
+    read them, carried back into the source's pixels through the placement."""
+    s = placement.scale
+    planned_crown = placement.eye_y - s * head.eye_to_crown
+    eye_shift = geo.eye_y - placement.eye_y
+    crown_shift = geo.crown_y - planned_crown
+    up, _ = axes(placement.roll)
+    return replace(head, eye_mid=head.eye_mid - up * (eye_shift / s),
+                   eye_to_crown=head.eye_to_crown + (eye_shift - crown_shift) / s)
+
+
+def _render(analyzer: Analyzer, head: HeadMeasure, placement: Placement, image: np.ndarray,
+            coverage: np.ndarray, prior: np.ndarray, spec: PhotoSpec, cfg: ProduceSettings,
+            colour_name: BackgroundName, kind: SourceKind, backdrop: np.ndarray | None) -> ProductResult:
+    """The product of this placement (warped `image` and its `coverage`), verified, or its refusal."""
+    size = (spec.width, spec.height)
     matrix = placement.matrix()
     edge = _head_edge(head, placement, coverage)
     if edge is not None:
