@@ -19,7 +19,9 @@ import numpy as np
 
 from appliance.errors import ApplianceError
 from appliance.inference.analysis import Analysis
+from appliance.inference.checks.base import CheckResult
 from appliance.inference.checks.product import ProductGeometry
+from appliance.inference.checks.rules import Family
 from appliance.inference.checks.sharpness import RESOLUTION_EN, RESOLUTION_ZH, resolution_result
 from appliance.inference.config import BACKGROUND_RGB
 from appliance.inference.engine import TURNS, Analyzer, Report
@@ -77,6 +79,18 @@ FILE_REFUSALS: dict[str, tuple[str, str]] = {
 }
 
 SourceKind = Literal["camera", "file"]
+
+# A check of the person failed on a photo file: its guidance speaks to someone at the camera
+# ("hold your head level"), so for a file it is quoted as the reason and another photo is asked for.
+FILE_CHECK_FAILED = ("照片未通过检查（{zh}），请使用其他照片", "The photo fails a check ({en}): use another photo")
+
+
+def failure_words(check: CheckResult, kind: SourceKind) -> tuple[str, str]:
+    """The refusal for a product that failed `check`, worded for its input: the rules of the
+    product itself (crown height, file size) read the same for both."""
+    if kind == "camera" or check.family == Family.PRODUCT:
+        return check.message_zh, check.message_en
+    return FILE_CHECK_FAILED[0].format(zh=check.message_zh), FILE_CHECK_FAILED[1].format(en=check.message_en)
 
 
 class ProduceError(ApplianceError):
@@ -321,8 +335,8 @@ def _render(analyzer: Analyzer, head: HeadMeasure, placement: Placement, image: 
     report = verify_product(analyzer, encoded, spec, colour_name, cfg)
     failed = report.failed
     if failed:
-        first = failed[0]
-        return ProductResult(False, None, first.message_zh, first.message_en, report, image=product,
+        zh, en = failure_words(failed[0], kind)
+        return ProductResult(False, None, zh, en, report, image=product,
                              quality=encoded.quality, placement=placement, code="verification")
     return ProductResult(True, encoded.data, "", "", report, image=product, quality=encoded.quality,
                          placement=placement)
