@@ -144,7 +144,8 @@ def test_a_file_failing_a_check_of_the_person_is_asked_for_another_photo():
     from appliance.inference.checks.base import CheckResult
     from appliance.produce.photo import failure_words
 
-    tilted = CheckResult("pose_roll", "pose", 4.0, 3.0, False, "头部歪斜，请把头摆正", "Head tilted: hold your head upright")
+    tilted = CheckResult("pose_roll", "pose", 4.0, 3.0, False, "头部歪斜，请把头摆正",
+                         "Head tilted: hold your head upright")
     crown = CheckResult("crown_height", "product", 49.0, "50-110", False, "头顶位置不符合要求",
                         "Top of the head is not at the required height")
     assert failure_words(tilted, "camera") == (tilted.message_zh, tilted.message_en)
