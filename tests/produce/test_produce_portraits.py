@@ -167,11 +167,12 @@ def test_portraits_brought_give_files_that_pass_an_outside_check(analyzer, setti
     assert not failed_outside, f"products that break a rule seen from outside: {failed_outside}"
     assert not missed, f"refused on layout although the rules fit with room to spare: {missed}"
     # Many of these close crops leave too little below the eyes for crown >= 50 px and eye line
-    # <= 300 px with the shirt reaching the bottom edge, and 13 have hair touching the top: those
-    # are refused, rightly (scripts/placement_feasibility.py: 36 of 68 have any valid placement, 4
-    # of those are refused by the engine's judgement of the person, and a few more fit by less
-    # than a pixel). 30 of 68 is what the rest gives today; the bar may only rise.
-    assert len(passed) >= 30, f"{len(passed)}/{len(portraits)} passed; refused: {refused}"
+    # <= 300 px with the shirt reaching the bottom edge, and 14 have hair touching the top: those
+    # are refused, rightly (scripts/placement_feasibility.py: 36 of 68 have any valid placement by
+    # the source's measures; 3 of those are refused by the engine's judgement of the person, and 2
+    # fit only by the source mask's crown, which the product's own mask reads 1-2 px higher, on
+    # the hair). 31 of 68 is what the rest gives today; the bar may only rise.
+    assert len(passed) >= 31, f"{len(passed)}/{len(portraits)} passed; refused: {refused}"
     for code in refused.values():
         assert code in ("edge_top", "shoulders_cut", "no_shoulders", "verification"), refused
 
