@@ -7,7 +7,9 @@ constraints crown, eye line and face width in the preset's ranges, centring (the
 middle), no enlargement beyond `max_upscale`, and no person pixel beyond the source. When no cell
 fits, each constraint is dropped in turn: the ones whose dropping alone lets a cell fit are the
 binding ones. `depth` is how far (product px) the deepest fitting cell lies inside every range and
-the source's border: a portrait with depth under 2 fits only by a hair.
+the source's border: a portrait with depth under 2 fits only by a hair. Beside the mask's crown
+the crown read from colour alone and the share of the top row over the head that is hair audit
+the two measures a bleeding matte would get wrong (crown too high, hair "touching" the top).
 
     .venv/bin/python scripts/placement_feasibility.py [--produce] [IMAGES...]
         default images: the CFD studio portraits of ../shared/faces; --produce also runs
@@ -26,7 +28,7 @@ import numpy as np
 
 from appliance.app import build_analyzer
 from appliance.produce.config import PhotoSpec
-from appliance.produce.measure import HeadMeasure, measure_head
+from appliance.produce.measure import HeadMeasure, axes, measure_head
 from appliance.produce.placement import PersonBorder, border_depth, person_border
 from appliance.produce.verify import product_geometry
 from appliance.settings import load_settings
@@ -36,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The grid reaches beyond the ranges so a dropped range can be seen to bind: face width and eye
 # line in product px, 1 px steps.
 FACE_SPAN, EYE_SPAN, STEP = (120.0, 400.0), (140.0, 360.0), 1.0
+# Colour distance (0..441) from the backdrop that counts as hair, for the colour cross-check.
+COLOUR_DISTANCE = 40.0
 CONSTRAINTS = ("crown_low", "crown_high", "eye_low", "eye_high", "face_low", "face_high", "upscale", "source")
 
 
@@ -85,6 +89,22 @@ def verdict(head: HeadMeasure | None, spec: PhotoSpec, border: PersonBorder | No
     return "infeasible", float(depth.max()), "+".join(binding) or "several"
 
 
+def colour_crown(source: np.ndarray, head: HeadMeasure, analysis) -> tuple[float, float]:
+    """An independent reading of the crown (source px from the top) and of the share of the top row
+    over the head that is hair, from the colour alone: where the pixels over the face's middle stop
+    being the backdrop's colour (sampled in the top corners). It audits the mask's crown and its
+    "hair touches the top" verdict: a matte bleeding into a bright backdrop would read higher."""
+    corners = np.concatenate([source[:30, :30].reshape(-1, 3), source[:30, -30:].reshape(-1, 3)])
+    distance = np.linalg.norm(source.astype(np.float32) - np.median(corners, axis=0), axis=2)
+    pts = analysis.pts[:, :2]
+    centre = float((pts[234, 0] + pts[454, 0]) / 2)
+    width = head.face_width
+    band = distance[:, max(0, int(centre - 0.15 * width)):int(centre + 0.15 * width)] > COLOUR_DISTANCE
+    crown = float(np.argmax(band.mean(axis=1) > 0.3))
+    over_head = distance[0, max(0, int(centre - 0.6 * width)):int(centre + 0.6 * width)]
+    return crown, float(np.mean(over_head > COLOUR_DISTANCE))
+
+
 def product_margin(result, spec: PhotoSpec) -> str:
     """The product's own crown, eye line and face width and the least px any lies inside its range."""
     if result.report is None or result.report.analysis is None:
@@ -112,7 +132,9 @@ def main() -> int:
     residual = float(np.radians(settings.checks.pose.max_roll_deg)) / 2
     verdicts, reasons, outcomes = Counter(), Counter(), Counter()
     margins: list[float] = []
-    print("file\tverdict\tdepth_px\tbinding\teye_to_crown/eye_to_bottom\tproduce\tcrown/eye/face (margin)")
+    print("file\tverdict\tdepth_px\tbinding\teye_to_crown/eye_to_bottom\tcrown mask/colour (src px)\t"
+          "hair in top row\tproduce\tcrown/eye/face (margin)")
+    crown_gaps: list[float] = []
     for path in images:
         source = cv2.imread(str(path))
         analysis = analyzer.analyze(source)
@@ -122,6 +144,13 @@ def main() -> int:
                                                       if abs(head.roll) * (1 - share) <= residual)]
         found, depth, binding = verdict(head, spec, border, cfg.max_upscale, rolls)
         ratio = "" if head is None else f"{head.eye_to_crown / (source.shape[0] - head.eye_mid[1]):.3f}"
+        crowns, hair_top = "", ""
+        if head is not None:
+            by_colour, top_share = colour_crown(source, head, analysis)
+            by_mask = float((head.eye_mid + axes(head.roll)[0] * head.eye_to_crown)[1])
+            crowns, hair_top = f"{by_mask:.0f}/{by_colour:.0f}", f"{top_share:.2f}"
+            if by_colour > 0:
+                crown_gaps.append(by_mask - by_colour)
         outcome, measured = "", ""
         if args.produce:
             from appliance.produce.photo import produce_photo
@@ -137,9 +166,14 @@ def main() -> int:
         verdicts[found] += 1
         if binding:
             reasons[binding] += 1
-        print(f"{path.name}\t{found}\t{depth:.1f}\t{binding or '-'}\t{ratio}\t{outcome}\t{measured}", flush=True)
+        print(f"{path.name}\t{found}\t{depth:.1f}\t{binding or '-'}\t{ratio}\t{crowns}\t{hair_top}\t{outcome}\t"
+              f"{measured}", flush=True)
     print(f"# {len(images)} portraits: " + ", ".join(f"{k} {v}" for k, v in verdicts.most_common()))
     print("# binding when infeasible: " + ", ".join(f"{k} {v}" for k, v in reasons.most_common()))
+    if crown_gaps:
+        gaps = np.abs(crown_gaps)
+        print(f"# crown, mask minus colour (source px, hair below the top): median {np.median(crown_gaps):+.1f}, "
+              f"90th percentile of |gap| {np.percentile(gaps, 90):.1f}, largest {gaps.max():.1f}")
     if outcomes:
         print("# verdict x produce: " + ", ".join(f"{a}/{b} {n}" for (a, b), n in sorted(outcomes.items())))
     if margins:

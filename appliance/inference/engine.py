@@ -49,6 +49,8 @@ MAX_KEYPOINT_DISAGREEMENT = 0.09
 # A face found only in a turned copy of the photo must be a confident one: upside down, animal
 # faces and patterns look more face-like to the detector than they do upright.
 ROTATED_MIN_SCORE = 0.85
+# The turns tried on a still with no upright face (clockwise degrees), in order.
+TURNS = {90: cv2.ROTATE_90_CLOCKWISE, 270: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180}
 # Stills larger than this (longest side, px) are analysed on a reduced copy: a face in a booth
 # still spans several hundred pixels even there, more than any model input or check needs.
 WORK_MAX_SIDE = 1600
@@ -274,7 +276,8 @@ class Analyzer:
                              seed=None if seed is None else np.asarray(seed) * factor, segment=segment)
         work.timings["detect"] = work.timings.get("detect", 0.0) + reduce_ms
         work.pixel_scale = pixel_scale / factor
-        full = work.scaled(1.0 / factor, bgr)
+        # the findings are in the turned copy's pixels when the face was found only turned
+        full = work.scaled(1.0 / factor, cv2.rotate(bgr, TURNS[work.rotation]) if work.rotation else bgr)
         full.work = work
         return full
 
@@ -300,8 +303,7 @@ class Analyzer:
         rotation = 0
         if not faces and not live:
             # a sideways or upside-down photo: find the face to say so, rather than "no face"
-            for turn, code in ((90, cv2.ROTATE_90_CLOCKWISE), (270, cv2.ROTATE_90_COUNTERCLOCKWISE),
-                               (180, cv2.ROTATE_180)):
+            for turn, code in TURNS.items():
                 turned = cv2.rotate(rgb, code)
                 faces, mesh = self._verified_faces(turned, live)
                 if faces and faces[0].score >= ROTATED_MIN_SCORE:

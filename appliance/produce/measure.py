@@ -55,6 +55,10 @@ def crown_distance(mask: np.ndarray, forehead: np.ndarray, up: np.ndarray, acros
     ys = (base[:, 1:2] + steps[None, :] * up[1]).astype(np.float32)
     samples = cv2.remap(mask.astype(np.float32, copy=False), xs, ys, cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+    height, width = mask.shape
+    # a sample beyond the outermost pixel centres blends the border with "outside" (-1): where the
+    # line ends there, it left the image while still on the person, whatever the blend reads
+    beyond = (xs < 0) | (ys < 0) | (xs > width - 1) | (ys > height - 1)
     tops = np.empty(len(offsets), np.float32)
     touches = np.zeros(len(offsets), bool)
     for i, line in enumerate(samples):
@@ -64,7 +68,7 @@ def crown_distance(mask: np.ndarray, forehead: np.ndarray, up: np.ndarray, acros
             continue
         first = ended[0]
         tops[i] = first
-        touches[i] = line[first] < -0.5  # left the image while still on the person
+        touches[i] = bool(beyond[i, first])
     top = float(np.percentile(tops, 80))
     return top, bool(touches[tops >= top - 1].any())
 

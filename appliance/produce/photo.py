@@ -19,9 +19,12 @@ import numpy as np
 
 from appliance.errors import ApplianceError
 from appliance.inference.analysis import Analysis
+from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.product import ProductGeometry
+from appliance.inference.checks.rules import Family
 from appliance.inference.checks.sharpness import RESOLUTION_EN, RESOLUTION_ZH, resolution_result
 from appliance.inference.config import BACKGROUND_RGB
-from appliance.inference.engine import Analyzer, Report
+from appliance.inference.engine import TURNS, Analyzer, Report
 from appliance.produce.composite import composite
 from appliance.produce.config import BackgroundName, PhotoSpec, ProduceSettings
 from appliance.produce.encode import encode_in_window
@@ -29,7 +32,7 @@ from appliance.produce.matte import refine_matte
 from appliance.produce.measure import FOREHEAD, HeadMeasure, axes, crown_distance, measure_head
 from appliance.produce.placement import PersonBorder, Placement, needs_upscale, person_border, place
 from appliance.produce.render import warp_to_product
-from appliance.produce.verify import verify_product
+from appliance.produce.verify import product_geometry, verify_product
 from appliance.settings import Settings
 
 # Width of the head box either side of the face centre, in face widths: ears and hair included.
@@ -76,6 +79,18 @@ FILE_REFUSALS: dict[str, tuple[str, str]] = {
 }
 
 SourceKind = Literal["camera", "file"]
+
+# A check of the person failed on a photo file: its guidance speaks to someone at the camera
+# ("hold your head level"), so for a file it is quoted as the reason and another photo is asked for.
+FILE_CHECK_FAILED = ("照片未通过检查（{zh}），请使用其他照片", "The photo fails a check ({en}): use another photo")
+
+
+def failure_words(check: CheckResult, kind: SourceKind) -> tuple[str, str]:
+    """The refusal for a product that failed `check`, worded for its input: the rules of the
+    product itself (crown height, file size) read the same for both."""
+    if kind == "camera" or check.family == Family.PRODUCT:
+        return check.message_zh, check.message_en
+    return FILE_CHECK_FAILED[0].format(zh=check.message_zh), FILE_CHECK_FAILED[1].format(en=check.message_en)
 
 
 class ProduceError(ApplianceError):
@@ -231,6 +246,12 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
     colour_name = choose_background(spec, background)
     if analysis is None:
         analysis = analyzer.analyze(bgr)
+    if analysis.rotation:
+        # a sideways photo: the analyser found the face in a turned copy, and its findings are in
+        # that copy's pixels, so the product is cut from it (a quarter turn loses nothing)
+        bgr = analysis.bgr
+        if backdrop is not None:
+            backdrop = cv2.rotate(backdrop, TURNS[analysis.rotation])
     head = measure_head(analysis)
     if head is None:
         return refusal("no_face", kind)
@@ -267,6 +288,56 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
             made = None
             image, coverage = warp_to_product(bgr, placement.matrix(), size)
             prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    result = _render(analyzer, head, placement, image, coverage, prior, spec, cfg, colour_name, kind,
+                     backdrop, made)
+    if result.code != "verification" or result.report is None or not _placed_off(result.report):
+        return result
+    # the verification read the head a pixel or so from where the plan put it (its own mask and
+    # mesh on the product): plan once more from that reading, so what was planned is what it reads
+    geo = product_geometry(result.report.analysis)
+    if geo is None:
+        return result
+    reread = as_read(head, placement, geo)
+    again, _ = _placement(reread, spec, cfg, bgr.shape, border, residual)
+    if again is None:
+        return result
+    image, coverage = warp_to_product(bgr, again.matrix(), size)
+    prior = analyzer.segmenter.run(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    second = _render(analyzer, reread, again, image, coverage, prior, spec, cfg, colour_name, kind, backdrop, None)
+    return second if second.ok else result
+
+
+# Product rules that say where the head was put; a verification failing only these is re-planned once.
+PLACEMENT_RULES = frozenset({"crown_height", "eye_line", "face_width", "centring"})
+
+
+def _placed_off(report: Report) -> bool:
+    return bool(report.failed) and all(check.id in PLACEMENT_RULES for check in report.failed)
+
+
+def as_read(head: HeadMeasure, placement: Placement, geo: ProductGeometry) -> HeadMeasure:
+    """The head as the product's verification measured it: the eye line and the crown where it
+    read them, carried back into the source's pixels through the placement."""
+    s = placement.scale
+    planned_crown = placement.eye_y - s * head.eye_to_crown
+    eye_shift = geo.eye_y - placement.eye_y
+    crown_shift = geo.crown_y - planned_crown
+    up, _ = axes(placement.roll)
+    return replace(head, eye_mid=head.eye_mid - up * (eye_shift / s),
+                   eye_to_crown=head.eye_to_crown + (eye_shift - crown_shift) / s)
+
+
+def _render(analyzer: Analyzer, head: HeadMeasure, placement: Placement, image: np.ndarray,
+            coverage: np.ndarray, prior: np.ndarray, spec: PhotoSpec, cfg: ProduceSettings,
+            colour_name: BackgroundName, kind: SourceKind, backdrop: np.ndarray | None,
+            made: tuple[np.ndarray, np.ndarray] | None) -> ProductResult:
+    """The product of this placement (warped `image` and its `coverage`), verified, or its refusal.
+
+    `made` is the (matte, product) the crown recheck already composited for this very placement,
+    reused when no backdrop plate would refine the matte.
+    """
+    size = (spec.width, spec.height)
+    colour = BACKGROUND_RGB[colour_name][::-1]
     matrix = placement.matrix()
     edge = _head_edge(head, placement, coverage)
     if edge is not None:
@@ -288,8 +359,8 @@ def produce_photo(analyzer: Analyzer, bgr: np.ndarray, settings: Settings, backg
     report = verify_product(analyzer, encoded, spec, colour_name, cfg)
     failed = report.failed
     if failed:
-        first = failed[0]
-        return ProductResult(False, None, first.message_zh, first.message_en, report, image=product,
+        zh, en = failure_words(failed[0], kind)
+        return ProductResult(False, None, zh, en, report, image=product,
                              quality=encoded.quality, placement=placement, code="verification")
     return ProductResult(True, encoded.data, "", "", report, image=product, quality=encoded.quality,
                          placement=placement)

@@ -136,3 +136,20 @@ def test_cli_writes_only_a_passing_product(tmp_path, capsys):
     assert not refused.exists()
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "分辨率" in err[0] and "resolution" in err[0]
+
+
+def test_a_file_failing_a_check_of_the_person_is_asked_for_another_photo():
+    """A check's guidance speaks to someone at the camera; a photo file cannot hold its head level,
+    so its refusal quotes the reason and asks for another photo. Product rules read the same."""
+    from appliance.inference.checks.base import CheckResult
+    from appliance.produce.photo import failure_words
+
+    tilted = CheckResult("pose_roll", "pose", 4.0, 3.0, False, "头部歪斜，请把头摆正",
+                         "Head tilted: hold your head upright")
+    crown = CheckResult("crown_height", "product", 49.0, "50-110", False, "头顶位置不符合要求",
+                        "Top of the head is not at the required height")
+    assert failure_words(tilted, "camera") == (tilted.message_zh, tilted.message_en)
+    zh, en = failure_words(tilted, "file")
+    assert zh.startswith("照片") and "头部歪斜" in zh and zh.endswith("请使用其他照片")
+    assert "Head tilted" in en and en.endswith("use another photo")
+    assert failure_words(crown, "file") == failure_words(crown, "camera") == (crown.message_zh, crown.message_en)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from appliance.produce.config import CHSI_GRADUATION
 from appliance.produce.measure import HeadMeasure
@@ -106,3 +107,27 @@ def test_a_tight_portrait_is_placed_inside_its_fitting_set_not_on_its_edge():
     roomy = person_border(portrait_mask(760, 1000, 580))
     q = place(h, SPEC, 1.15, 0.15, (1000, 760), roomy)
     assert q is not None and depth_inside(q, h, roomy) >= 6.0 - 0.5
+
+
+def test_a_replan_puts_the_head_where_the_verification_read_it():
+    """The product's verification reads eyes and crown on its own mesh and mask; carried back
+    through the placement, the re-read head lands exactly on those readings, so a plan made from
+    it is judged by the measure that judges the product (a crown read 1 px above the plan made a
+    portrait planned at 50.2 px fail at 49.2)."""
+    from appliance.inference.checks.product import ProductGeometry
+    from appliance.produce.photo import as_read
+    from appliance.produce.placement import Placement
+
+    h = head(eye=(812.0, 760.0), width=790.0, crown=700.0, roll=np.radians(1.5))
+    p = Placement(scale=0.37, eye_x=240.0, eye_y=299.0, roll=h.roll / 2, eye_mid=tuple(h.eye_mid))
+    planned_crown = p.eye_y - p.scale * h.eye_to_crown
+    geo = ProductGeometry(crown_y=planned_crown - 1.3, eye_y=p.eye_y - 0.8, face_width=292.0,
+                          centre_x=240.0, head_length=480.0, shoulder_fill=1.0)
+    read = as_read(h, p, geo)
+    matrix = p.matrix()
+    eye = matrix[:, :2] @ read.eye_mid + matrix[:, 2]
+    assert eye[1] == pytest.approx(geo.eye_y, abs=1e-6)
+    up = np.array([np.sin(p.roll), -np.cos(p.roll)])
+    crown = matrix[:, :2] @ (read.eye_mid + up * read.eye_to_crown) + matrix[:, 2]
+    assert crown[1] == pytest.approx(geo.crown_y, abs=1e-6)
+    assert read.face_width == h.face_width and read.roll == h.roll

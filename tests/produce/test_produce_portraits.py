@@ -167,11 +167,12 @@ def test_portraits_brought_give_files_that_pass_an_outside_check(analyzer, setti
     assert not failed_outside, f"products that break a rule seen from outside: {failed_outside}"
     assert not missed, f"refused on layout although the rules fit with room to spare: {missed}"
     # Many of these close crops leave too little below the eyes for crown >= 50 px and eye line
-    # <= 300 px with the shirt reaching the bottom edge, and 13 have hair touching the top: those
-    # are refused, rightly (scripts/placement_feasibility.py: 36 of 68 have any valid placement, 4
-    # of those are refused by the engine's judgement of the person, and a few more fit by less
-    # than a pixel). 30 of 68 is what the rest gives today; the bar may only rise.
-    assert len(passed) >= 30, f"{len(passed)}/{len(portraits)} passed; refused: {refused}"
+    # <= 300 px with the shirt reaching the bottom edge, and 14 have hair touching the top: those
+    # are refused, rightly (scripts/placement_feasibility.py: 36 of 68 have any valid placement by
+    # the source's measures; 3 of those are refused by the engine's judgement of the person, and 2
+    # fit only by the source mask's crown, which the product's own mask reads 1-2 px higher, on
+    # the hair). 31 of 68 is what the rest gives today; the bar may only rise.
+    assert len(passed) >= 31, f"{len(passed)}/{len(portraits)} passed; refused: {refused}"
     for code in refused.values():
         assert code in ("edge_top", "shoulders_cut", "no_shoulders", "verification"), refused
 
@@ -249,3 +250,21 @@ def test_cli_words_a_refusal_for_a_file_unless_told_it_is_the_camera(analyzer, t
     assert main(["produce", "--from-camera", str(short), str(tmp_path / "b.jpg")]) == 1
     assert "step back" in capsys.readouterr().err
     assert not (tmp_path / "a.jpg").exists() and not (tmp_path / "b.jpg").exists()
+
+
+@pytest.mark.parametrize(("turn", "side"), [(cv2.ROTATE_90_COUNTERCLOCKWISE, 1718), (cv2.ROTATE_90_CLOCKWISE, 1200)])
+def test_a_sideways_file_gives_the_upright_product(analyzer, settings, turn, side):
+    """A portrait saved sideways (no EXIF orientation) is turned upright by the analyser; the
+    product is cut from that turned image, so it is the upright portrait's product. At 1718 px
+    the analyser works on a reduced copy, at 1200 px on the photo itself: both paths."""
+    from appliance.produce.photo import produce_photo
+
+    source = next(cv2.imread(str(p)) for p in cfd_portraits() if "BM-011" in p.name)
+    source = cv2.resize(source, (side, side), interpolation=cv2.INTER_AREA)
+    upright = produce_photo(analyzer, source, settings, kind="file")
+    assert upright.ok, upright.reason_en
+    sideways = produce_photo(analyzer, cv2.rotate(source, turn), settings, kind="file")
+    assert sideways.ok, sideways.reason_en
+    assert not judge_from_outside(analyzer, sideways.jpeg).problems
+    difference = np.abs(sideways.image.astype(np.int16) - upright.image.astype(np.int16))
+    assert float(np.median(difference)) <= 2 and float(np.mean(difference)) < 8
