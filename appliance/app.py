@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
+
 from appliance.binding.binder import CodeBinder
 from appliance.binding.code_reader import QrCodeReader
 from appliance.binding.collection_run import CollectionRun
@@ -91,6 +93,8 @@ RING_PATTERNS: dict[str, str] = {
 
 def build_models(settings: Settings) -> ModelStore:
     runtime = settings.runtime
+    if runtime.image_threads is not None:
+        cv2.setNumThreads(runtime.image_threads)
     return ModelStore(resolve_path(runtime.models_dir), threads=runtime.threads, backend=runtime.backend)
 
 

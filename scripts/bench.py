@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     if not photos:
         print("bench: no photos (pass --photos or provide ../shared/faces)", file=sys.stderr)
         return 2
-    settings = load_settings(overrides={"runtime": {"threads": args.threads}})
+    # --threads is the analysis' threads, the models' and OpenCV's alike (OpenCV would otherwise
+    # start one worker per core, whose waiting counts in the CPU time the peer is compared by)
+    settings = load_settings(overrides={"runtime": {"threads": args.threads, "image_threads": args.threads}})
     analyzer = build_analyzer(settings)
     images = [load_image(p).bgr for p in photos]
     frames = [letterbox(im) for im in images for _ in range(args.hold)]

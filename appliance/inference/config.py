@@ -43,6 +43,11 @@ class _Section(BaseModel):
 
 class RuntimeSettings(_Section):
     threads: int = Field(1, ge=1, le=8)
+    # OpenCV's worker threads for the image operations around the models (crops, colour, filters);
+    # None leaves OpenCV's own default (one per core). The pool is process-wide: 1 keeps the whole
+    # analysis on one core, as `threads` does for the models; on a shared or loaded machine the
+    # idle workers' waiting also costs CPU (about 10% of a live frame here).
+    image_threads: int | None = Field(None, ge=1, le=8)
     backend: Literal["auto", "litert", "tflite-runtime"] = "auto"
     models_dir: Path = Path("models")
     max_image_pixels: int = Field(60_000_000, ge=1_000_000, le=400_000_000)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -93,6 +94,19 @@ class _LiveTrack:
         self.roi, self.others, self.since_detect, self.mask = None, [], 0, None
         self.slow_results, self.eyes, self.eyes_anchor, self.frame, self.detected = {}, None, None, 0, False
         self.box, self.shape = None, None
+
+
+class _LiveImage:
+    """A live frame as the models take it: the mesh and eye crops are taken from the BGR frame and
+    converted at their own size; the whole frame is converted to RGB only when the detector or the
+    person mask runs (one frame in several), not on every tracked frame."""
+
+    def __init__(self, bgr: np.ndarray) -> None:
+        self.bgr = bgr
+
+    @cached_property
+    def rgb(self) -> np.ndarray:
+        return cv2.cvtColor(self.bgr, cv2.COLOR_BGR2RGB)
 
 
 def keypoint_disagreement(det: Detection, mesh: FaceMesh) -> float:
@@ -169,33 +183,33 @@ class Analyzer:
                 return None
             return track.box * np.array([still_w / frame_w, still_h / frame_h] * 2)
 
-    def _tracked_face(self, rgb: np.ndarray) -> tuple[list[Detection], FaceMesh | None]:
+    def _tracked_face(self, image: _LiveImage) -> tuple[list[Detection], FaceMesh | None]:
         """The previous frame's face followed by one mesh pass, or nothing if it was lost."""
         track = self._track
         if track.roi is None or track.since_detect >= REDETECT_EVERY:
             return [], None
-        mesh = self.mesh.run(rgb, track.roi)
+        mesh = self.mesh.run(image.bgr, track.roi, bgr=True)
         if mesh.presence < MIN_MESH_PRESENCE:
             return [], None
         track.since_detect += 1
         return [detection_from_mesh(mesh), *track.others], mesh
 
-    def _live_faces(self, rgb: np.ndarray) -> tuple[list[Detection], FaceMesh | None]:
-        faces, mesh = self._tracked_face(rgb)
+    def _live_faces(self, image: _LiveImage) -> tuple[list[Detection], FaceMesh | None]:
+        faces, mesh = self._tracked_face(image)
         track = self._track
         track.frame += 1
         track.detected = mesh is None
         if mesh is None:
-            faces, mesh = self._verified_faces(rgb, live=True)
+            faces, mesh = self._verified_faces(image.rgb, live=True)
             track.since_detect = 0
             track.others = faces[1:]
         track.roi = roi_from_mesh(mesh.points) if mesh is not None else None
         # a tracked frame's first face is the mesh's own extent already
         track.box = None if mesh is None else (faces[0] if track.since_detect else detection_from_mesh(mesh)).box
-        track.shape = rgb.shape[:2]
+        track.shape = image.bgr.shape[:2]
         return faces, mesh
 
-    def _live_eyes(self, rgb: np.ndarray, mesh: FaceMesh) -> tuple[EyeDetail, EyeDetail]:
+    def _live_eyes(self, image: _LiveImage, mesh: FaceMesh) -> tuple[EyeDetail, EyeDetail]:
         """Eyelids and irises on their turn in the rotation (and right after a detection); in
         between, the last ones moved with the mesh's eye centres, so a blink shows within two
         frames."""
@@ -208,13 +222,13 @@ class Analyzer:
             left, right = (EyeDetail(contour=eye.contour + shift[i], iris=eye.iris + shift[i])
                            for i, eye in enumerate(eyes))
             return left, right
-        track.eyes, track.eyes_anchor = self.iris.run(rgb, mesh), anchor
+        track.eyes, track.eyes_anchor = self.iris.run(image.bgr, mesh, bgr=True), anchor
         return track.eyes
 
-    def _live_mask(self, rgb: np.ndarray) -> np.ndarray:
+    def _live_mask(self, image: _LiveImage) -> np.ndarray:
         track = self._track
-        if track.mask is None or track.mask.shape != rgb.shape[:2] or track.slot == "mask":
-            track.mask = self.segmenter.run(rgb)
+        if track.mask is None or track.mask.shape != image.bgr.shape[:2] or track.slot == "mask":
+            track.mask = self.segmenter.run(image.rgb)
         return track.mask
 
     def _seeded_faces(self, rgb: np.ndarray, seed: np.ndarray) -> tuple[list[Detection], FaceMesh | None]:
@@ -294,11 +308,12 @@ class Analyzer:
                  seed: np.ndarray | None = None, segment: bool = True) -> Analysis:
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         seeded = False
         if live:
-            faces, mesh = self._live_faces(rgb)
+            image = _LiveImage(bgr)
+            faces, mesh = self._live_faces(image)
         else:
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             faces, mesh, seeded = self._still_faces(rgb, seed)
         rotation = 0
         if not faces and not live:
@@ -320,13 +335,13 @@ class Analyzer:
             timings["landmarks"] = (time.perf_counter() - start) * 1000
             start = time.perf_counter()
             if live:
-                analysis.eyes = self._live_eyes(rgb, analysis.mesh)
+                analysis.eyes = self._live_eyes(image, analysis.mesh)
             else:
                 analysis.eyes = self.iris.run(rgb, analysis.mesh)
             timings["iris"] = (time.perf_counter() - start) * 1000
         if segment:
             start = time.perf_counter()
-            analysis.person_mask = self._live_mask(rgb) if live else self.segmenter.run(rgb)
+            analysis.person_mask = self._live_mask(image) if live else self.segmenter.run(rgb)
             timings["segmentation"] = (time.perf_counter() - start) * 1000
         return analysis
 

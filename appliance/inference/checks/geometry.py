@@ -107,7 +107,8 @@ def shoulder_tilt(analysis: Analysis) -> float | None:
     is outside the picture."""
     if analysis.person_mask is None:
         return None
-    mask = analysis.person_mask > 0.5
+    # only a dozen columns are read: comparing them alone, not the whole frame, on every live frame
+    mask = analysis.person_mask
     pts = analysis.pts[:, :2]
     width = analysis.face_width
     centre_x = (pts[234, 0] + pts[454, 0]) / 2
@@ -119,7 +120,7 @@ def shoulder_tilt(analysis: Analysis) -> float | None:
         for offset in np.linspace(0.9, 1.4, 6):
             x = int(centre_x + sign * offset * width)
             if 0 <= x < frame_w and chin_y < height:
-                column = np.flatnonzero(mask[chin_y:, x])
+                column = np.flatnonzero(mask[chin_y:, x] > 0.5)
                 if len(column):
                     ys.append(chin_y + column[0])
         if len(ys) < 3:

@@ -73,7 +73,8 @@ def teeth_fraction(analysis: Analysis) -> float | None:
     if x1 - x0 < 4 or y1 - y0 < 4:
         return 0.0
     crop = analysis.bgr[y0:y1, x0:x1]
-    mouth = polygon_mask(crop.shape, outline - np.array([x0, y0]))
+    outlined = polygon_mask(crop.shape, outline - np.array([x0, y0]))
+    mouth = outlined
     mouth_w, mouth_h = float(np.ptp(outline[:, 0])), float(np.ptp(outline[:, 1]))
     inset = round(TEETH_INSET * mouth_h)
     if inset:
@@ -85,7 +86,7 @@ def teeth_fraction(analysis: Analysis) -> float | None:
     lightness = lab[..., 0]
     chroma = np.linalg.norm(lab[..., 1:] - 128.0, axis=-1)
     # the lips' own colour, from the lip body along the outline (lip even when teeth show)
-    body = polygon_mask(crop.shape, outline - np.array([x0, y0])) > 0
+    body = outlined > 0
     ring = max(1, round(TEETH_RING * mouth_h))
     lip = body & (cv2.erode(body.astype(np.uint8), np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)) == 0)
     lip = lip if np.count_nonzero(lip) >= 10 else body

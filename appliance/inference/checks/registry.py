@@ -15,11 +15,13 @@ checks that compare a region's colour with the skin (glasses, brows, ears): on a
 the shaded lens and brow band read as tint and hair, and the light is what to fix. Gaze is the
 last of what the subject can change: eyes to the lens once the rest is right.
 
-Live guidance refreshes the appearance that changes over seconds, not frames, in slow groups of
-about equal cost (a rule's `cadence`), each on its own turn, so no frame carries all of them. On
-640x480 frames (least of 200 runs, one core) each group costs about 2.6-2.8 ms: face: glasses 1.0
-+ occlusion 0.9 + earrings 0.7; medium: liveness 2.0 + necklace 0.4 + eye colour 0.15 + make-up
-0.13; scene: seven of 0.05-0.85 each, head ornament 0.8.
+Live guidance refreshes the appearance that changes over seconds, not frames, in slow groups (a
+rule's `cadence`), each on its own turn, so no frame carries all of them. Their cost has grown
+apart since they were balanced: on the bench's 640x480 frames (CPU per call, p50-ish on a loaded
+machine, 2026-12) face: glasses 1.9-2.4 + occlusion 1.0-1.4 + earrings 1.8-2.0; medium: liveness
+5.3-6 (edges, moire and the paper texture, ~1-2 each) + necklace 1.4-1.7 + eye colour 0.6-0.9 +
+make-up 0.4; scene: seven of 0.1-1.8 each. The medium turn is the live path's heaviest frame and
+sets its p95; rebalancing would move results between frames and is not done.
 """
 
 from __future__ import annotations
