@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from appliance.inference.geometry import warp_linear
 from appliance.inference.runtime import TFLiteModel
 
 INPUT = 128
@@ -118,7 +119,7 @@ class FaceDetector:
         """
         zoom = INPUT / side
         matrix = np.array([[zoom, 0.0, -x0 * zoom], [0.0, zoom, -y0 * zoom]])
-        square = cv2.warpAffine(rgb, matrix, (INPUT, INPUT), flags=cv2.INTER_LINEAR)
+        square = warp_linear(rgb, matrix, (INPUT, INPUT))
         raw, prob = self._run_square(square)
         found = []
         for row, score in zip(raw, prob, strict=True):
