@@ -4,7 +4,8 @@ OpenCV 4.11 against the newest), by tracing one image through the engine in each
 
 `dump` runs `appliance check`'s path on each image with every OpenCV function and every model run
 wrapped: each call's array inputs and output are hashed and kept, in call order, with the checks'
-values. `compare` walks two dumps call by call and prints the first calls whose inputs are equal
+values (with --produce: the product path, `produce_photo`, and its verification). `compare`
+walks two dumps call by call and prints the first calls whose inputs are equal
 but whose outputs differ (the operation that diverges), then every check value that differs.
 
     .venv/bin/python scripts/compare_versions.py dump IMAGE... --out out/versions/new
@@ -64,7 +65,7 @@ def _wrap(trace: Trace, name: str, fn: Any) -> Any:
     return wrapper
 
 
-def dump(images: list[Path], out: Path) -> int:
+def dump(images: list[Path], out: Path, produce: bool = False) -> int:
     import cv2
 
     from appliance.app import build_analyzer
@@ -73,7 +74,8 @@ def dump(images: list[Path], out: Path) -> int:
     from appliance.inference.runtime import TFLiteModel
     from appliance.settings import load_settings
 
-    analyzer = build_analyzer(load_settings(None))
+    settings = load_settings(None)
+    analyzer = build_analyzer(settings)
     out.mkdir(parents=True, exist_ok=True)
     trace = Trace()
     for attr in dir(cv2):
@@ -91,8 +93,18 @@ def dump(images: list[Path], out: Path) -> int:
     versions = {"numpy": np.__version__, "opencv": cv2.__version__}
     for image_path in images:
         trace.calls.clear()
-        image = load_image(image_path, reduce_to=WORK_MAX_SIDE)
-        report = analyzer.check(image.bgr, grayscale=image.grayscale, pixel_scale=image.scale)
+        if produce:
+            # the product path, as a student's own portrait file takes it
+            from appliance.produce.photo import produce_photo
+
+            result = produce_photo(analyzer, cv2.imread(str(image_path)), settings, kind="file")
+            print(f"{image_path.name}: product {'made' if result.ok else result.code}")
+            if result.report is None:
+                continue
+            report = result.report
+        else:
+            image = load_image(image_path, reduce_to=WORK_MAX_SIDE)
+            report = analyzer.check(image.bgr, grayscale=image.grayscale, pixel_scale=image.scale)
         values = {c.id: (c.value, c.threshold, c.passed) for c in report.checks}
         with open(out / f"{image_path.stem}.pkl", "wb") as fh:
             pickle.dump({"versions": versions, "calls": trace.calls, "values": values}, fh)
@@ -149,13 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("dump")
     d.add_argument("images", type=Path, nargs="+")
     d.add_argument("--out", type=Path, required=True)
+    d.add_argument("--produce", action="store_true", help="trace the product path (produce_photo) instead")
     c = sub.add_parser("compare")
     c.add_argument("left", type=Path)
     c.add_argument("right", type=Path)
     c.add_argument("--show", type=int, default=8, help="diverging calls to print per image")
     args = parser.parse_args(argv)
     if args.command == "dump":
-        return dump(args.images, args.out)
+        return dump(args.images, args.out, args.produce)
     return compare(args.left, args.right, args.show)
 
 
