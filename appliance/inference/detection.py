@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from appliance.inference.runtime import TFLiteModel
+from appliance.warp import warp_affine
 
 INPUT = 128
 # A window around a known face this many times its size: the face then fills about as much of
@@ -118,7 +119,7 @@ class FaceDetector:
         """
         zoom = INPUT / side
         matrix = np.array([[zoom, 0.0, -x0 * zoom], [0.0, zoom, -y0 * zoom]])
-        square = cv2.warpAffine(rgb, matrix, (INPUT, INPUT), flags=cv2.INTER_LINEAR)
+        square = warp_affine(rgb, matrix, (INPUT, INPUT), cv2.INTER_LINEAR)
         raw, prob = self._run_square(square)
         found = []
         for row, score in zip(raw, prob, strict=True):

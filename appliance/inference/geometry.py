@@ -2,6 +2,8 @@
 
 Every model input in the pipeline is produced by one affine warp, and its inverse maps the model's
 points back to image pixels, so no stage re-derives coordinates on its own.
+
+That warp is `appliance.warp.warp_affine`, which gives the same crop under every OpenCV (see there).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from appliance.warp import warp_affine
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,7 @@ class Roi:
         return matrix
 
     def crop(self, image: np.ndarray, out_size: int, border: int = cv2.BORDER_CONSTANT) -> np.ndarray:
-        return cv2.warpAffine(
-            image, self.affine(out_size), (out_size, out_size), flags=cv2.INTER_LINEAR, borderMode=border
-        )
+        return warp_affine(image, self.affine(out_size), (out_size, out_size), cv2.INTER_LINEAR, border)
 
     def to_image(self, points: np.ndarray, out_size: int) -> np.ndarray:
         """Map crop-space points (N,2) or (N,3) back to image pixels; z is scaled like x."""
