@@ -3,18 +3,13 @@
 OpenCV 4.12 rewrote warpAffine: it samples at the exact source coordinates (float32, one fused
 multiply-add per pixel), where 4.11 and earlier, what Raspberry Pi OS Bookworm's pins keep, round
 every coordinate to 1/32 px first. A model crop then differs by up to 4 grey levels on a few
-percent of its pixels, and measures read from the landmarks (the lip gap, the pose) moved by up to
-10 % between the two: two booths of one fleet decided borderline photos differently.
-`warp_affine` is what the engine calls for every model crop instead. Where OpenCV
+percent of its pixels, the product by up to 3, and measures read from the landmarks (the lip gap,
+the pose) moved by up to 10 % between the two: two booths of one fleet decided borderline photos
+differently. `warp_affine` is what the engine and the product renderer call instead. Where OpenCV
 samples exactly (4.12 on) it is OpenCV's own warpAffine; before that, the same arithmetic is done
 here in NumPy, with OpenCV fetching only whole pixels (nearest neighbour at integer coordinates,
-which no version rounds). It matches OpenCV 5.0 bit for bit (tests/test_warp.py compares the two
-where both exist).
-
-The product's bicubic warp (produce/render.py) still differs between the two OpenCVs (up to 3 grey
-levels on 7 % of its pixels): a NumPy bicubic came within one grey level on 3 pixels in 100 000 but
-cost about 200 ms a product, and even those single levels changed a borderline verdict through the
-matte and the JPEG quality search, so it was left out.
+which no version rounds). The bilinear warp matches OpenCV 5.0 bit for bit, the bicubic one within
+one grey level on a few pixels in 100 000 (tests/test_warp.py compares them where both exist).
 """
 
 from __future__ import annotations
@@ -27,6 +22,8 @@ import numpy as np
 _F32, _F64 = np.float32, np.float64
 # remap's second map when the first holds whole-pixel (x, y) pairs: none
 _NO_MAP = np.empty((0, 0), np.uint16)
+# Keys's cubic convolution kernel as OpenCV uses it.
+_CUBIC_A = np.float32(-0.75)
 
 
 @functools.cache
@@ -39,16 +36,18 @@ def opencv_samples_exactly() -> bool:
 def warp_affine(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int], interpolation: int,
                 border: int = cv2.BORDER_CONSTANT, exact: bool | None = None) -> np.ndarray:
     """`image` warped by the 2x3 `matrix` (image pixels to output pixels) to `size` (width, height)
-    with INTER_LINEAR and a zero constant or replicated border, as OpenCV 4.12 does it. `exact`
-    forces the NumPy path (True) or OpenCV's (False); by default, the one that samples exactly on
-    this OpenCV."""
+    with INTER_LINEAR or INTER_CUBIC and a zero constant or replicated border, as OpenCV 4.12 does
+    it. `exact` forces the NumPy path (True) or OpenCV's (False); by default, the one that samples
+    exactly on this OpenCV."""
     if exact is None:
         exact = not opencv_samples_exactly()
     if not exact:
         return cv2.warpAffine(image, matrix, size, flags=interpolation, borderMode=border, borderValue=0)
     if interpolation == cv2.INTER_LINEAR:
         return warp_linear(image, matrix, size, border)
-    raise ValueError(f"warp_affine: interpolation {interpolation} is not INTER_LINEAR")
+    if interpolation == cv2.INTER_CUBIC:
+        return warp_cubic(image, matrix, size, border)
+    raise ValueError(f"warp_affine: interpolation {interpolation} is not INTER_LINEAR or INTER_CUBIC")
 
 
 def source_coordinates(matrix: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -121,4 +120,32 @@ def warp_linear(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int],
     value -= top
     value *= ay
     value += top
+    return _finish(value, image)
+
+
+def _cubic_weights(t: np.ndarray) -> tuple[np.ndarray, ...]:
+    a = _CUBIC_A
+    t1, u = t + _F32(1), _F32(1) - t
+    w0 = ((a * t1 - _F32(5) * a) * t1 + _F32(8) * a) * t1 - _F32(4) * a
+    w1 = ((a + _F32(2)) * t - (a + _F32(3))) * t * t + _F32(1)
+    w2 = ((a + _F32(2)) * u - (a + _F32(3))) * u * u + _F32(1)
+    return w0, w1, w2, _F32(1) - w0 - w1 - w2
+
+
+def warp_cubic(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int],
+               border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
+    """Bicubic (a = -0.75) over the 4x4 neighbourhood, in float32, round half to even."""
+    src_x, src_y = source_coordinates(matrix, size)
+    x0, y0 = np.floor(src_x), np.floor(src_y)
+    taps = _neighbours(image, x0, y0, range(-1, 3), border)
+    channels = taps.shape[-1]
+    wx = [_per_channel(w, channels) for w in _cubic_weights(src_x - x0)]
+    wy = [_per_channel(w, channels) for w in _cubic_weights(src_y - y0)]
+    value = np.zeros_like(wx[0])
+    for j in range(4):
+        row = taps[j, :, 0] * wx[0]
+        for i in range(1, 4):
+            row += taps[j, :, i] * wx[i]
+        row *= wy[j]
+        value += row
     return _finish(value, image)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from appliance.warp import warp_affine
+
 PAD = 4
 
 
@@ -48,10 +50,8 @@ def warp_to_product(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int]
         region = cv2.resize(region, (new_w, new_h), interpolation=cv2.INTER_AREA)
         linear = linear @ np.diag([1 / sx, 1 / sy])
     local = np.hstack([linear, offset[:, None]])
-    warped = cv2.warpAffine(region, local, (width, height), flags=interpolation,
-                            borderMode=cv2.BORDER_REPLICATE)
+    warped = warp_affine(region, local, (width, height), interpolation, cv2.BORDER_REPLICATE)
     inside = np.ones(region.shape[:2], np.float32)
-    coverage = cv2.warpAffine(inside, local, (width, height), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    coverage = warp_affine(inside, local, (width, height), cv2.INTER_LINEAR, cv2.BORDER_CONSTANT)
     # the region was clipped to the image: where it was clipped, its border is the image's border
     return warped, coverage
