@@ -94,6 +94,39 @@ class Layout:
     # expression"; the face count before all): one of these named first, on a photo whose own
     # defect is also caught, is the SPEC's order, not a wrong reason (right_reason_spec_order).
     guidance_first: tuple[str, ...] = ()
+    # Other guidance orders whose right-reason figures are reported beside the catalogue's.
+    order_studies: tuple[RuleOrder, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleOrder:
+    """A guidance order to compare with the catalogue's: the failing rules that match `first`
+    (each entry "family:<name>" or a rule id) are named first, in the order of `first`, the rest
+    keep the catalogue's order. The recorded failures of every photo are re-sorted, so the verdicts
+    stay as they are and only the first failing message (the right reason) can change."""
+
+    name: str
+    first: tuple[str, ...]
+    why: str
+
+    def rank(self, check_id: str, family: str) -> int:
+        for index, entry in enumerate(self.first):
+            if entry == check_id or entry == f"family:{family}":
+                return index
+        return len(self.first)
+
+
+ORDER_STUDIES = (
+    RuleOrder("catalogue", (), "the catalogue's order (inference/checks/registry.py MODULES)"),
+    RuleOrder("capture_first", ("family:face_count", "family:sharpness", "family:lighting"),
+              "the capture judged before the subject: blur, fine detail and resolution, then light"),
+    RuleOrder("blur_after_pose", ("family:face_count", "family:headwear", "family:pose", "sharpness", "fine_detail"),
+              "blur and fine detail (not resolution) right after headwear and pose"),
+    RuleOrder("resolution_after_pose", ("family:face_count", "family:headwear", "family:pose", "resolution"),
+              "too few pixels right after headwear and pose, blur where it is"),
+    RuleOrder("light_after_pose", ("family:face_count", "family:headwear", "family:pose", "family:lighting"),
+              "light right after headwear and pose, before eyes and mouth"),
+)
 
 
 def glasses_kind(notes: str) -> str:
@@ -127,6 +160,7 @@ FACES = Layout(
     guidance_first=("face_count", "pose"),
     subgroups={"east_asian": lambda meta: "east_asian" in meta.get("notes", "")},
     splits={"e_glasses": Split(glasses_kind, frozenset({"tinted", "reflection"}))},
+    order_studies=ORDER_STUDIES,
     watch_ids=("earrings", "necklace", "head_ornament", "clothing_pattern", "neckline", "gaze", "red_eye",
                "coloured_contacts", "heavy_makeup"),
 )
@@ -271,6 +305,48 @@ def summarise(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
     return summary
 
 
+def reordered(row: dict[str, Any], order: RuleOrder, layout: Layout) -> dict[str, Any]:
+    """The row with its failures re-sorted into `order` (what the first message would be)."""
+    families = row.get("failed_families") or []
+    if len(families) != len(row["failed_ids"]):
+        return row
+    pairs = sorted(zip(row["failed_ids"], families, strict=True), key=lambda pair: order.rank(*pair))
+    keys = [check_id if layout.key == "id" else family for check_id, family in pairs]
+    return {**row, "failed_order": list(dict.fromkeys(keys))}
+
+
+def order_study(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
+    """Right reason (strict and in SPEC order) per defect category under each of the layout's
+    order studies; caught and the false rejects do not depend on the order."""
+    study = {}
+    for order in layout.order_studies:
+        summary = summarise([reordered(r, order, layout) for r in rows], layout)
+        study[order.name] = {
+            "first": list(order.first), "why": order.why,
+            "categories": {category: {"right_reason": entry["right_reason"],
+                                      "right_reason_spec_order": entry["right_reason_spec_order"]}
+                           for category, entry in summary["categories"].items()},
+        }
+    return study
+
+
+def print_order_study(study: dict[str, Any]) -> None:
+    if not study:
+        return
+    print("\n== right reason under other guidance orders (strict / SPEC order; same verdicts, first message re-sorted)")
+    categories = list(next(iter(study.values()))["categories"])
+    print(f"{'order':22s} " + " ".join(f"{c[:13]:>13s}" for c in categories))
+    for name, entry in study.items():
+        cells = []
+        for category in categories:
+            figures = entry["categories"].get(category)
+            cells.append(f"{figures['right_reason']['count']:>3d}/{figures['right_reason_spec_order']['count']:<3d}"
+                         f"of{figures['right_reason']['of']:<3d}" if figures else f"{'-':>13s}")
+        print(f"{name:22s} " + " ".join(f"{c:>13s}" for c in cells))
+    for name, entry in study.items():
+        print(f"  {name}: {entry['why']}")
+
+
 def print_summary(title: str, summary: dict[str, Any], layout: Layout) -> None:
     print(f"\n== {title}")
     if summary["categories"]:
@@ -319,7 +395,7 @@ def analyse(paths: list[Path], folder: Path, layout: Layout, settings_path: Path
         try:
             image = load_image(path, reduce_to=WORK_MAX_SIDE)  # as `appliance check` decodes it
         except ImageError as exc:
-            row.update(verdict="error", error=str(exc), failed=[], failed_order=[], failed_ids=[],
+            row.update(verdict="error", error=str(exc), failed=[], failed_order=[], failed_ids=[], failed_families=[],
                        first_failed_id=None, values={}, notices=[])
         else:
             report = analyzer.check(image.bgr, grayscale=image.grayscale, pixel_scale=image.scale)
@@ -329,6 +405,7 @@ def analyse(paths: list[Path], folder: Path, layout: Layout, settings_path: Path
                 failed=sorted(order),
                 failed_order=order,
                 failed_ids=[c.id for c in report.failed],
+                failed_families=[c.family for c in report.failed],
                 first_failed_id=next((c.id for c in report.failed if c.family not in layout.scene_families
                                       and (not layout.reasons or c.id in layout.reasons)), None),
                 notices=[c.id for c in report.checks if getattr(c, "notice", False)],
@@ -365,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
 
     overall = summarise(rows, layout)
     print_summary(f"all ({len(rows)} images, layout {layout.name})", overall, layout)
+    orders = order_study(rows, layout)
+    print_order_study(orders)
     subgroups = {}
     for group in layout.subgroups:
         members = [r for r in rows if group in r["groups"]]
@@ -382,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     liveness = {**proportion(len(alarms), len(real)), "files": alarms}
     print(f"\nliveness false alarms on real photos (every other category): {fmt(liveness)}")
     print(f"{len(rows)} images in {elapsed:.1f} s; corrections applied: {len(corrections)}")
-    table = {"layout": layout.name, "all": overall, "subgroups": subgroups, "sources": sources,
+    table = {"layout": layout.name, "all": overall, "order_study": orders, "subgroups": subgroups, "sources": sources,
              "liveness_false_alarms": liveness, "corrections": len(corrections), "seconds": round(elapsed, 1)}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"table": table, "images": rows}, ensure_ascii=False, indent=1), encoding="utf-8")

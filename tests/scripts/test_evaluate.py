@@ -99,3 +99,42 @@ def test_refused_counts_a_photo_any_subject_check_turns_away(evaluate):
     assert eyes["caught"]["count"] == 1
     assert eyes["refused"]["count"] == 2 and eyes["refused"]["of"] == 3
     assert eyes["missed_but_refused_by"] == {"b/2": "pose"}
+
+
+def failing(file, category, checks):
+    """A row from its failing checks, (id, family) in the catalogue's order."""
+    data = row(file, category, list(dict.fromkeys(family for _, family in checks)))
+    data["failed_ids"] = [check_id for check_id, _ in checks]
+    data["failed_families"] = [family for _, family in checks]
+    return data
+
+
+def test_order_study_re_sorts_the_recorded_failures(evaluate):
+    """A small photo with closed eyes in the blur folder is named for its eyes in the catalogue's
+    order and for its resolution when the capture is judged first; the same two failures in the
+    closed-eye folder go the other way; a photo whose only failure is its own defect is right in
+    every order."""
+    layout = evaluate.FACES
+    rows = [
+        failing("h/1", "h_blur_lowres", [("eyes_open", "eyes"), ("resolution", "sharpness")]),
+        failing("b/1", "b_eyes_closed", [("eyes_open", "eyes"), ("resolution", "sharpness")]),
+        failing("b/2", "b_eyes_closed", [("eyes_open", "eyes")]),
+    ]
+    study = evaluate.order_study(rows, layout)
+    catalogue, capture = study["catalogue"]["categories"], study["capture_first"]["categories"]
+    assert catalogue["h_blur_lowres"]["right_reason"]["count"] == 0
+    assert capture["h_blur_lowres"]["right_reason"]["count"] == 1
+    assert catalogue["b_eyes_closed"]["right_reason"]["count"] == 2
+    assert capture["b_eyes_closed"]["right_reason"]["count"] == 1
+    # resolution after pose, but blur where it is: only the rule named moves
+    assert study["blur_after_pose"]["categories"]["h_blur_lowres"]["right_reason"]["count"] == 0
+    assert study["resolution_after_pose"]["categories"]["h_blur_lowres"]["right_reason"]["count"] == 1
+
+
+def test_order_rank_tells_a_family_from_a_rule_of_the_same_name(evaluate):
+    """`sharpness` is both a family and the blur rule's id: "family:sharpness" takes the whole
+    family, a bare "sharpness" only the blur rule."""
+    order = evaluate.RuleOrder("t", ("sharpness", "family:sharpness"), "")
+    assert order.rank("sharpness", "sharpness") == 0
+    assert order.rank("resolution", "sharpness") == 1
+    assert order.rank("eyes_open", "eyes") == 2
