@@ -97,6 +97,20 @@ def test_blank_image_reports_no_face_and_darkness(analyzer):
     assert {"face_count", "frame_exposure"} <= ids
 
 
+def test_a_frame_without_a_face_is_told_why_first(analyzer, faces_dir):
+    """frame.py exists to say why no face was found (too dark, blurred): its message, not only
+    "no face", comes first; an empty scene that is neither still reads "no face"."""
+    from appliance.inference.guidance import first_failure
+
+    dark = first_failure(analyzer.check(np.full((480, 640, 3), 10, np.uint8)).checks)
+    assert dark.id == "frame_exposure"
+    # a face smeared past detection (../shared/faces, labelled blurred)
+    smeared = load_image(faces_dir / "h_blur_lowres" / "fqa_bad_1373.jpg").bgr
+    assert first_failure(analyzer.check(smeared).checks).id == "frame_sharpness"
+    empty = sorted((faces_dir / "i_no_face").iterdir())[0]
+    assert first_failure(analyzer.check(load_image(empty).bgr).checks).id == "face_count"
+
+
 @pytest.mark.parametrize(("folder", "family", "share"), [
     ("b_eyes_closed", "eyes", 0.95), ("c_mouth_open_teeth", "mouth", 0.95), ("f_head_pose", "pose", 0.95),
     ("g_lighting", "lighting", 0.95), ("i_multi_face", "face_count", 0.9), ("i_no_face", "face_count", 0.95),

@@ -6,6 +6,10 @@ messages: distance, centring, pose, then the rest. Everything else (the function
 runs, which of them live guidance refreshes in which slow group, the catalogue by id) is derived
 from the modules' declarations.
 
+When no face is found, the whole frame's light and sharpness (frame.py) come before "no face":
+they say why none was found (a dark booth, a shaking camera), which "no face" alone does not; they
+only run when no face is found, so they never displace another message.
+
 A head covering is named before pose and the rest: it hides the forehead, brows and ears that
 pose, occlusion and the eye checks read (a brim's shadow closes the eyes, its edge moves the
 forehead), so it is the one thing to change first. Resolution comes after what the subject can
@@ -54,8 +58,8 @@ from appliance.inference.checks.rules import Cadence, Check, CheckModule, Rule, 
 
 # The engine's check modules, in the order guidance gives their messages.
 MODULES: tuple[CheckModule, ...] = (
-    face_count.CHECKS,
     frame.CHECKS,
+    face_count.CHECKS,
     geometry.CHECKS,
     headwear.CHECKS,
     pose.CHECKS,
