@@ -116,15 +116,17 @@ class RuleOrder:
         return len(self.first)
 
 
+# As in the catalogue: why no face was found (frame.py), then the face count, before the rest.
+NO_FACE_FIRST = ("frame_exposure", "frame_sharpness", "family:face_count")
 ORDER_STUDIES = (
     RuleOrder("catalogue", (), "the catalogue's order (inference/checks/registry.py MODULES)"),
-    RuleOrder("capture_first", ("family:face_count", "family:sharpness", "family:lighting"),
+    RuleOrder("capture_first", (*NO_FACE_FIRST, "family:sharpness", "family:lighting"),
               "the capture judged before the subject: blur, fine detail and resolution, then light"),
-    RuleOrder("blur_after_pose", ("family:face_count", "family:headwear", "family:pose", "sharpness", "fine_detail"),
+    RuleOrder("blur_after_pose", (*NO_FACE_FIRST, "family:headwear", "family:pose", "sharpness", "fine_detail"),
               "blur and fine detail (not resolution) right after headwear and pose"),
-    RuleOrder("resolution_after_pose", ("family:face_count", "family:headwear", "family:pose", "resolution"),
+    RuleOrder("resolution_after_pose", (*NO_FACE_FIRST, "family:headwear", "family:pose", "resolution"),
               "too few pixels right after headwear and pose, blur where it is"),
-    RuleOrder("light_after_pose", ("family:face_count", "family:headwear", "family:pose", "family:lighting"),
+    RuleOrder("light_after_pose", (*NO_FACE_FIRST, "family:headwear", "family:pose", "family:lighting"),
               "light right after headwear and pose, before eyes and mouth"),
 )
 
