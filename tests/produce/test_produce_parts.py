@@ -47,6 +47,27 @@ def test_closed_form_solve_matches_a_general_solver_on_near_singular_covariances
     assert np.allclose(_solve_symmetric3(upper, rhs), expected, rtol=1e-6, atol=1e-9)
 
 
+def test_blocked_solve_is_bit_identical_to_the_whole_plane_expressions():
+    """The row blocks and reused buffers only move memory: every pixel's float64 arithmetic is the
+    plain adjugate formula's, in its order (a product's matte, and so its verdict, is unchanged)."""
+    rng = np.random.default_rng(5)
+    shape = (75, 41)  # not a multiple of the block height
+    vectors = rng.random((*shape, 3))
+    full = vectors[..., :, None] * vectors[..., None, :] + 1e-4 * np.eye(3)
+    upper = {(a, b): full[..., a, b].copy() for a in range(3) for b in range(a, 3)}
+    rhs = rng.normal(size=(*shape, 3))
+    a, b, c = upper[0, 0], upper[0, 1], upper[0, 2]
+    d, e, f = upper[1, 1], upper[1, 2], upper[2, 2]
+    ca, cb, cc = d * f - e * e, c * e - b * f, b * e - c * d
+    cd, ce, cf = a * f - c * c, b * c - a * e, a * d - b * b
+    det = a * ca + b * cb + c * cc
+    p0, p1, p2 = rhs[..., 0], rhs[..., 1], rhs[..., 2]
+    plain = np.stack([ca * p0 + cb * p1 + cc * p2, cb * p0 + cd * p1 + ce * p2,
+                      cc * p0 + ce * p1 + cf * p2], axis=-1) / det[..., None]
+    solved = _solve_symmetric3(upper, rhs)
+    assert solved.dtype == np.float32 and np.array_equal(solved, plain.astype(np.float32))
+
+
 def test_refined_matte_pulls_an_overshooting_prior_onto_the_real_edge():
     image, truth = disc_scene()
     yy, xx = np.mgrid[:200, :200].astype(np.float32)
