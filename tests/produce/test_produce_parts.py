@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from appliance.produce import encode
 from appliance.produce.composite import composite
 from appliance.produce.config import MatteSettings, PixelRange, ProduceSettings
 from appliance.produce.encode import encode_in_window, encode_jpeg
@@ -111,6 +112,20 @@ def test_quality_search_lands_in_window_and_never_pads():
     assert encoded.quality == 95 or len(higher) > 60 * 1024
     flat = np.full((640, 480, 3), 128, np.uint8)
     assert not encode_in_window(flat, 30 * 1024, 60 * 1024).in_window
+
+
+def test_quality_search_takes_the_top_quality_in_one_encoding_when_it_fits(monkeypatch):
+    image = cv2.GaussianBlur(np.random.default_rng(2).integers(0, 255, (640, 480, 3), dtype=np.uint8), (0, 0), 3)
+    sizes = {q: len(encode_jpeg(image, q)) for q in range(60, 96)}
+    made: list[int] = []
+    plain = encode.encode_jpeg
+    monkeypatch.setattr(encode, "encode_jpeg", lambda bgr, q, dpi=300: made.append(q) or plain(bgr, q, dpi))
+    roomy = encode_in_window(image, 1024, sizes[95] + 1)
+    assert (roomy.quality, made) == (95, [95]) and roomy.in_window
+    for cap in (sizes[95] - 1, sizes[80], sizes[61] + 1):
+        # below the top: the highest quality that fits, as a scan from the top would find
+        expected = max(q for q, size in sizes.items() if size <= cap)
+        assert encode_in_window(image, 1024, cap).quality == expected
 
 
 def test_settings_refuse_inconsistent_presets():
