@@ -36,11 +36,9 @@ def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int, eps: float
     var = {}
     for a in range(3):
         for b in range(a, 3):
-            value = _mean(planes[a] * planes[b], radius)
-            value -= means[a] * means[b]
-            var[a, b] = value.astype(np.float64)
-            var[a, b] += eps if a == b else 0.0
-    coef = _solve_symmetric3(var, cov_ip.astype(np.float64))
+            var[a, b] = _mean(planes[a] * planes[b], radius)
+            var[a, b] -= means[a] * means[b]
+    coef = _solve_symmetric3(var, cov_ip, eps)
     offset = mean_p - np.einsum("hwc,hwc->hw", coef, mean_i)
     return np.einsum("hwc,hwc->hw", _mean(coef, radius), guide) + _mean(offset, radius)
 
@@ -50,15 +48,19 @@ def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int, eps: float
 SOLVE_ROWS = 32
 
 
-def _solve_symmetric3(m: dict[tuple[int, int], np.ndarray], rhs: np.ndarray) -> np.ndarray:
-    """x (HxWx3, rounded to float32) with M x = rhs (HxWx3) at every pixel, M symmetric positive
-    definite given by its upper entries, all float64: the same float64 operations in the same order
-    as the plain whole-plane expressions, block by block."""
+def _solve_symmetric3(m: dict[tuple[int, int], np.ndarray], rhs: np.ndarray, eps: float = 0.0) -> np.ndarray:
+    """x (HxWx3, rounded to float32) with (M + eps I) x = rhs (HxWx3) at every pixel, M symmetric
+    positive definite given by its upper entries: in float64, with the same operations in the same
+    order as the plain whole-plane expressions, block by block (inputs widened block by block too)."""
     height = m[0, 0].shape[0]
     coef = np.empty((*m[0, 0].shape, 3), np.float32)
     for top in range(0, height, SOLVE_ROWS):
         rows = slice(top, top + SOLVE_ROWS)
-        _solve_block({key: plane[rows] for key, plane in m.items()}, rhs[rows], coef[rows])
+        block = {}
+        for (a, b), plane in m.items():
+            block[a, b] = plane[rows].astype(np.float64)
+            block[a, b] += eps if a == b else 0.0
+        _solve_block(block, rhs[rows].astype(np.float64), coef[rows])
     return coef
 
 
