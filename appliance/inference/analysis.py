@@ -22,6 +22,29 @@ from appliance.inference.landmarks import EyeDetail, FaceMesh, mesh_eye_centres
 T = TypeVar("T")
 
 
+class _DeferredMask:
+    """The person mask of an Analysis, which may be given as a function that makes it.
+
+    A large still is analysed on a reduced copy, and the findings are scaled back to the still;
+    its mask, enlarged to 12 MP, costs as much as the mesh and the eyes together, yet the checks
+    read the reduced copy's and only the producer reads the enlarged one. It is made on first read.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    def __get__(self, analysis: Analysis | None, owner: type | None = None) -> np.ndarray | None:
+        if analysis is None:
+            return None  # the dataclass field's default
+        value = analysis.__dict__.get(self._slot)
+        if callable(value):
+            value = analysis.__dict__[self._slot] = value()
+        return value
+
+    def __set__(self, analysis: Analysis, value: np.ndarray | Callable[[], np.ndarray] | None) -> None:
+        analysis.__dict__[self._slot] = value
+
+
 @dataclass
 class Analysis:
     bgr: np.ndarray
@@ -30,7 +53,8 @@ class Analysis:
     faces: list[Detection] = field(default_factory=list)
     mesh: FaceMesh | None = None
     eyes: tuple[EyeDetail, EyeDetail] | None = None
-    person_mask: np.ndarray | None = None
+    # an array, or a function making it on first read (`_DeferredMask`)
+    person_mask: _DeferredMask = _DeferredMask()
     rotation: int = 0  # degrees the image had to be turned for a face to be found
     timings: dict[str, float] = field(default_factory=dict)
     product: bool = False  # the image is a produced 480x640 photo, not a capture
@@ -64,11 +88,11 @@ class Analysis:
         if self.eyes is not None:
             left, right = (EyeDetail(contour=e.contour * factor, iris=e.iris * factor) for e in self.eyes)
             eyes = (left, right)
-        mask = None
-        if self.person_mask is not None:
-            mask = cv2.resize(self.person_mask, (bgr.shape[1], bgr.shape[0]), interpolation=cv2.INTER_LINEAR)
+        mask = self.person_mask
+        enlarged = None if mask is None else \
+            lambda: cv2.resize(mask, (bgr.shape[1], bgr.shape[0]), interpolation=cv2.INTER_LINEAR)
         return Analysis(bgr=bgr, grayscale=self.grayscale, live=self.live, faces=faces, mesh=mesh, eyes=eyes,
-                        person_mask=mask, rotation=self.rotation, timings=self.timings, product=self.product,
+                        person_mask=enlarged, rotation=self.rotation, timings=self.timings, product=self.product,
                         pixel_scale=self.pixel_scale / factor, seeded=self.seeded)
 
     @cached_property

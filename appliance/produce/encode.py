@@ -47,6 +47,11 @@ def encode_in_window(bgr: np.ndarray, min_bytes: int, max_bytes: int, min_qualit
         return len(cache[quality])
 
     low, high = min_quality, max_quality
+    # a booth product usually fits at the top quality: one encoding instead of the search's seven
+    # (whose answer it is too, file size growing with quality); else the search, as it always ran
+    if size_at(high) <= max_bytes:
+        data = cache[high]
+        return Encoded(data, high, min_bytes <= len(data))
     if size_at(low) > max_bytes:
         return Encoded(cache[low], low, False)
     while low < high:  # invariant: size_at(low) <= max_bytes

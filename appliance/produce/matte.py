@@ -21,8 +21,8 @@ def _mean(image: np.ndarray, radius: int) -> np.ndarray:
 
 def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int, eps: float) -> np.ndarray:
     """Edge-aware smoothing of `source` (HxW float) steered by a colour `guide` (HxWx3 float 0..1)."""
-    guide = guide.astype(np.float32)
-    source = source.astype(np.float32)
+    guide = guide.astype(np.float32, copy=False)
+    source = source.astype(np.float32, copy=False)
     mean_i = _mean(guide, radius)
     mean_p = _mean(source, radius)
     mean_ip = _mean(guide * source[..., None], radius)
@@ -31,28 +31,63 @@ def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int, eps: float
     # in closed form (the adjugate of a symmetric 3x3), in float64, which float32 cofactors are
     # not precise enough for: a batched np.linalg.solve over every pixel cost five times the rest
     # of the filter
+    planes = [np.ascontiguousarray(guide[..., a]) for a in range(3)]
+    means = [np.ascontiguousarray(mean_i[..., a]) for a in range(3)]
     var = {}
     for a in range(3):
         for b in range(a, 3):
-            value = _mean(guide[..., a] * guide[..., b], radius) - mean_i[..., a] * mean_i[..., b]
-            var[a, b] = value.astype(np.float64) + (eps if a == b else 0.0)
-    coef = _solve_symmetric3(var, cov_ip.astype(np.float64)).astype(np.float32)
+            var[a, b] = _mean(planes[a] * planes[b], radius)
+            var[a, b] -= means[a] * means[b]
+    coef = _solve_symmetric3(var, cov_ip, eps)
     offset = mean_p - np.einsum("hwc,hwc->hw", coef, mean_i)
     return np.einsum("hwc,hwc->hw", _mean(coef, radius), guide) + _mean(offset, radius)
 
 
-def _solve_symmetric3(m: dict[tuple[int, int], np.ndarray], rhs: np.ndarray) -> np.ndarray:
-    """x with M x = rhs at every pixel, M symmetric positive definite given by its upper entries."""
+# Rows solved at a time: the dozen float64 intermediates of a block stay in the CPU's cache, where
+# whole 480x640 planes went through memory and cost as much as the arithmetic.
+SOLVE_ROWS = 32
+
+
+def _solve_symmetric3(m: dict[tuple[int, int], np.ndarray], rhs: np.ndarray, eps: float = 0.0) -> np.ndarray:
+    """x (HxWx3, rounded to float32) with (M + eps I) x = rhs (HxWx3) at every pixel, M symmetric
+    positive definite given by its upper entries: in float64, with the same operations in the same
+    order as the plain whole-plane expressions, block by block (inputs widened block by block too)."""
+    height = m[0, 0].shape[0]
+    coef = np.empty((*m[0, 0].shape, 3), np.float32)
+    for top in range(0, height, SOLVE_ROWS):
+        rows = slice(top, top + SOLVE_ROWS)
+        block = {}
+        for (a, b), plane in m.items():
+            block[a, b] = plane[rows].astype(np.float64)
+            block[a, b] += eps if a == b else 0.0
+        _solve_block(block, rhs[rows].astype(np.float64), coef[rows])
+    return coef
+
+
+def _solve_block(m: dict[tuple[int, int], np.ndarray], rhs: np.ndarray, coef: np.ndarray) -> None:
     a, b, c = m[0, 0], m[0, 1], m[0, 2]
     d, e, f = m[1, 1], m[1, 2], m[2, 2]
+    scratch = np.empty_like(a)
+
+    def minus_products(p: np.ndarray, q: np.ndarray, r: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """p * q - r * s"""
+        out = np.multiply(p, q)
+        out -= np.multiply(r, s, out=scratch)
+        return out
+
     # cofactors (the adjugate is symmetric too)
-    ca, cb, cc = d * f - e * e, c * e - b * f, b * e - c * d
-    cd, ce, cf = a * f - c * c, b * c - a * e, a * d - b * b
-    det = a * ca + b * cb + c * cc
+    ca, cb, cc = minus_products(d, f, e, e), minus_products(c, e, b, f), minus_products(b, e, c, d)
+    cd, ce, cf = minus_products(a, f, c, c), minus_products(b, c, a, e), minus_products(a, d, b, b)
+    det = np.multiply(a, ca)
+    det += np.multiply(b, cb, out=scratch)
+    det += np.multiply(c, cc, out=scratch)
     p0, p1, p2 = rhs[..., 0], rhs[..., 1], rhs[..., 2]
-    return np.stack([ca * p0 + cb * p1 + cc * p2,
-                     cb * p0 + cd * p1 + ce * p2,
-                     cc * p0 + ce * p1 + cf * p2], axis=-1) / det[..., None]
+    row = np.empty_like(a)
+    for k, (x, y, z) in enumerate(((ca, cb, cc), (cb, cd, ce), (cc, ce, cf))):
+        np.multiply(x, p0, out=row)
+        row += np.multiply(y, p1, out=scratch)
+        row += np.multiply(z, p2, out=scratch)
+        np.divide(row, det, out=coef[..., k], casting="same_kind")
 
 
 def backdrop_alpha(image: np.ndarray, backdrop: np.ndarray, settings: MatteSettings) -> np.ndarray:

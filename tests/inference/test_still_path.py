@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from appliance.imageio import decode_image
+from appliance.inference import analysis as analysis_module
+from appliance.inference.analysis import Analysis
 from appliance.inference.engine import WORK_MAX_SIDE
 
 
@@ -133,3 +135,21 @@ def test_produce_reuses_the_analysis_it_is_given(analyzer, plain_portrait, monke
     assert (3000, 4000, 3) not in seen  # only the product was analysed (its verification)
     assert (reused.ok, reused.code) == (fresh.ok, fresh.code)
     assert reused.jpeg == fresh.jpeg
+
+
+def test_a_reduced_stills_enlarged_person_mask_is_made_on_first_read_only(monkeypatch):
+    """The checks read the reduced copy's mask; the still's own, enlarged, is made when the
+    producer reads it, once, and is the same resize it always was."""
+    rng = np.random.default_rng(2)
+    mask = rng.random((120, 160)).astype(np.float32)
+    work = Analysis(bgr=np.zeros((120, 160, 3), np.uint8), grayscale=False, live=False, person_mask=mask)
+    calls = []
+    resize = cv2.resize
+    monkeypatch.setattr(analysis_module.cv2, "resize",
+                        lambda *args, **kwargs: calls.append(args[1]) or resize(*args, **kwargs))
+    full = work.scaled(2.5, np.zeros((300, 400, 3), np.uint8))
+    assert calls == []
+    enlarged = full.person_mask
+    assert full.person_mask is enlarged and calls == [(400, 300)]
+    assert np.array_equal(enlarged, resize(mask, (400, 300), interpolation=cv2.INTER_LINEAR))
+    assert work.person_mask is mask and Analysis(bgr=work.bgr, grayscale=False, live=False).person_mask is None

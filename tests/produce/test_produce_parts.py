@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from appliance.produce import encode
 from appliance.produce.composite import composite
 from appliance.produce.config import MatteSettings, PixelRange, ProduceSettings
 from appliance.produce.encode import encode_in_window, encode_jpeg
@@ -45,6 +46,27 @@ def test_closed_form_solve_matches_a_general_solver_on_near_singular_covariances
     upper = {(a, b): full[..., a, b] for a in range(3) for b in range(a, 3)}
     expected = np.linalg.solve(full, rhs[..., None])[..., 0]
     assert np.allclose(_solve_symmetric3(upper, rhs), expected, rtol=1e-6, atol=1e-9)
+
+
+def test_blocked_solve_is_bit_identical_to_the_whole_plane_expressions():
+    """The row blocks and reused buffers only move memory: every pixel's float64 arithmetic is the
+    plain adjugate formula's, in its order (a product's matte, and so its verdict, is unchanged)."""
+    rng = np.random.default_rng(5)
+    shape = (75, 41)  # not a multiple of the block height
+    vectors = rng.random((*shape, 3))
+    full = vectors[..., :, None] * vectors[..., None, :] + 1e-4 * np.eye(3)
+    upper = {(a, b): full[..., a, b].copy() for a in range(3) for b in range(a, 3)}
+    rhs = rng.normal(size=(*shape, 3))
+    a, b, c = upper[0, 0], upper[0, 1], upper[0, 2]
+    d, e, f = upper[1, 1], upper[1, 2], upper[2, 2]
+    ca, cb, cc = d * f - e * e, c * e - b * f, b * e - c * d
+    cd, ce, cf = a * f - c * c, b * c - a * e, a * d - b * b
+    det = a * ca + b * cb + c * cc
+    p0, p1, p2 = rhs[..., 0], rhs[..., 1], rhs[..., 2]
+    plain = np.stack([ca * p0 + cb * p1 + cc * p2, cb * p0 + cd * p1 + ce * p2,
+                      cc * p0 + ce * p1 + cf * p2], axis=-1) / det[..., None]
+    solved = _solve_symmetric3(upper, rhs)
+    assert solved.dtype == np.float32 and np.array_equal(solved, plain.astype(np.float32))
 
 
 def test_refined_matte_pulls_an_overshooting_prior_onto_the_real_edge():
@@ -90,6 +112,20 @@ def test_quality_search_lands_in_window_and_never_pads():
     assert encoded.quality == 95 or len(higher) > 60 * 1024
     flat = np.full((640, 480, 3), 128, np.uint8)
     assert not encode_in_window(flat, 30 * 1024, 60 * 1024).in_window
+
+
+def test_quality_search_takes_the_top_quality_in_one_encoding_when_it_fits(monkeypatch):
+    image = cv2.GaussianBlur(np.random.default_rng(2).integers(0, 255, (640, 480, 3), dtype=np.uint8), (0, 0), 3)
+    sizes = {q: len(encode_jpeg(image, q)) for q in range(60, 96)}
+    made: list[int] = []
+    plain = encode.encode_jpeg
+    monkeypatch.setattr(encode, "encode_jpeg", lambda bgr, q, dpi=300: made.append(q) or plain(bgr, q, dpi))
+    roomy = encode_in_window(image, 1024, sizes[95] + 1)
+    assert (roomy.quality, made) == (95, [95]) and roomy.in_window
+    for cap in (sizes[95] - 1, sizes[80], sizes[61] + 1):
+        # below the top: the highest quality that fits, as a scan from the top would find
+        expected = max(q for q, size in sizes.items() if size <= cap)
+        assert encode_in_window(image, 1024, cap).quality == expected
 
 
 def test_settings_refuse_inconsistent_presets():

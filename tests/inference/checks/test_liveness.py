@@ -7,6 +7,7 @@ it) and on controlled variants of real photos rendered as prints (scripts/paper_
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -82,3 +83,21 @@ def test_the_liveness_check_reports_each_paper_cue(analyzer, plain_portrait):
     report = analyzer.check(plain_portrait)
     check = next(c for c in report.checks if c.id == "liveness")
     assert {"halftone", "gloss", "paper"} <= set(check.detail)
+
+
+def test_tile_spectrum_from_the_half_spectrum_is_the_full_fft_one():
+    """The halftone cue's spectrum is made from rfft2's half (a real tile's spectrum is symmetric):
+    it must be fft2's to rounding, so the cue reads the same on every photo."""
+    rng = np.random.default_rng(7)
+    plane = (rng.random((150, 130)) * 255).astype(np.float32)
+    plane += 40 * np.sin(np.arange(130) * 2.6)[None, :].astype(np.float32)  # a periodic pattern
+    spectrum, count = liveness._tile_spectrum(plane)
+    n = liveness.TEXTURE_TILE
+    high = plane - cv2.GaussianBlur(plane, (0, 0), 2.5)
+    tiles = np.array([high[r:r + n, c:c + n] for r in range(0, 150 - n + 1, n // 2)
+                      for c in range(0, 130 - n + 1, n // 2)], np.float32)
+    tiles -= tiles.mean(axis=(1, 2), keepdims=True)
+    power = np.abs(np.fft.fft2(tiles * (np.hanning(n)[:, None] * np.hanning(n)[None]))) ** 2
+    expected = np.fft.fftshift((power / power.sum(axis=(1, 2), keepdims=True)).mean(axis=0))
+    assert count == len(tiles) and spectrum.shape == (n, n)
+    assert np.allclose(spectrum, expected, rtol=1e-12, atol=1e-15)
