@@ -75,30 +75,6 @@ def test_the_check_reports_its_reading_the_limit_applied_and_where_the_lens_is(a
     assert "镜头" in check.message_zh and "lens" in check.message_en
 
 
-def good_frontal_paths(faces_dir, dress_dir):
-    from appliance.testing.engine_helpers import labelled_photos
-
-    return labelled_photos(faces_dir, "a_good_frontal") + sorted((dress_dir / "a_plain_ok").glob("*.jpg"))
-
-
-def test_good_frontal_photos_pass(analyzer, faces_dir, dress_dir):
-    """Issue P: good frontal photos (../shared/faces a_good_frontal and the dress controls) pass
-    the gaze check >= 98 %, decoded as `appliance check` decodes a photo."""
-    from appliance.imageio import load_image
-    from appliance.inference.engine import WORK_MAX_SIDE
-
-    paths = good_frontal_paths(faces_dir, dress_dir)
-    refused = []
-    for path in paths:
-        image = load_image(path, reduce_to=WORK_MAX_SIDE)
-        analysis = analyzer.analyze(image.bgr, pixel_scale=image.scale)
-        check = next((r for r in analyzer.evaluate(analysis) if r.id == "gaze"), None)
-        if check is not None and not check.passed:
-            refused.append(f"{path.name} {check.value:+.1f}")
-    assert len(paths) >= 85
-    assert len(refused) / len(paths) <= 0.02, refused
-
-
 # Share of the controlled set (each dress control's irises warped by the turn, both ways) the
 # check refuses, as measured (gaze.py margin_deg): 21/30 at the limit, 29/30 at 15, all at 20.
 # The photos' own readings (sd about 3 degrees) add to the turn, so the limit itself is not
