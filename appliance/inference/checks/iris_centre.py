@@ -95,20 +95,26 @@ def _peak(values: np.ndarray, index: int) -> float:
     return float(np.clip(0.5 * (left - right) / curvature, -0.5, 0.5))
 
 
+def _best(score: np.ndarray) -> tuple[int, int, int]:
+    i, j, k = np.unravel_index(int(np.argmax(score)), score.shape)
+    return int(i), int(j), int(k)
+
+
 def _search(gray: np.ndarray, inside: np.ndarray, start: np.ndarray, r: float) -> tuple[float, float]:
     """The best circle's centre (patch px), coarse then fine; NaN where no limbus is seen."""
     along = np.arange(-np.floor(SEARCH_ALONG * r), np.floor(SEARCH_ALONG * r) + 1)
     across = np.arange(-np.floor(SEARCH_ACROSS * r), np.floor(SEARCH_ACROSS * r) + 1)
     xs, ys, radii = start[0] + along, start[1] + across, r * np.array(RADIUS_FACTORS)
     score = _limbus_score(gray, inside, xs, ys, radii, RADIUS_FACTORS.index(1.0))
-    i, j, k = np.unravel_index(int(np.argmax(score)), score.shape)
+    i, j, k = _best(score)
     if score[i, j, k] < MIN_CONTRAST:
         return float("nan"), float("nan")
     fine = FINE_STEP * np.arange(-2, 3)
     xs, ys = xs[i] + fine, ys[j] + fine[1:-1]
     score = _limbus_score(gray, inside, xs, ys, radii[k] * np.array(FINE_RADIUS_FACTORS), 1)
-    i, j, k = np.unravel_index(int(np.argmax(score)), score.shape)
-    return xs[i] + FINE_STEP * _peak(score[:, j, k], i), ys[j] + FINE_STEP * _peak(score[i, :, k], j)
+    i, j, k = _best(score)
+    return (float(xs[i] + FINE_STEP * _peak(score[:, j, k], i)),
+            float(ys[j] + FINE_STEP * _peak(score[i, :, k], j)))
 
 
 def iris_centre(bgr: np.ndarray, corner_a: np.ndarray, corner_b: np.ndarray, opening: np.ndarray,
