@@ -8,7 +8,9 @@ reading of a few degrees adds to the turn). With the iris model's response mappe
 instead of one factor (15 of those photos, both ways): 5 degrees 3/30 refused (as before: AF-224
 reads -7 unwarped, both eyes agreeing, dbr_099 +5), 10 degrees 22/30 (as before), 15 degrees
 29/30, 20 degrees 30/30; the good frontal folder's largest reading 8.2 -> 7.4. The tests hold what
-every photo does."""
+every photo does, and the controlled set's shares refused (the 15 dress controls, refused from 8
+since the margin is 2: 21/30 at 10, 29/30 at 15, 30/30 at 20; from 9 it was 28/30 at 15). The good
+photos' pass rate is in test_good_frontal_rates.py."""
 
 from __future__ import annotations
 
