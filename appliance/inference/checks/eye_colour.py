@@ -37,10 +37,14 @@ RED_OVER_GREEN = 1.6
 
 class EyeColourSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    # Share of the pupils (the worse eye) that is red.
+    # Share of the pupils (the worse eye) that is red. The 90 good photos (../shared/faces
+    # a_good_frontal and the dress controls) all read 0: none refused
+    # (tests/inference/checks/test_good_frontal_rates.py).
     max_red_pupil: float = Field(0.25, ge=0.01, le=1.0)
     # Iris ring chroma (Lab a*b* distance from grey) above which an operator's notice asks to
-    # check for coloured contacts; natural brown and grey irises read well under it.
+    # check for coloured contacts; natural brown and grey irises read well under it: the same 90
+    # good photos (many ethnicities) read up to 16.4, the notice fires on
+    # none of them.
     contacts_notice_chroma: float = Field(24.0, ge=5.0, le=100.0)
 
 
