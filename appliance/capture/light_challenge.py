@@ -20,7 +20,7 @@ recording or a screen that follows the ring's brightness would have to follow it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import numpy as np
@@ -57,16 +57,53 @@ class LightChallenge:
     def coloured(self) -> bool:
         return any(step.colour != WHITE for step in self.steps)
 
-    def step_at(self, t: float) -> ChallengeStep | None:
-        """The step playing `t` seconds after the challenge began (None before and after)."""
+    def as_played(self, switches: Sequence[tuple[float, float]], until: float
+                  ) -> tuple[LightChallenge, float] | None:
+        """The challenge as the ring really showed it, and the clock time its first step appeared.
+
+        `switches` are (clock time, seconds into the challenge) of each change of the ring (see
+        RingAnimator.switches): from each time on, the ring showed this challenge at that point of
+        it. A ring thread that wakes late starts a step late and cuts the one before it short, by a
+        different amount at each step on a busy processor; measured against the schedule, those
+        frames would seem to lag the light by the thread's delays and a live face would be refused.
+        Between steps a late ring may show the base level; a step it never reached is left out.
+        The last step shown lasts until `until` when the ring did not change back in time. None
+        when the ring showed no step at all.
+        """
+        segments: list[tuple[float, int | None]] = []  # (start, step index or None: the base level)
+        for at, into in sorted(switches):
+            index = self._index_at(into)
+            if segments and segments[-1][1] == index:
+                continue
+            segments.append((float(at), index))
+        if not segments:
+            return None
+        ends = [start for start, _ in segments[1:]] + [max(until, segments[-1][0])]
+        played = [(start, end, index) for (start, index), end in zip(segments, ends, strict=True)]
+        while played and played[-1][2] is None:
+            played.pop()
+        while played and played[0][2] is None:
+            played.pop(0)
+        if not played:
+            return None
+        steps = tuple(ChallengeStep(end - start, *BASE) if index is None
+                      else replace(self.steps[index], duration_s=end - start) for start, end, index in played)
+        return LightChallenge(steps), played[0][0]
+
+    def _index_at(self, t: float) -> int | None:
         if t < 0:
             return None
         elapsed = 0.0
-        for step in self.steps:
+        for index, step in enumerate(self.steps):
             elapsed += step.duration_s
             if t < elapsed:
-                return step
+                return index
         return None
+
+    def step_at(self, t: float) -> ChallengeStep | None:
+        """The step playing `t` seconds after the challenge began (None before and after)."""
+        index = self._index_at(t)
+        return None if index is None else self.steps[index]
 
     def gains_at(self, t: float) -> tuple[float, float]:
         """(left, right) gains `t` seconds after the challenge began."""

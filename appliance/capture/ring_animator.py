@@ -61,6 +61,9 @@ class RingAnimator:
         self._shown: list[RGB] | None = None
         self._challenge: LightChallenge | None = None
         self._challenge_at = 0.0
+        # (clock time the ring had changed, seconds into the challenge the new pixels show) of every
+        # change while a challenge is set: when the ring really switched, whatever the thread's delays
+        self._switches: list[tuple[float, float]] = []
 
     @property
     def pattern(self) -> str:
@@ -92,14 +95,23 @@ class RingAnimator:
 
     def play_challenge(self, challenge: LightChallenge, at: float) -> None:
         """Play `challenge` from clock time `at` within the current countdown; the next pattern change
-        forgets it. The ring is redrawn at `refresh_hz`, so a step starts on the next redraw."""
+        forgets it. The ring is redrawn at `refresh_hz`, so a step starts on the next redraw, and
+        later on a busy processor: `switches` says when each step was really shown."""
         with self._lock:
             self._challenge = challenge
             self._challenge_at = at
+            self._switches = []
 
     def stop_challenge(self) -> None:
         with self._lock:
             self._challenge = None
+
+    def switches(self) -> list[tuple[float, float]]:
+        """(clock time, seconds into the challenge) of each change of the ring since the challenge
+        was set: from that time on the ring showed the challenge's pattern at that point of it
+        (negative or past its end: the countdown's own light)."""
+        with self._lock:
+            return list(self._switches)
 
     def lighting_measured(self, mean_luma: float | None, balance: float | None) -> None:
         """Listener for the engine's lighting check on a guidance frame (see brightness.py)."""
@@ -123,10 +135,15 @@ class RingAnimator:
             return PATTERNS[self._pattern](max(now - self._since, 0.0), context)
 
     def refresh(self) -> None:
-        pixels = self.render()
+        now = self._clock()
+        pixels = self.render(now)
         if pixels != self._shown:
             self.ring.show(pixels)
             self._shown = pixels
+            shown_at = self._clock()  # the ring shows the new pixels once show() has returned
+            with self._lock:
+                if self._challenge is not None:
+                    self._switches.append((shown_at, now - self._challenge_at))
 
     def start(self) -> None:
         if self._thread is not None:
