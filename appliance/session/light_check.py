@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from appliance.capture.camera.base import ExposureLock
-from appliance.capture.light_challenge import BASE, WHITE, LightChallenge, random_challenge
+from appliance.capture.light_challenge import BASE, WHITE, LightChallenge, Playback, random_challenge
 from appliance.session.config import LightChallengeSettings
 from appliance.session.light_response import LightResponse, measure
 
@@ -47,9 +47,9 @@ class ChallengeRing(Protocol):
 
     def stop_challenge(self) -> None: ...
 
-    def switches(self) -> list[tuple[float, float]]:
-        """(clock time, seconds into the challenge) of each change of the ring while it played;
-        empty when the ring cannot tell (the schedule is used then)."""
+    def switches(self) -> list[tuple[float, float | None]]:
+        """(clock time, seconds into the challenge, None for other light) of each change of the
+        ring while it played; empty when the ring cannot tell (the schedule is used then)."""
         ...
 
 
@@ -128,21 +128,25 @@ class RingLightChallenge:
             if self._unavailable:
                 return LightResponse("skipped", {"reason": self._unavailable})
             return SKIPPED
-        switches = self._ring.switches()  # read before the recording's end lets the ring move on
         self._end_recording()
+        switches = self._ring.switches()  # kept after the ring stopped playing
         challenge, self._challenge = self._challenge, None
         lock = self._lock or ExposureLock(False, reason="not locked")
         exposure = lock.exposure_s if lock.locked else None
         played = challenge.as_played(switches, self._until) if switches else None
-        shown, started_at = (challenge, self._started_at) if played is None else played
+        frames, recorded = self._frames, len(self._frames)
+        if played is None:
+            shown, started_at = challenge, self._started_at
+        else:
+            shown, started_at = played.challenge, played.started_at
+            frames = [(t, image) for t, image in frames if played.measurable_from <= t < played.measurable_until]
         try:
-            outcome = measure(self._frames, self._landmarks, shown, started_at, self._settings,
-                              exposure_s=exposure)
+            outcome = measure(frames, self._landmarks, shown, started_at, self._settings, exposure_s=exposure)
         finally:
             self._frames = []
         delays = np.array(self._delays or [0.0])
         cues = {**outcome.cues, "challenge": challenge.to_payload(), "exposure": lock.to_payload(),
-                "ring": _ring_timing(challenge, self._started_at, played),
+                "ring": _ring_timing(self._started_at, played, recorded, len(frames)),
                 "frame_delay_s": [round(float(delays.min()), 3), round(float(delays.max()), 3)]}
         return LightResponse(outcome.status, cues, outcome.reason_zh, outcome.reason_en)
 
@@ -181,12 +185,12 @@ class RingLightChallenge:
             log.exception("light challenge: recording failed")
 
 
-def _ring_timing(challenge: LightChallenge, scheduled_at: float,
-                 played: tuple[LightChallenge, float] | None) -> dict[str, object]:
-    """How the ring kept to the schedule, for the record: how late the first step appeared and how
-    many steps it showed (a step a starved ring never reached is missing)."""
+def _ring_timing(scheduled_at: float, played: Playback | None, recorded: int, measured: int) -> dict[str, object]:
+    """How the ring kept to the schedule, for the record: how late the first step appeared, how
+    many steps it showed (a step a starved ring never reached is missing) and how many of the
+    recorded frames saw only the challenge's light."""
     if played is None:
         return {"timing": "scheduled"}
-    shown, started_at = played
-    return {"timing": "switches", "late_s": round(started_at - scheduled_at, 3),
-            "steps_shown": sum(1 for step in shown.steps if (step.left, step.right, step.colour) != (*BASE, WHITE))}
+    shown = [step for step in played.challenge.steps if (step.left, step.right, step.colour) != (*BASE, WHITE)]
+    return {"timing": "switches", "late_s": round(played.started_at - scheduled_at, 3), "steps_shown": len(shown),
+            "frames_recorded": recorded, "frames_measured": measured}
