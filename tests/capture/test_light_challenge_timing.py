@@ -216,9 +216,11 @@ def test_a_frame_is_timed_by_its_exposure_where_the_source_knows_it():
 def test_the_pi_cameras_sensor_timestamp_becomes_the_end_of_exposure_on_the_monotonic_clock():
     from appliance.capture.camera.picamera import exposure_end
 
-    # Exposure began 80 ms ago on the boot clock and lasted 20 ms: it ended 60 ms ago.
+    # Exposure began 80 ms ago on the boot clock and lasted 20 ms: it ended 60 ms ago in the first
+    # row, 30 ms later in the last one (a 30 ms readout).
     exposure = Exposure(exposure_s=0.02, sensor_ns=int(1000.0e9), origin="sensor")
     assert exposure_end(exposure, boottime_s=1000.08, monotonic_s=500.0) == pytest.approx(499.94)
+    assert exposure_end(exposure, boottime_s=1000.08, monotonic_s=500.0, readout_s=0.03) == pytest.approx(499.97)
     assert exposure_end(Exposure(), boottime_s=1000.0, monotonic_s=500.0) is None
     assert exposure_end(exposure, boottime_s=999.0, monotonic_s=500.0) is None  # in the future
     assert exposure_end(exposure, boottime_s=2000.0, monotonic_s=500.0) is None  # another clock

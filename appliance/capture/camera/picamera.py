@@ -29,19 +29,23 @@ _NOT_INSTALLED = (
 _MAX_FRAME_AGE_S = 2.0
 
 
-def exposure_end(exposure: Exposure, *, boottime_s: float, monotonic_s: float) -> float | None:
+def exposure_end(exposure: Exposure, *, boottime_s: float, monotonic_s: float, readout_s: float = 0.0
+                 ) -> float | None:
     """The end of a frame's exposure on the monotonic clock (time.monotonic), from libcamera's
     SensorTimestamp: the start of the first row's exposure, in nanoseconds of CLOCK_BOOTTIME.
 
     `boottime_s` and `monotonic_s` are both clocks read together now; the frame's age on the boot
-    clock carries over to the monotonic one (the two differ only by time spent suspended). Later
-    rows of a rolling shutter end later by a fixed share of the readout, the same in every frame:
-    the light challenge's lag absorbs it. None when the metadata lacks the stamp, or when the stamp
-    is in the future or implausibly old (a driver on another clock): the arrival is used then.
+    clock carries over to the monotonic one (the two differ only by time spent suspended). A
+    rolling shutter starts each row later than the one above, over `readout_s` (at most a frame
+    period): the end is the last row's, so that no part of the picture saw light after it and the
+    light challenge's lag is never negative; the rows above ended earlier by a fixed share of the
+    readout, the same in every frame, which that lag absorbs. None when the metadata lacks the
+    stamp, or when the stamp is in the future or implausibly old (a driver on another clock): the
+    arrival is used then.
     """
     if exposure.sensor_ns is None:
         return None
-    end = exposure.sensor_ns * 1e-9 + (exposure.exposure_s or 0.0)
+    end = exposure.sensor_ns * 1e-9 + (exposure.exposure_s or 0.0) + readout_s
     age = boottime_s - end
     if not 0.0 <= age <= _MAX_FRAME_AGE_S:
         return None
@@ -122,7 +126,8 @@ class Picamera2Source:
             self._exposure = Exposure.from_libcamera(request.get_metadata())
             boottime, monotonic = self._clocks()
         width, height = self._lores_size
-        exposed_at = exposure_end(self._exposure, boottime_s=boottime, monotonic_s=monotonic)
+        exposed_at = exposure_end(self._exposure, boottime_s=boottime, monotonic_s=monotonic,
+                                  readout_s=1.0 / self._fps)
         return Frame(yuv420_to_bgr(lores, width, height), full, exposure=self._exposure, source=self.name,
                      exposed_at=exposed_at)
 
