@@ -19,8 +19,9 @@ recording or a screen that follows the ring's brightness would have to follow it
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import numpy as np
@@ -57,16 +58,53 @@ class LightChallenge:
     def coloured(self) -> bool:
         return any(step.colour != WHITE for step in self.steps)
 
-    def step_at(self, t: float) -> ChallengeStep | None:
-        """The step playing `t` seconds after the challenge began (None before and after)."""
+    def as_played(self, switches: Sequence[tuple[float, float | None]], until: float) -> Playback | None:
+        """The challenge as the ring really showed it (see Playback), None when it showed no step.
+
+        `switches` are (clock time, seconds into the challenge or None) of each change of the ring
+        (see RingAnimator.switches): from each time on, the ring showed this challenge at that point
+        of it, or (None) other light. A ring thread that wakes late starts a step late and cuts the
+        one before it short, by a different amount at each step on a busy processor; measured
+        against the schedule, those frames would seem to lag the light by the thread's delays and
+        a live face would be refused. Between steps a late ring may show the steady level; a step
+        it never reached is left out. The last step shown lasts until `until` when the ring did
+        not change back in time.
+        """
+        segments: list[tuple[float, int | None]] = []  # (start, step index, None: steady, _OTHER)
+        for at, into in sorted(switches, key=lambda switch: switch[0]):
+            index = _OTHER if into is None else self._index_at(into)
+            if segments and segments[-1][1] == index:
+                continue
+            segments.append((float(at), index))
+        ends = [start for start, _ in segments[1:]] + [max(until, segments[-1][0])] if segments else []
+        played = [(start, end, index) for (start, index), end in zip(segments, ends, strict=True)]
+        first = next((i for i, (_, _, index) in enumerate(played) if index is not None and index != _OTHER), None)
+        if first is None:
+            return None
+        measurable_from = max((end for _, end, index in played[:first] if index == _OTHER), default=-math.inf)
+        last = next((i for i in range(first, len(played)) if played[i][2] == _OTHER), len(played))
+        measurable_until = played[last][0] if last < len(played) else math.inf
+        kept = played[first:last]
+        while kept[-1][2] is None:
+            kept.pop()
+        steps = tuple(ChallengeStep(end - start, *BASE) if index is None
+                      else replace(self.steps[index], duration_s=end - start) for start, end, index in kept)
+        return Playback(LightChallenge(steps), played[first][0], measurable_from, measurable_until)
+
+    def _index_at(self, t: float) -> int | None:
         if t < 0:
             return None
         elapsed = 0.0
-        for step in self.steps:
+        for index, step in enumerate(self.steps):
             elapsed += step.duration_s
             if t < elapsed:
-                return step
+                return index
         return None
+
+    def step_at(self, t: float) -> ChallengeStep | None:
+        """The step playing `t` seconds after the challenge began (None before and after)."""
+        index = self._index_at(t)
+        return None if index is None else self.steps[index]
 
     def gains_at(self, t: float) -> tuple[float, float]:
         """(left, right) gains `t` seconds after the challenge began."""
@@ -115,6 +153,22 @@ class LightChallenge:
                 entry.append([round(c, 3) for c in s.colour])
             steps.append(entry)
         return {"duration_s": round(self.duration_s, 3), "steps": steps}
+
+
+@dataclass(frozen=True)
+class Playback:
+    """A challenge as the ring showed it: its steps with the durations they were really shown, the
+    clock time the first appeared, and the span of frames that can be measured against it. A frame
+    exposed before `measurable_from` or from `measurable_until` on may have seen other light (a
+    tick still showing when the challenge was set, the lens cue after it) and is left out."""
+
+    challenge: LightChallenge
+    started_at: float
+    measurable_from: float = -math.inf
+    measurable_until: float = math.inf
+
+
+_OTHER = -1  # a segment of light that is neither a step nor the steady level
 
 
 # The vocabulary steps are drawn from: both sides dimmed by two depths, and one side dimmed.

@@ -87,7 +87,8 @@ LENS_CUE_S = (0.9, 0.5)  # from .. to, seconds before the shot
 def countdown(t: float, ctx: PatternContext) -> list[RGB]:
     """Closed-loop light with a 150 ms dip at each whole second left; colour rings also show
     the time left as the share of pixels still white (the rest turn amber). While the light
-    challenge plays the ring shows only its steps; then the lens cue; then steady light."""
+    challenge plays the ring shows only its steps, and neither dips nor amber while one is set; then the lens
+    cue; then steady light."""
     if ctx.challenge is not None:
         into = t - ctx.challenge_offset_s
         if 0.0 <= into < ctx.challenge.duration_s:
@@ -97,8 +98,13 @@ def countdown(t: float, ctx: PatternContext) -> list[RGB]:
     if LENS_CUE_S[1] < remaining <= LENS_CUE_S[0]:
         return lens_cue(LENS_CUE_S[0] - remaining, ctx)
     into_second = t % 1.0
-    dip = 0.6 if into_second < 0.15 and remaining > 0.5 else 1.0
+    # While a challenge is set its recording reads the light before and after the steps as the
+    # base level: a tick's dip or an amber pixel there would be taken for the face's answer to a
+    # step never played.
+    ticking = ctx.challenge is None
+    dip = 0.6 if ticking and into_second < 0.15 and remaining > 0.5 else 1.0
     lit = math.ceil(len(ctx.angles) * remaining / ctx.countdown_s) if ctx.countdown_s > 0 else 0
+    lit = lit if ticking else len(ctx.angles)
     pixels = []
     for i, x in enumerate(ctx.positions):
         colour = WHITE if i < lit or len(ctx.angles) <= 2 else AMBER

@@ -19,7 +19,7 @@ from appliance.capture.brightness import BrightnessController, RingLevels
 from appliance.capture.config import LedSettings, capture_section
 from appliance.capture.leds import RGB, LedRing
 from appliance.capture.light_challenge import LightChallenge
-from appliance.capture.light_patterns import PATTERNS, PatternContext
+from appliance.capture.light_patterns import PATTERNS, PatternContext, guiding
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ class RingAnimator:
         self._shown: list[RGB] | None = None
         self._challenge: LightChallenge | None = None
         self._challenge_at = 0.0
+        # (clock time the ring had changed, seconds into the challenge the new pixels show) of every
+        # change while a challenge is set: when the ring really switched, whatever the thread's delays
+        self._switches: list[tuple[float, float | None]] = []
 
     @property
     def pattern(self) -> str:
@@ -92,14 +95,25 @@ class RingAnimator:
 
     def play_challenge(self, challenge: LightChallenge, at: float) -> None:
         """Play `challenge` from clock time `at` within the current countdown; the next pattern change
-        forgets it. The ring is redrawn at `refresh_hz`, so a step starts on the next redraw."""
+        forgets it. The ring is redrawn at `refresh_hz`, so a step starts on the next redraw, and
+        later on a busy processor: `switches` says when each step was really shown."""
         with self._lock:
             self._challenge = challenge
             self._challenge_at = at
+            now = self._clock()
+            self._switches = [(now, self._challenge_point(self._shown, now))]  # what the ring shows now
 
     def stop_challenge(self) -> None:
         with self._lock:
             self._challenge = None
+
+    def switches(self) -> list[tuple[float, float | None]]:
+        """(clock time, seconds into the challenge) of what the ring showed when the challenge was
+        set and of each change since: from that time on the ring showed the challenge at that point
+        of it (before or after its steps: the steady level), or None: other light (a tick, the lens
+        cue) that frames exposed then cannot be measured against."""
+        with self._lock:
+            return list(self._switches)
 
     def lighting_measured(self, mean_luma: float | None, balance: float | None) -> None:
         """Listener for the engine's lighting check on a guidance frame (see brightness.py)."""
@@ -110,23 +124,39 @@ class RingAnimator:
         """The pixels the ring should show at `now`; pure apart from reading the state."""
         with self._lock:
             now = self._clock() if now is None else now
-            context = PatternContext(
-                angles=self.ring.angles,
-                levels=self.controller.levels,
-                idle_level=self._idle_level,
-                max_level=self._max_level,
-                countdown_s=self._countdown_s,
-                flash_gain=self._flash_gain,
-                challenge=self._challenge,
-                challenge_offset_s=self._challenge_at - self._since,
-            )
-            return PATTERNS[self._pattern](max(now - self._since, 0.0), context)
+            return PATTERNS[self._pattern](max(now - self._since, 0.0), self._context())
+
+    def _context(self) -> PatternContext:
+        return PatternContext(
+            angles=self.ring.angles,
+            levels=self.controller.levels,
+            idle_level=self._idle_level,
+            max_level=self._max_level,
+            countdown_s=self._countdown_s,
+            flash_gain=self._flash_gain,
+            challenge=self._challenge,
+            challenge_offset_s=self._challenge_at - self._since,
+        )
+
+    def _challenge_point(self, pixels: list[RGB] | None, now: float) -> float | None:
+        """Seconds into the challenge that `pixels` show at `now`, None for light that is neither one
+        of its steps nor the steady level it is measured against (a tick, the lens cue)."""
+        assert self._challenge is not None
+        into = now - self._challenge_at
+        if 0.0 <= into < self._challenge.duration_s or pixels == guiding(0.0, self._context()):
+            return into
+        return None
 
     def refresh(self) -> None:
-        pixels = self.render()
+        now = self._clock()
+        pixels = self.render(now)
         if pixels != self._shown:
             self.ring.show(pixels)
             self._shown = pixels
+            shown_at = self._clock()  # the ring shows the new pixels once show() has returned
+            with self._lock:
+                if self._challenge is not None:
+                    self._switches.append((shown_at, self._challenge_point(pixels, now)))
 
     def start(self) -> None:
         if self._thread is not None:

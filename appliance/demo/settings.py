@@ -21,15 +21,18 @@ def demo_overrides(data_dir: str) -> dict[str, Any]:
             "leds": {"kind": "virtual", "virtual_count": 16},  # drawn on the screen as a ring
         },
         "session": {
-            # Long enough for the ring's light challenge and the lens cue; the portrait answers
-            # the challenge through the demo camera's light layer (capture/camera/lit_face.py).
-            "countdown_s": 3.5,
+            # Long enough for the ring's light challenge and the lens cue after it: the recording
+            # (0.35 s lead, 6 steps of at most 0.35 s, 0.6 s tail) ends before the cue begins 0.9 s
+            # before the shot, or its last frames saw the cue. The portrait answers the challenge
+            # through the demo camera's light layer (capture/camera/lit_face.py).
+            "countdown_s": 4.0,
             "burst_size": 2,
             "auto_capture_frames": 3,
             # Video cues off: a flat portrait cannot blink. The light challenge stays on, with
-            # longer steps and a wider latency window: a PC renders the demo camera's frames slower
-            # and less regularly than a Pi camera delivers them.
-            "liveness": {"required": False, "light": {"step_min_s": 0.25, "step_max_s": 0.35,
-                                                      "max_lag_s": 0.6, "tail_s": 0.6}},
+            # longer steps and tail: a PC renders the demo camera's frames slower than a Pi camera
+            # delivers them, and a slow frame rate needs longer steps for as many frames in each.
+            # The booth's own latency window: the frames carry the moment the light layer sampled
+            # the ring, so their irregular rendering adds no lag.
+            "liveness": {"required": False, "light": {"step_min_s": 0.25, "step_max_s": 0.35, "tail_s": 0.6}},
         },
     }

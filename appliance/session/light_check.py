@@ -2,8 +2,15 @@
 
 The session calls `begin` when the countdown starts and `finish` when it ends. In between, one
 short-lived thread takes every guidance frame the camera delivers (not only the ones the engine has
-time to analyse) with its timestamp, from the countdown's start until the challenge's answer has
-arrived; the ring plays the steps from `lead_s` on, after the exposure lock has taken effect.
+time to analyse) with the time it was taken, from the countdown's start until the challenge's answer
+has arrived; the ring plays the steps from `lead_s` on, after the exposure lock has taken effect.
+
+Frames and light are matched by when each happened, not by when the software got round to them:
+a frame by the end of its exposure (Frame.seen_at: the sensor's timestamp, not its arrival after
+the readout and a busy reader thread), the light by the times the ring really switched (its
+`switches`, not the schedule a late ring thread falls behind). On a loaded processor both delays
+vary from step to step and frame to frame; no single camera lag could then align the answer, and
+a live face would be refused for shading the processor's timing, not its own.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from appliance.capture.camera.base import ExposureLock
-from appliance.capture.light_challenge import LightChallenge, random_challenge
+from appliance.capture.light_challenge import BASE, WHITE, LightChallenge, Playback, random_challenge
 from appliance.session.config import LightChallengeSettings
 from appliance.session.light_response import LightResponse, measure
 
@@ -39,6 +46,11 @@ class ChallengeRing(Protocol):
     def play_challenge(self, challenge: LightChallenge, at: float) -> None: ...
 
     def stop_challenge(self) -> None: ...
+
+    def switches(self) -> list[tuple[float, float | None]]:
+        """(clock time, seconds into the challenge, None for other light) of each change of the
+        ring while it played; empty when the ring cannot tell (the schedule is used then)."""
+        ...
 
 
 SKIPPED = LightResponse("skipped", {"reason": "light challenge disabled in the settings"})
@@ -74,6 +86,7 @@ class RingLightChallenge:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._frames: list[tuple[float, np.ndarray]] = []
+        self._delays: list[float] = []  # each frame's arrival after its exposure, for the record
         self._challenge: LightChallenge | None = None
         self._landmarks: np.ndarray | None = None
         self._lock: ExposureLock | None = None
@@ -100,6 +113,7 @@ class RingLightChallenge:
         self._until = self._started_at + self._challenge.duration_s + s.tail_s
         self._ring.play_challenge(self._challenge, self._started_at)
         self._frames = []
+        self._delays = []
         self._stop.clear()
         self._thread = threading.Thread(target=self._record, args=(now,), name="light-challenge", daemon=True)
         self._thread.start()
@@ -115,15 +129,25 @@ class RingLightChallenge:
                 return LightResponse("skipped", {"reason": self._unavailable})
             return SKIPPED
         self._end_recording()
+        switches = self._ring.switches()  # kept after the ring stopped playing
         challenge, self._challenge = self._challenge, None
         lock = self._lock or ExposureLock(False, reason="not locked")
         exposure = lock.exposure_s if lock.locked else None
+        played = challenge.as_played(switches, self._until) if switches else None
+        frames, recorded = self._frames, len(self._frames)
+        if played is None:
+            shown, started_at = challenge, self._started_at
+        else:
+            shown, started_at = played.challenge, played.started_at
+            frames = [(t, image) for t, image in frames if played.measurable_from <= t < played.measurable_until]
         try:
-            outcome = measure(self._frames, self._landmarks, challenge, self._started_at, self._settings,
-                              exposure_s=exposure)
+            outcome = measure(frames, self._landmarks, shown, started_at, self._settings, exposure_s=exposure)
         finally:
             self._frames = []
-        cues = {**outcome.cues, "challenge": challenge.to_payload(), "exposure": lock.to_payload()}
+        delays = np.array(self._delays or [0.0])
+        cues = {**outcome.cues, "challenge": challenge.to_payload(), "exposure": lock.to_payload(),
+                "ring": _ring_timing(self._started_at, played, recorded, len(frames)),
+                "frame_delay_s": [round(float(delays.min()), 3), round(float(delays.max()), 3)]}
         return LightResponse(outcome.status, cues, outcome.reason_zh, outcome.reason_en)
 
     def cancel(self) -> None:
@@ -150,10 +174,23 @@ class RingLightChallenge:
                         return
                     continue
                 index = frame.index
-                if frame.timestamp < since:
+                taken = float(frame.seen_at)
+                if taken < since:
                     continue
-                if frame.timestamp > self._until:
+                if taken > self._until:
                     return
-                self._frames.append((float(frame.timestamp), frame.lores))
+                self._frames.append((taken, frame.lores))
+                self._delays.append(float(frame.timestamp) - taken)
         except Exception:
             log.exception("light challenge: recording failed")
+
+
+def _ring_timing(scheduled_at: float, played: Playback | None, recorded: int, measured: int) -> dict[str, object]:
+    """How the ring kept to the schedule, for the record: how late the first step appeared, how
+    many steps it showed (a step a starved ring never reached is missing) and how many of the
+    recorded frames saw only the challenge's light."""
+    if played is None:
+        return {"timing": "scheduled"}
+    shown = [step for step in played.challenge.steps if (step.left, step.right, step.colour) != (*BASE, WHITE)]
+    return {"timing": "switches", "late_s": round(played.started_at - scheduled_at, 3), "steps_shown": len(shown),
+            "frames_recorded": recorded, "frames_measured": measured}

@@ -241,6 +241,9 @@ class FakeRing:
     def stop_challenge(self):
         self.stopped += 1
 
+    def switches(self):
+        return []  # a ring that cannot say when it switched: the schedule is used
+
 
 def test_exposure_is_locked_while_the_challenge_is_recorded_and_released_after():
     clock = [50.0]

@@ -102,6 +102,13 @@ class Frame:
     first use), or None when this frame was only a guidance frame. A source fills `index` and
     `timestamp` as it can; the StreamingCamera numbers its frames and stamps them with its own
     monotonic clock when they arrive, so every frame a session sees is on one time line.
+
+    Arrival is not when the picture was taken: between the end of the exposure and the stamp lie
+    the readout, the driver's queue and, on a busy processor, however long the reader thread waited
+    for a core. `exposed_at` is the end of the exposure on that same monotonic time line where the
+    source knows it (the sensor's timestamp, a simulation's own moment), None where it does not (a
+    webcam); `seen_at` is the best time of the picture there is. Whatever relates a frame to the
+    light that fell on the face (the light challenge) uses `seen_at`, never the arrival.
     """
 
     lores: np.ndarray
@@ -110,10 +117,16 @@ class Frame:
     timestamp: float = 0.0  # time.monotonic() when the frame was received
     exposure: Exposure = field(default_factory=Exposure)
     source: str = ""
+    exposed_at: float | None = None  # time.monotonic() at the end of the exposure, where known
 
     def __post_init__(self) -> None:
         if callable(self.main_image) and not isinstance(self.main_image, _Lazy):
             object.__setattr__(self, "main_image", _Lazy(self.main_image))
+
+    @property
+    def seen_at(self) -> float:
+        """When the picture was taken: the end of its exposure where known, else its arrival."""
+        return self.timestamp if self.exposed_at is None else self.exposed_at
 
     @property
     def has_main(self) -> bool:

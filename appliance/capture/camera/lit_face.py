@@ -8,8 +8,10 @@ it as a live face would, and so the exposure lock has something to protect:
   depths spread into a smooth depth map whose normals give Lambertian light from the ring's left
   and right halves, seen at `ring_angle_deg` from the lens, plus room light; each colour channel
   of the picture answers the same channel of the ring (a coloured step tints the face);
-- the ring's levels reach the picture `latency_s` late (plus the time the frame takes to render
-  and deliver, as on a camera);
+- the ring's levels reach the picture `latency_s` late. The frame says when it was "exposed" (its
+  `exposed_at`, the moment the ring was sampled), as a camera's sensor timestamp does: rendering
+  and delivering it take a different time for every frame on a busy processor, and stamped on
+  arrival the frames would lag the ring by that jitter, which no real face shows;
 - an automatic exposure pulls the picture's brightness back towards its reference with a time
   constant of `ae_time_s`, unless the exposure is locked (lock_exposure), as a camera's AE would.
 Stills are left alone: they are taken at the ring's base level, after the challenge.
@@ -106,13 +108,15 @@ class LitFaceSource:
         # the guidance picture is relit and re-exposed; the still (taken at the ring's base level) is not
         inner = frame.exposure
         exposure = replace(inner, analogue_gain=(inner.analogue_gain or 1.0) * gain, origin="simulated")
-        return replace(frame, lores=lit, exposure=exposure, source=frame.source or self.name)
+        return replace(frame, lores=lit, exposure=exposure, source=frame.source or self.name, exposed_at=now)
 
     # -- ExposureControl ---------------------------------------------------------------------------
     def lock_exposure(self) -> ExposureLock:
         with self._lock:
             self._locked = True
-            return ExposureLock(True, None, round(self._ae_gain, 4), None, reason="simulated by the light layer")
+            # The picture answers the ring's light at one instant (its exposed_at), not over an
+            # exposure window: said so, the challenge does not blur it across a step's change.
+            return ExposureLock(True, 0.0, round(self._ae_gain, 4), None, reason="simulated by the light layer")
 
     def unlock_exposure(self) -> None:
         """The challenge is over: the face is measured afresh at the next one. Without forgetting it,

@@ -11,6 +11,8 @@ import time, and requests are released with `with` so no buffer is held back fro
 from __future__ import annotations
 
 import importlib
+import time
+from collections.abc import Callable
 from typing import Any
 
 from appliance.capture.camera.base import Exposure, ExposureLock, Frame
@@ -21,6 +23,37 @@ _NOT_INSTALLED = (
     "camera: picamera2 is not installed (Raspberry Pi OS: apt install python3-picamera2 and create "
     "the venv with --system-site-packages); on a PC use `appliance run --demo` or camera.kind = 'webcam'"
 )
+
+
+# A sensor timestamp older than this when its request is read is not on the clock we take it for.
+_MAX_FRAME_AGE_S = 2.0
+
+
+def exposure_end(exposure: Exposure, *, boottime_s: float, monotonic_s: float, readout_s: float = 0.0
+                 ) -> float | None:
+    """The end of a frame's exposure on the monotonic clock (time.monotonic), from libcamera's
+    SensorTimestamp: the start of the first row's exposure, in nanoseconds of CLOCK_BOOTTIME.
+
+    `boottime_s` and `monotonic_s` are both clocks read together now; the frame's age on the boot
+    clock carries over to the monotonic one (the two differ only by time spent suspended). A
+    rolling shutter starts each row later than the one above, over `readout_s` (at most a frame
+    period): the end is the last row's, so that no part of the picture saw light after it and the
+    light challenge's lag is never negative; the rows above ended earlier by a fixed share of the
+    readout, the same in every frame, which that lag absorbs. None when the metadata lacks the
+    stamp, or when the stamp is in the future or implausibly old (a driver on another clock): the
+    arrival is used then.
+    """
+    if exposure.sensor_ns is None:
+        return None
+    end = exposure.sensor_ns * 1e-9 + (exposure.exposure_s or 0.0) + readout_s
+    age = boottime_s - end
+    if not 0.0 <= age <= _MAX_FRAME_AGE_S:
+        return None
+    return monotonic_s - age
+
+
+def _clocks_now() -> tuple[float, float]:
+    return time.clock_gettime(time.CLOCK_BOOTTIME), time.monotonic()
 
 
 def import_picamera2() -> Any:
@@ -49,6 +82,7 @@ class Picamera2Source:
         lores_size: tuple[int, int],
         fps: float,
         buffer_count: int = 4,
+        clocks: Callable[[], tuple[float, float]] = _clocks_now,
     ) -> None:
         self.name = f"picamera2:{camera_num}"
         self._camera_num = camera_num
@@ -56,6 +90,7 @@ class Picamera2Source:
         self._lores_size = lores_size
         self._fps = fps
         self._buffer_count = buffer_count
+        self._clocks = clocks  # (CLOCK_BOOTTIME, time.monotonic()) read together
         self._camera: Any = None
         self._config: Any = None
         self._exposure = Exposure()  # the newest frame's, which the exposure lock holds
@@ -89,8 +124,12 @@ class Picamera2Source:
             lores = request.make_array("lores")
             full = request.make_array("main").copy() if want_full else None
             self._exposure = Exposure.from_libcamera(request.get_metadata())
+            boottime, monotonic = self._clocks()
         width, height = self._lores_size
-        return Frame(yuv420_to_bgr(lores, width, height), full, exposure=self._exposure, source=self.name)
+        exposed_at = exposure_end(self._exposure, boottime_s=boottime, monotonic_s=monotonic,
+                                  readout_s=1.0 / self._fps)
+        return Frame(yuv420_to_bgr(lores, width, height), full, exposure=self._exposure, source=self.name,
+                     exposed_at=exposed_at)
 
     def lock_exposure(self) -> ExposureLock:
         """Fix exposure time, analogue gain and colour gains at the values of the newest frame.

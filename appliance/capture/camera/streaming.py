@@ -261,8 +261,10 @@ class StreamingCamera(Camera):
             self.stats.frames = index
             if not self._latest_taken:
                 self.stats.dropped += 1
-            # one record per sensor frame: a burst's still is the guidance frame with its main picture
-            frame = Frame(lores, main, index, now, raw.exposure, raw.source or self._source.name)
+            # one record per sensor frame: a burst's still is the guidance frame with its main picture;
+            # when the picture was taken is the source's to say (never after it arrived), not the arrival's
+            exposed = None if raw.exposed_at is None else min(raw.exposed_at, now)
+            frame = Frame(lores, main, index, now, raw.exposure, raw.source or self._source.name, exposed)
             self._latest = frame
             self._latest_taken = False
             if burst is not None and frame.has_main and burst is self._burst:

@@ -193,3 +193,18 @@ def test_exposure_lock_before_any_frame_says_why_not(fake_picamera2):
         assert FakePicamera2.instances[-1].control_calls == []
     finally:
         source.close()
+
+
+def test_a_frame_carries_the_end_of_its_sensor_exposure_not_its_arrival(fake_picamera2):
+    """The light challenge matches frames to the ring by when they were exposed: libcamera's
+    SensorTimestamp (first row's start, boot clock) plus the exposure and a frame of readout."""
+    source = Picamera2Source(0, (1280, 720), (320, 180), 20.0, clocks=lambda: (2000.5, 70.0))
+    source.open()
+    try:
+        FakePicamera2.instances[-1].metadata["SensorTimestamp"] = int(2000.0e9)
+        frame = source.read(False)
+    finally:
+        source.close()
+    # Began 0.5 s before the read, 12 ms exposure, 50 ms readout at 20 fps: on the monotonic clock.
+    assert frame.exposed_at == pytest.approx(70.0 - 0.5 + 0.012 + 0.05)
+    assert frame.exposure.sensor_ns == int(2000.0e9)
