@@ -147,6 +147,7 @@ class Analyzer:
         self.mesh = FaceMeshModel(models.get("face_landmark"))
         self.iris = IrisModel(models.get("iris_landmark"))
         self.segmenter = PersonSegmenter(models.get("selfie_segmentation"))
+        self.parser = models.face_parser()  # read by the jewellery checks on stills and products
         # TFLite interpreters are not re-entrant: one analysis at a time per engine.
         self._lock = threading.RLock()
         self._track = _LiveTrack()
@@ -327,7 +328,8 @@ class Analyzer:
                 faces, mesh = [], None
         timings["detect"] = (time.perf_counter() - start) * 1000
         analysis = Analysis(bgr=bgr, grayscale=grayscale, live=live, faces=faces, rotation=rotation,
-                            timings=timings, product=product, seeded=seeded)
+                            timings=timings, product=product, seeded=seeded,
+                            face_parser=None if live else self.parser)
         if faces and mesh is not None:
             start = time.perf_counter()
             # the live path keeps the first fit; a still gets a second pass on the tighter ROI
