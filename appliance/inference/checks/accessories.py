@@ -65,6 +65,10 @@ JAW_RIGHT, JAW_LEFT = 172, 397
 
 class AccessoriesSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # Parse the face on stills and products (models/face_parsing.onnx, a few hundred ms a photo on
+    # a Pi). Off, the checks judge by the image measures alone and catch far fewer earrings and
+    # necklaces (see the README's evaluation); live guidance never parses.
+    face_parser: bool = True
     # Specular points off the skin and off hair strands under the worse ear, at 200 px per face
     # width. Bare ears on ../shared/faces/a_good_frontal (with the long-haired men corrected into
     # it) and the dress control read up to 7; stone earrings 14-15; studs on the lobe and matt
