@@ -33,17 +33,21 @@ MEAN_RGB = np.array([0.485, 0.456, 0.406], np.float32)
 STD_RGB = np.array([0.229, 0.224, 0.225], np.float32)
 
 
+# The classes whose per-pixel share (softmax) is kept beside the arg-max labels.
+SHARED = (EARRING, NECKLACE, HAT)
+
+
 @dataclass(frozen=True)
 class FaceParse:
     labels: np.ndarray  # side x side class indices (CLASSES) over the aligned crop
     to_crop: np.ndarray  # 2x3 affine: image px -> crop px
     face_width_px: float  # the face's cheek-to-cheek width in crop px
+    shares: dict[int, np.ndarray]  # side x side softmax share of each class in SHARED
 
-    def area(self, label: int, region: np.ndarray | None = None) -> float:
-        """Pixels of `label` (within a boolean crop-sized `region`), in face widths squared."""
-        hits = self.labels == label
-        if region is not None:
-            hits &= region
+    def area(self, label: int, min_share: float | None = None) -> float:
+        """Pixels labelled `label` (or, with `min_share`, given at least that share of it, though
+        another class may lead there), in face widths squared."""
+        hits = self.labels == label if min_share is None else self.shares[label] >= min_share
         return float(np.count_nonzero(hits)) / self.face_width_px**2
 
     def crop_points(self, points: np.ndarray) -> np.ndarray:
@@ -88,4 +92,7 @@ class FaceParser:
             logits = self._net.forward()[0]
         # the network's own output is at 1/8: upsampled bilinearly before the arg-max, as it was trained
         up = cv2.resize(logits.transpose(1, 2, 0), (self.side, self.side), interpolation=cv2.INTER_LINEAR)
-        return FaceParse(labels=up.argmax(axis=2).astype(np.uint8), to_crop=matrix, face_width_px=face_width)
+        exp = np.exp(up - up.max(axis=2, keepdims=True))
+        total = exp.sum(axis=2)
+        return FaceParse(labels=up.argmax(axis=2).astype(np.uint8), to_crop=matrix, face_width_px=face_width,
+                         shares={c: exp[..., c] / total for c in SHARED})

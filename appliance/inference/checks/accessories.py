@@ -91,8 +91,10 @@ class AccessoriesSettings(BaseModel):
     min_necklace_span: float = Field(0.45, ge=0.0, le=3.0)
     # Bare necks read 0 once the span is asked for; chains and chokers 0.0006-0.09.
     max_parsed_necklace_area: float = Field(0.0005, ge=0.0, le=1.0)
-    # Hats are the headwear check's; a hair flower or a headband the parser calls "hat" reads
-    # 0.05-0.2, bare heads 0.
+    # Hair flowers, headbands and clips are no class of the parser's; it gives them a share of
+    # "hat" (a hat itself is the headwear check's): pixels whose hat share reaches this count.
+    # Bare heads give no pixel 0.3 (98 compliant photos), ornaments 0.018-0.35 face widths squared.
+    min_ornament_share: float = Field(0.3, gt=0.0, le=1.0)
     max_parsed_ornament_area: float = Field(0.005, ge=0.0, le=1.0)
 
 
@@ -208,9 +210,9 @@ def parsed_necklace_area(analysis: Analysis, min_span: float) -> float | None:
     return parse.area(fp.NECKLACE)
 
 
-def parsed_area(analysis: Analysis, label: int) -> float | None:
+def parsed_area(analysis: Analysis, label: int, min_share: float | None = None) -> float | None:
     parse = analysis.parsing
-    return None if parse is None else parse.area(label)
+    return None if parse is None else parse.area(label, min_share)
 
 
 def decided(rule: Rule, parsed: float | None, parsed_limit: float, image: float, image_limit: float) -> CheckResult:
@@ -246,7 +248,7 @@ def check_head_ornament(analysis: Analysis, settings: ChecksSettings) -> list[Ch
     if analysis.mesh is None:
         return []
     s = settings.accessories
-    return [decided(HEAD_ORNAMENT, parsed_area(analysis, fp.HAT), s.max_parsed_ornament_area,
+    return [decided(HEAD_ORNAMENT, parsed_area(analysis, fp.HAT, s.min_ornament_share), s.max_parsed_ornament_area,
                     ornament_area(analysis), s.max_ornament_area)]
 
 
