@@ -164,6 +164,8 @@ class Analyzer:
             self.analyze(blank, live=False)
             for model in (self.mesh.model, self.iris.model):
                 model.run(np.zeros(model.input_shapes[0], np.float32))
+            if self.parser is not None:
+                self.parser.warm_up()
             cv2.cvtColor(blank[:8, :8], cv2.COLOR_BGR2LAB)
             self._track.reset()
 

@@ -81,6 +81,12 @@ class FaceParser:
         except cv2.error as exc:
             raise ModelError(f"cannot load {Path(path).name} with OpenCV's dnn: {exc}") from None
 
+    def warm_up(self) -> None:
+        """One pass on a blank crop: OpenCV's dnn sets its layers up on the first forward."""
+        with self._lock:
+            self._net.setInput(np.zeros((1, 3, self.side, self.side), np.float32))
+            self._net.forward()
+
     def run(self, bgr: np.ndarray, points: np.ndarray) -> FaceParse:
         matrix, face_width = aligned_crop_matrix(points, self.side)
         crop = cv2.warpAffine(bgr, matrix, (self.side, self.side), flags=cv2.INTER_AREA,
