@@ -127,11 +127,21 @@ def test_chain_necklace_fails(analyzer, plain):
 
 
 def test_chandelier_earrings_fail(analyzer, plain):
-    """Two strands of ten metal beads under each lobe. A single strand (ten highlights) reads
-    9-13 points, at or under the bare photos' worst, and is not caught: see the check's notes."""
+    """Two strands of ten metal beads under each lobe: the image measure alone catches these."""
     analysis, _ = plain
     check = result_of(analyzer, dv.with_drop_earrings(analysis, strands=2), "earrings")
     assert not check.passed, check.value
+
+
+@pytest.mark.parametrize("variant", ["single_drop", "studs"])
+def test_single_drops_and_studs_fail_through_the_parser(analyzer, plain, variant):
+    """A single strand (ten highlights) reads 9-13 points, at or under the bare photos' worst,
+    and a 4 mm stud hardly any: only the face parser's earring pixels catch them, on the still."""
+    analysis, _ = plain
+    drawn = dv.with_drop_earrings(analysis) if variant == "single_drop" else dv.with_studs(analysis)
+    check = result_of(analyzer, drawn, "earrings")
+    assert not check.passed, (check.value, check.detail)
+    assert check.threshold == analyzer.settings.accessories.max_parsed_earring_area
 
 
 def test_hair_flower_fails_head_ornament(analyzer, plain):
