@@ -209,6 +209,11 @@ def test_settings_written_before_the_catalogue_load_unchanged(tmp_path):
                      "tint_saturation_margin": 0.1, "tint_min_value": 0.5},
         # issue H: the stricter limit for closed eyes whose lid contour looks open
         "eyes": {**PRE_CATALOGUE_DEFAULTS["eyes"], "min_open_ratio_without_iris": 0.05, "min_iris_share": 0.19},
+        # issue P: the jewellery checks read the face parser on stills and products
+        "accessories": {**PRE_CATALOGUE_DEFAULTS["accessories"], "face_parser": True,
+                        "max_parsed_earring_area": 0.0005, "min_necklace_span": 0.45,
+                        "max_parsed_necklace_area": 0.0005, "min_ornament_share": 0.3,
+                        "max_parsed_ornament_area": 0.005},
     }
     path = tmp_path / "settings.toml"
     path.write_text(PRE_CATALOGUE_CHECKS, encoding="utf-8")
