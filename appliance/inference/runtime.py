@@ -14,12 +14,15 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from appliance.errors import ModelError
 from appliance.inference.manifest import ModelEntry, load_manifest, verify_model
+
+if TYPE_CHECKING:  # face_parsing reads the landmark indices, whose module imports this one
+    from appliance.inference.face_parsing import FaceParser
 
 _BACKENDS = {
     "litert": "ai_edge_litert.interpreter",
@@ -123,6 +126,7 @@ class ModelStore:
         self.backend = backend
         self.manifest = load_manifest(self.models_dir)
         self._loaded: dict[str, TFLiteModel] = {}
+        self._loaded_other: dict[str, FaceParser] = {}
 
     def entry(self, name: str) -> ModelEntry:
         return self.manifest.entry(name)
@@ -139,3 +143,12 @@ class ModelStore:
                 )
             self._loaded[name] = model
         return self._loaded[name]
+
+    def face_parser(self) -> FaceParser:
+        """The converted face-parsing network (OpenCV's dnn, not TFLite), verified, loaded once."""
+        from appliance.inference.face_parsing import FaceParser
+
+        if "face_parsing" not in self._loaded_other:
+            entry = self.manifest.converted_entry("face_parsing")
+            self._loaded_other["face_parsing"] = FaceParser(verify_model(self.models_dir, entry), entry.side)
+        return self._loaded_other["face_parsing"]

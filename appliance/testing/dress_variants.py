@@ -121,6 +121,18 @@ def with_drop_earrings(analysis: Analysis, stones: int = 10, strands: int = 1,
     return bgr
 
 
+def with_studs(analysis: Analysis, diameter: float = 0.03, rgb: tuple[int, int, int] = (215, 185, 110)) -> np.ndarray:
+    """A stud on each ear lobe, `diameter` face widths across (0.03: about 4 mm on a 140 mm wide
+    face, the smallest earring a CHSI photo is refused for)."""
+    bgr = analysis.bgr.copy()
+    p = analysis.pts[:, :2]
+    width, unit = analysis.face_width, analysis.eye_to_chin
+    lobe_y = float(p[lm.NOSE_TIP, 1]) + 0.05 * unit
+    for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
+        _stone(bgr, (float(p[edge, 0]) + outward * 0.03 * width, lobe_y), diameter * width / 2, rgb)
+    return bgr
+
+
 def with_long_hair(analysis: Analysis, seed: int = 0) -> np.ndarray:
     """Long dark hair falling beside both cheeks from the ear lobes to below the chin: strands of
     lighter brown side by side, each shining in short compact highlights along its length, as

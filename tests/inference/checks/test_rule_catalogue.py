@@ -211,6 +211,11 @@ def test_settings_written_before_the_catalogue_load_unchanged(tmp_path):
         "eyes": {**PRE_CATALOGUE_DEFAULTS["eyes"], "min_open_ratio_without_iris": 0.05, "min_iris_share": 0.19},
         # issue P: gaze refused 2 degrees short of its limit (measured on warped irises, gaze.py)
         "gaze": {**PRE_CATALOGUE_DEFAULTS["gaze"], "margin_deg": 2.0},
+        # issue P: the jewellery checks read the face parser on stills and products
+        "accessories": {**PRE_CATALOGUE_DEFAULTS["accessories"], "face_parser": True,
+                        "max_parsed_earring_area": 0.0005, "min_necklace_span": 0.45,
+                        "max_parsed_necklace_area": 0.0005, "min_ornament_share": 0.3,
+                        "max_parsed_ornament_area": 0.005},
     }
     path = tmp_path / "settings.toml"
     path.write_text(PRE_CATALOGUE_CHECKS, encoding="utf-8")
