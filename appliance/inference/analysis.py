@@ -146,7 +146,10 @@ class Analysis:
         else only the window converted (the same pixels: the conversion is per pixel)."""
         if "luma" in self.__dict__:
             return self.luma[y0:y1, x0:x1]
-        return cv2.cvtColor(self.bgr[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+        window = self.bgr[y0:y1, x0:x1]
+        if not window.size:  # OpenCV refuses an empty image
+            return np.zeros(window.shape[:2], np.uint8)
+        return cv2.cvtColor(window, cv2.COLOR_BGR2GRAY)
 
     @cached_property
     def skin_window(self) -> tuple[np.ndarray, tuple[int, int]]:
