@@ -179,23 +179,53 @@ class Analysis:
     def region_mask(self, polygon: np.ndarray) -> np.ndarray:
         return polygon_mask(self.bgr.shape, polygon)
 
+    def luma_window(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """The luma of one window of the image: a view of `luma` where that exists already,
+        else only the window converted (the same pixels: the conversion is per pixel)."""
+        if "luma" in self.__dict__:
+            return self.luma[y0:y1, x0:x1]
+        window = self.bgr[y0:y1, x0:x1]
+        if not window.size:  # OpenCV refuses an empty image
+            return np.zeros(window.shape[:2], np.uint8)
+        return cv2.cvtColor(window, cv2.COLOR_BGR2GRAY)
+
     @cached_property
-    def skin_mask(self) -> np.ndarray:
-        """Face oval minus eyes, brows and mouth: where lighting is judged."""
-        mask = self.region_mask(self.face_polygon)
+    def skin_window(self) -> tuple[np.ndarray, tuple[int, int]]:
+        """(mask, (x0, y0)): `skin_mask` over the bounding box of the face oval and its holes only,
+        and that box's corner; outside the box the whole-image mask is 0. The live path's lighting
+        reads this on every frame, where a whole-image mask costs more than the measure."""
+        polygon = self.face_polygon
         p = self.pts[:, :2]
         holes = [
-            [*lm.RIGHT_BROW, lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, *lm.RIGHT_EYE_LOWER],
-            [*lm.LEFT_BROW, lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, *lm.LEFT_EYE_LOWER],
-            [*lm.INNER_LIPS, lm.MOUTH_LEFT, lm.MOUTH_RIGHT, 0, 17],
+            cv2.convexHull(p[idx].astype(np.int32))
+            for idx in ([*lm.RIGHT_BROW, lm.RIGHT_EYE_OUTER, lm.RIGHT_EYE_INNER, *lm.RIGHT_EYE_LOWER],
+                        [*lm.LEFT_BROW, lm.LEFT_EYE_OUTER, lm.LEFT_EYE_INNER, *lm.LEFT_EYE_LOWER],
+                        [*lm.INNER_LIPS, lm.MOUTH_LEFT, lm.MOUTH_RIGHT, 0, 17])
         ]
-        for idx in holes:
-            hull = cv2.convexHull(p[idx].astype(np.int32))
-            cv2.fillConvexPoly(mask, hull, 0)
+        # the window holds the holes too: OpenCV fills a polygon cut by the image's edge a pixel
+        # differently from the same polygon whole, so no polygon may cross the window's edge
+        # where it would not cross the image's
+        corners = np.concatenate([polygon.reshape(-1, 2), *(hull.reshape(-1, 2) for hull in holes)])
+        height, width = self.bgr.shape[:2]
+        x0, y0 = np.maximum(corners.min(axis=0), 0)
+        x1, y1 = np.minimum(corners.max(axis=0) + 1, (width, height))
+        x0, y0, x1, y1 = int(x0), int(y0), max(int(x1), int(x0)), max(int(y1), int(y0))
+        origin = np.array([x0, y0], np.int32)
+        mask = polygon_mask((y1 - y0, x1 - x0), polygon - origin)
+        for hull in holes:
+            cv2.fillConvexPoly(mask, hull - origin, 0)
         # keep clear of the hairline and jaw edge where background and hair creep in
         size = max(3, int(self.face_width * 0.04))
         x, y, w, h = cv2.boundingRect(mask)
         if w and h:
             mask[y:y + h, x:x + w] = cv2.erode(mask[y:y + h, x:x + w], np.ones((size, size), np.uint8),
                                                borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        return mask, (x0, y0)
+
+    @cached_property
+    def skin_mask(self) -> np.ndarray:
+        """Face oval minus eyes, brows and mouth: where lighting is judged (the whole image's size)."""
+        window, (x0, y0) = self.skin_window
+        mask = np.zeros(self.bgr.shape[:2], np.uint8)
+        mask[y0:y0 + window.shape[0], x0:x0 + window.shape[1]] = window
         return mask

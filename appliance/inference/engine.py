@@ -3,11 +3,14 @@
 Live guidance and the final verdict use the same engine and the same checks. `live=True` trades
 what a steady booth video allows: the face is tracked from the previous frame's mesh (detection
 runs again every few frames, or as soon as the track is lost, as MediaPipe's own pipeline does),
-only one mesh pass is made, and the periodic heavy steps take turns, one per frame: the
-eyelid/iris model every other frame (the eyes in between follow the mesh); the person mask and
-three groups of slow checks (glasses and hair; the medium in front of the camera; hat, background
-and clothes) each every eighth. Pose, mouth, framing, light and sharpness are measured on every
-frame.
+only one mesh pass is made, and the periodic heavy steps take turns over the tracked frames, at
+most one per frame, on the declared rotation HEAVY_ROTATION: the eyelid/iris model every fourth
+tracked frame, sooner when the mesh sees the eyes change (a blink, a turn, a step closer; in
+between the eyes follow the mesh); the person mask and three groups of slow checks (glasses and
+hair; the medium in front of the camera; hat, background and clothes) once a rotation each. A
+detection frame takes no turn, so it never carries a heavy step as well. Pose, mouth, framing,
+light and sharpness are measured on every frame. `live_latency_frames` says within how many frames
+each heavy step (and so each slow check) runs again.
 
 A still taken while the live track follows a face (the booth's shutter) is searched around that
 face (`live_seed`, `seed=`): the tiles and the zoomed-out view are for photos of unknown framing.
@@ -31,7 +34,15 @@ from appliance.inference.checks.registry import ALL_CHECKS, SLOW_CHECK_GROUPS, S
 from appliance.inference.config import ChecksSettings
 from appliance.inference.detection import Detection, FaceDetector, iou
 from appliance.inference.geometry import Roi
-from appliance.inference.landmarks import EyeDetail, FaceMesh, FaceMeshModel, IrisModel, mesh_eye_centres, roi_from_mesh
+from appliance.inference.landmarks import (
+    EyeDetail,
+    FaceMesh,
+    FaceMeshModel,
+    IrisModel,
+    eye_outlines,
+    mesh_eye_centres,
+    roi_from_mesh,
+)
 from appliance.inference.runtime import ModelStore
 from appliance.inference.segmentation import PersonSegmenter
 
@@ -58,10 +69,36 @@ WORK_MAX_SIDE = 1600
 # Live tracking: a full detection at least this often (frames), so a second face walking into
 # view is counted within a fraction of a second.
 REDETECT_EVERY = 6
-# The periodic heavy steps of a tracked frame take turns, one per frame, so frame latencies stay
-# even: the eyelid/iris model every other frame; the person mask and each group of slow checks
-# every eighth (about twice a second at 15 fps).
-HEAVY_ROTATION = ("iris", "mask", "iris", "face", "iris", "medium", "iris", "scene")
+# The periodic heavy steps of the tracked frames take turns, one per frame at most, so frame
+# latencies stay even and most frames carry none: the eyelid/iris model every IRIS_EVERY-th
+# tracked frame (and on a frame whose eyes the mesh sees change, IRIS_MOTION_LIMIT); the person
+# mask and each group of slow checks once a rotation (24 frames: 1.6 s at 15 fps). An empty slot
+# is a frame with only the mesh and the every-frame checks.
+IRIS_EVERY = 4
+HEAVY_ROTATION = ("iris", "", "mask", "", "iris", "", "face", "", "iris", "", "medium", "",
+                  "iris", "", "scene", "", "iris", "", "", "", "iris", "", "", "")
+# The iris model runs again, off its turn, when the mesh's eye outlines (each about its own
+# centre, per the eye's width) moved this much on average since the eyes were last measured: the
+# lids closing, the head turning or coming closer. The mesh follows a closing lid only part of
+# the way, which is enough to call the model that follows it fully: on ../shared/faces' Yale
+# subjects the outlines move 0.022-0.039 from open to closed eyes, 0.001-0.003 when the same face
+# is moved by 1-5 px or scaled by 3%.
+IRIS_MOTION_LIMIT = 0.012
+
+
+def live_latency_frames(step: str) -> int:
+    """Within how many live frames the heavy step `step` (a HEAVY_ROTATION slot: "iris", "mask" or
+    a slow group's cadence) runs again: the longest wait for its turn in the rotation, plus the
+    detection frames that may fall in that wait (they take no turn). A change the step measures
+    shows in the live verdict within this many frames; the eyes sooner when the mesh sees them move."""
+    turns = [i for i, slot in enumerate(HEAVY_ROTATION) if slot == step]
+    if not turns:
+        raise ValueError(f"{step!r} has no turn in the live rotation")
+    n = len(HEAVY_ROTATION)
+    wait = max((turns[(k + 1) % len(turns)] - turn) % n or n for k, turn in enumerate(turns))
+    return wait + -(-wait // REDETECT_EVERY)
+
+
 _GROUP_OF = {check: name for name, group in SLOW_CHECK_GROUPS.items() for check in group}
 # The still's face verified around the seed must overlap the track's last face box this much (the
 # two boxes are the mesh's extent, in the still's pixels); less, and the full search runs instead.
@@ -81,8 +118,10 @@ class _LiveTrack:
     slow_results: dict[CheckFn, list[CheckResult]] = field(default_factory=dict)
     eyes: tuple[EyeDetail, EyeDetail] | None = None
     eyes_anchor: np.ndarray | None = None  # the mesh's eye centres when `eyes` was measured
-    frame: int = 0
-    detected: bool = False  # this frame ran the detector (it then skips the rotation's step)
+    eyes_outline: np.ndarray | None = None  # and its eye outlines (eye_outlines)
+    frame: int = 0  # tracked frames so far: the rotation's position
+    detected: bool = False  # this frame ran the detector (it then takes no turn in the rotation)
+    continued: bool = False  # this frame's face is the previous frame's (tracked, or found again)
     box: np.ndarray | None = None  # the tracked face's extent in the last frame, and that frame's size
     shape: tuple[int, int] | None = None
 
@@ -93,7 +132,7 @@ class _LiveTrack:
     def reset(self) -> None:
         self.roi, self.others, self.since_detect, self.mask = None, [], 0, None
         self.slow_results, self.eyes, self.eyes_anchor, self.frame, self.detected = {}, None, None, 0, False
-        self.box, self.shape = None, None
+        self.eyes_outline, self.continued, self.box, self.shape = None, False, None, None
 
 
 class _LiveImage:
@@ -201,32 +240,39 @@ class Analyzer:
     def _live_faces(self, image: _LiveImage) -> tuple[list[Detection], FaceMesh | None]:
         faces, mesh = self._tracked_face(image)
         track = self._track
-        track.frame += 1
         track.detected = mesh is None
+        previous = track.box
         if mesh is None:
             faces, mesh = self._verified_faces(image.rgb, live=True)
             track.since_detect = 0
             track.others = faces[1:]
+        else:
+            track.frame += 1  # only tracked frames take turns in the rotation
         track.roi = roi_from_mesh(mesh.points) if mesh is not None else None
         # a tracked frame's first face is the mesh's own extent already
         track.box = None if mesh is None else (faces[0] if track.since_detect else detection_from_mesh(mesh)).box
+        track.continued = (track.box is not None and previous is not None
+                           and (not track.detected or iou(track.box, previous[None])[0] >= SEED_MIN_IOU))
         track.shape = image.bgr.shape[:2]
         return faces, mesh
 
     def _live_eyes(self, image: _LiveImage, mesh: FaceMesh) -> tuple[EyeDetail, EyeDetail]:
-        """Eyelids and irises on their turn in the rotation (and right after a detection); in
-        between, the last ones moved with the mesh's eye centres, so a blink shows within two
-        frames."""
+        """Eyelids and irises on their turn in the rotation, for a new face, and whenever the
+        mesh sees the eyes change (IRIS_MOTION_LIMIT); in between, the last ones moved with the
+        mesh's eye centres. A detection frame that finds the same face again moves them too, so it
+        never carries the iris model as well; the next frame compares with the last measured eyes."""
         track = self._track
         anchor = mesh_eye_centres(mesh)
+        outline = eye_outlines(mesh, anchor)
         eyes, eyes_anchor = track.eyes, track.eyes_anchor
-        fresh = track.detected or track.slot == "iris"
-        if not fresh and eyes is not None and eyes_anchor is not None:
-            shift = anchor - eyes_anchor
-            left, right = (EyeDetail(contour=eye.contour + shift[i], iris=eye.iris + shift[i])
-                           for i, eye in enumerate(eyes))
-            return left, right
-        track.eyes, track.eyes_anchor = self.iris.run(image.bgr, mesh, bgr=True), anchor
+        if eyes is not None and eyes_anchor is not None and track.eyes_outline is not None and track.continued:
+            moved = float(np.linalg.norm(outline - track.eyes_outline, axis=-1).mean()) > IRIS_MOTION_LIMIT
+            if track.detected or not (moved or track.slot == "iris"):
+                shift = anchor - eyes_anchor
+                left, right = (EyeDetail(contour=eye.contour + shift[i], iris=eye.iris + shift[i])
+                               for i, eye in enumerate(eyes))
+                return left, right
+        track.eyes, track.eyes_anchor, track.eyes_outline = self.iris.run(image.bgr, mesh, bgr=True), anchor, outline
         return track.eyes
 
     def _live_mask(self, image: _LiveImage) -> np.ndarray:

@@ -67,6 +67,16 @@ def mesh_eye_centres(mesh: FaceMesh) -> np.ndarray:
                      pts[[LEFT_EYE_OUTER, LEFT_EYE_INNER]].mean(axis=0)])
 
 
+def eye_outlines(mesh: FaceMesh, centres: np.ndarray) -> np.ndarray:
+    """(2, 16, 2): the mesh's subject-right and subject-left eye openings (RIGHT_EYE_RING,
+    LEFT_EYE_RING) about their `centres` (mesh_eye_centres), per each eye's corner-to-corner width:
+    what changes when the lids close or the head turns, not when the face only moves."""
+    pts = mesh.points[:, :2]
+    widths = np.linalg.norm(pts[[RIGHT_EYE_OUTER, LEFT_EYE_OUTER]] - pts[[RIGHT_EYE_INNER, LEFT_EYE_INNER]], axis=1)
+    rings = np.stack([pts[list(RIGHT_EYE_RING)], pts[list(LEFT_EYE_RING)]])
+    return (rings - centres[:, None, :]) / np.maximum(widths, 1e-6)[:, None, None]
+
+
 def roi_from_detection(det: Detection, scale: float = 1.5) -> Roi:
     centre = det.centre
     size = max(det.width, det.height) * scale

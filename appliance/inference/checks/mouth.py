@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.base import CheckResult
-from appliance.inference.checks.rules import EVERYWHERE, Check, CheckModule, Family, Message, Rule
+from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
 from appliance.inference.geometry import polygon_mask
 
 if TYPE_CHECKING:
@@ -31,8 +31,12 @@ class MouthSettings(BaseModel):
 MOUTH_CLOSED = Rule("mouth_closed", Family.MOUTH, EVERYWHERE, Message("请自然闭上嘴", "Close your lips naturally"))
 MOUTH_NEUTRAL = Rule("mouth_neutral", Family.MOUTH, EVERYWHERE,
                      Message("请保持自然表情，不要笑", "Keep a neutral expression: no smile"))
+# Live guidance reads teeth with the face's slow group (Cadence.FACE): the colour measure costs a
+# third of a live frame's checks, and teeth show with an open mouth or a smile, which the two rules
+# above report on every frame (and first).
 MOUTH_NO_TEETH = Rule("mouth_no_teeth", Family.MOUTH, EVERYWHERE,
-                      Message("请不要露齿，保持自然表情", "No teeth showing: keep a neutral expression"))
+                      Message("请不要露齿，保持自然表情", "No teeth showing: keep a neutral expression"),
+                      cadence=Cadence.FACE)
 
 # Teeth, in shares of the mouth's height and width: the lip outline drawn in by TEETH_INSET; the
 # lips' colour read from a TEETH_RING-wide ring inside the outline; a patch TEETH_BRIGHTER (Lab L)
@@ -124,14 +128,23 @@ def check_mouth(analysis: Analysis, settings: ChecksSettings) -> list[CheckResul
     cfg = settings.mouth
     gap = lip_gap(analysis)
     lift = corner_lift(analysis)
-    results = [
+    return [
         MOUTH_CLOSED.result(gap, cfg.max_open_ratio, gap <= cfg.max_open_ratio),
         MOUTH_NEUTRAL.result(lift, cfg.max_smile, lift <= cfg.max_smile),
     ]
+
+
+def check_teeth(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
+    """Its own check so live guidance can read it at its own cadence; the still reads it right
+    after the lips, as before."""
+    if analysis.mesh is None:
+        return []
     teeth = teeth_fraction(analysis)
-    if teeth is not None:
-        results.append(MOUTH_NO_TEETH.result(teeth, cfg.max_teeth_fraction, teeth <= cfg.max_teeth_fraction))
-    return results
+    if teeth is None:
+        return []
+    limit = settings.mouth.max_teeth_fraction
+    return [MOUTH_NO_TEETH.result(teeth, limit, teeth <= limit)]
 
 
-CHECKS = CheckModule((Check(check_mouth, (MOUTH_CLOSED, MOUTH_NEUTRAL, MOUTH_NO_TEETH)),), "mouth", MouthSettings)
+CHECKS = CheckModule((Check(check_mouth, (MOUTH_CLOSED, MOUTH_NEUTRAL)), Check(check_teeth, (MOUTH_NO_TEETH,))),
+                     "mouth", MouthSettings)

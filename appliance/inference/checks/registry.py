@@ -22,7 +22,7 @@ last of what the subject can change: eyes to the lens once the rest is right.
 Live guidance refreshes the appearance that changes over seconds, not frames, in slow groups (a
 rule's `cadence`), each on its own turn, so no frame carries all of them. Their cost has grown
 apart since they were balanced: on the bench's 640x480 frames (CPU per call, p50-ish on a loaded
-machine, 2026-12) face: glasses 1.9-2.4 + occlusion 1.0-1.4 + earrings 1.8-2.0; medium: liveness
+machine, 2026-12) face: glasses 1.9-2.4 + occlusion 1.0-1.4 + earrings 1.8-2.0 + teeth 0.4-0.5; medium: liveness
 5.3-6 (edges, moire and the paper texture, ~1-2 each) + necklace 1.4-1.7 + eye colour 0.6-0.9 +
 make-up 0.4; scene: seven of 0.1-1.8 each. The medium turn is the live path's heaviest frame and
 sets its p95; rebalancing would move results between frames and is not done.

@@ -111,7 +111,7 @@ def face_box(analysis: Analysis) -> tuple[int, int, int, int]:
     pts = analysis.pts[:, :2]
     x0, y0 = np.floor(pts.min(axis=0)).astype(int)
     x1, y1 = np.ceil(pts.max(axis=0)).astype(int)
-    height, width = analysis.luma.shape
+    height, width = analysis.bgr.shape[:2]
     return max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
 
 
@@ -129,7 +129,8 @@ def judged_face(analysis: Analysis) -> JudgedFace | None:
 
 def _make_judged_face(analysis: Analysis) -> JudgedFace | None:
     x0, y0, x1, y1 = face_box(analysis)
-    crop = analysis.luma[y0:y1, x0:x1]
+    # the face's window only: a live frame converts no more than that
+    crop = analysis.luma_window(x0, y0, x1, y1)
     if crop.size < 64:
         return None
     scale = min(1.0, JUDGE_WIDTH / max(analysis.face_width, 1.0))
