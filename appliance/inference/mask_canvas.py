@@ -31,6 +31,12 @@ class MaskCanvas:
         self._buffer: np.ndarray | None = None
         self._lock = threading.Lock()
 
+    @property
+    def lent(self) -> bool:
+        """Whether an array made from the buffer is still alive (its next mask would get its own)."""
+        with self._lock:
+            return self._buffer is not None and sys.getrefcount(self._buffer) > _UNHELD
+
     def enlarge(self, mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         """cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) for a float32 HxW mask, written into
         the lent buffer when it is free."""

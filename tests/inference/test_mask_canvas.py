@@ -65,3 +65,23 @@ def test_a_still_s_mask_is_the_same_with_and_without_the_canvas(analyzer, plain_
         assert analysis.person_mask is not None
         assert analysis.person_mask.tobytes() == expected.tobytes()
         del analysis
+
+
+@pytest.mark.faces
+def test_produce_leaves_the_buffer_free_for_the_next_still(analyzer, plain_portrait):
+    """produce_photo drops the source analysis's enlarged mask when it returns, so the booth's next
+    still is resized into the same pages (otherwise the canvas would never save anything)."""
+    from appliance.produce.photo import produce_photo
+
+    height, width = plain_portrait.shape[:2]
+    still = cv2.resize(plain_portrait, (3000, 4000) if height >= width else (4000, 3000),
+                       interpolation=cv2.INTER_CUBIC)
+    canvas = analyzer._mask_canvas
+    assert canvas is not None
+    result = produce_photo(analyzer, still, load_settings())
+    assert result.ok, result.code
+    assert not canvas.lent, "the source analysis's mask outlived produce_photo"
+    analysis = analyzer.analyze(still)
+    assert analysis.person_mask is not None and canvas.lent
+    del analysis
+    assert not canvas.lent
