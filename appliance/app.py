@@ -31,6 +31,7 @@ from appliance.demo.codes import DEMO_SESSION_CODE, DemoCodeFormat
 from appliance.demo.subject import ScriptedStudent, SubjectSource
 from appliance.inference.engine import Analyzer
 from appliance.inference.guidance import EngineGuide
+from appliance.inference.mask_canvas import MaskCanvas
 from appliance.inference.runtime import ModelStore
 from appliance.inference.still_choice import EngineStillChooser
 from appliance.paths import resolve_path
@@ -99,7 +100,7 @@ def build_models(settings: Settings) -> ModelStore:
 
 
 def build_analyzer(settings: Settings, models: ModelStore | None = None) -> Analyzer:
-    return Analyzer(models or build_models(settings), settings.checks)
+    return Analyzer(models or build_models(settings), settings.checks, mask_canvas=MaskCanvas())
 
 
 # --- The booth (`appliance run`): builders for every part, then the assembled Booth. ---------------

@@ -47,6 +47,10 @@ class _DeferredMask:
         analysis.__dict__[self._slot] = value
 
 
+def _bilinear(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    return cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR)
+
+
 @dataclass
 class Analysis:
     bgr: np.ndarray
@@ -81,8 +85,12 @@ class Analysis:
     def for_checks(self) -> Analysis:
         return self.work if self.work is not None else self
 
-    def scaled(self, factor: float, bgr: np.ndarray) -> Analysis:
-        """The same findings for `bgr`, an image `factor` times this one's size."""
+    def scaled(self, factor: float, bgr: np.ndarray,
+               enlarge: Callable[[np.ndarray, tuple[int, int]], np.ndarray] | None = None) -> Analysis:
+        """The same findings for `bgr`, an image `factor` times this one's size.
+
+        `enlarge(mask, (width, height))` makes the person mask at `bgr`'s size (bilinear, as
+        cv2.resize): the engine's `MaskCanvas` writes it into a reused buffer."""
         faces = [Detection(box=f.box * factor, keypoints=f.keypoints * factor, score=f.score) for f in self.faces]
         mesh = None
         if self.mesh is not None:
@@ -94,8 +102,9 @@ class Analysis:
             left, right = (EyeDetail(contour=e.contour * factor, iris=e.iris * factor) for e in self.eyes)
             eyes = (left, right)
         mask = self.person_mask
-        enlarged = None if mask is None else \
-            lambda: cv2.resize(mask, (bgr.shape[1], bgr.shape[0]), interpolation=cv2.INTER_LINEAR)
+        size = (bgr.shape[1], bgr.shape[0])
+        grow = _bilinear if enlarge is None else enlarge
+        enlarged = None if mask is None else (lambda: grow(mask, size))
         return Analysis(bgr=bgr, grayscale=self.grayscale, live=self.live, faces=faces, mesh=mesh, eyes=eyes,
                         person_mask=enlarged, rotation=self.rotation, timings=self.timings, product=self.product,
                         pixel_scale=self.pixel_scale / factor, seeded=self.seeded)

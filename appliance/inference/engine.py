@@ -43,6 +43,7 @@ from appliance.inference.landmarks import (
     mesh_eye_centres,
     roi_from_mesh,
 )
+from appliance.inference.mask_canvas import MaskCanvas
 from appliance.inference.runtime import ModelStore
 from appliance.inference.segmentation import PersonSegmenter
 
@@ -179,8 +180,12 @@ class Analyzer:
         models: ModelStore,
         settings: ChecksSettings,
         checks: tuple[CheckFn, ...] = ALL_CHECKS,
+        mask_canvas: MaskCanvas | None = None,
     ) -> None:
+        """`mask_canvas` lends a reused buffer to a still's enlarged person mask (the booth's
+        composition root passes one); without it each enlarged mask is a fresh array."""
         self.settings = settings
+        self._mask_canvas = mask_canvas
         self.checks = checks
         self.detector = FaceDetector(models.get("face_detection_short_range"), min_score=0.5)
         self.mesh = FaceMeshModel(models.get("face_landmark"))
@@ -341,7 +346,8 @@ class Analyzer:
         work.timings["detect"] = work.timings.get("detect", 0.0) + reduce_ms
         work.pixel_scale = pixel_scale / factor
         # the findings are in the turned copy's pixels when the face was found only turned
-        full = work.scaled(1.0 / factor, cv2.rotate(bgr, TURNS[work.rotation]) if work.rotation else bgr)
+        full = work.scaled(1.0 / factor, cv2.rotate(bgr, TURNS[work.rotation]) if work.rotation else bgr,
+                           None if self._mask_canvas is None else self._mask_canvas.enlarge)
         full.work = work
         return full
 
