@@ -50,7 +50,7 @@ def with_second_face(subject: Analysis, donor: Analysis, relative: float = 0.5, 
     donor_bgr = masked(donor) if mask else donor.bgr
     pts = donor.pts[:, :2]
     centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
-    half = 0.9 * max(float(np.ptp(pts[:, 0])), float(np.ptp(pts[:, 1])))
+    half = 0.65 * max(float(np.ptp(pts[:, 0])), float(np.ptp(pts[:, 1])))
     x0, y0 = (centre - half).astype(int)
     side = int(2 * half)
     padded = cv2.copyMakeBorder(donor_bgr, side, side, side, side, cv2.BORDER_REPLICATE)
