@@ -151,11 +151,44 @@ class FaceDetector:
         height, width = small.shape[:2]
         side = float(max(height, width))
         candidates = self._detect_view(small, (width - side) / 2, (height - side) / 2, side, scale)
-        x0, y0, x1, y1 = np.asarray(box, dtype=np.float64) * nscale
+        candidates.extend(self._window_view(near, nscale, box))
+        return self._finish(candidates)
+
+    def _window_view(self, rgb: np.ndarray, scale: float, box: np.ndarray) -> list[Detection]:
+        """Detections in a window SEED_WINDOW times the size of `box` (caller's pixels) around it,
+        `rgb` being the caller's image shrunk by `scale`."""
+        x0, y0, x1, y1 = np.asarray(box, dtype=np.float64) * scale
         window = SEED_WINDOW * max(x1 - x0, y1 - y0)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        candidates.extend(self._detect_view(near, cx - window / 2, cy - window / 2, window, nscale))
-        return self._finish(candidates)
+        return self._detect_view(rgb, cx - window / 2, cy - window / 2, window, scale)
+
+    def detect_around(self, rgb: np.ndarray, box: np.ndarray) -> Detection | None:
+        """The face at `box` looked at again where the model sees best: in a window around it, so
+        it fills the model's square as a booth frame's face does. A face the whole-image views saw
+        small and unsure (partly covered, a medical mask, a crowd's far face) scores higher here;
+        a pattern that only looked like a face from afar does not. The best-scoring detection
+        overlapping `box`, or None."""
+        box = np.asarray(box, dtype=np.float64)
+        side = SEED_WINDOW * max(box[2] - box[0], box[3] - box[1])
+        x0, y0 = round((box[0] + box[2] - side) / 2), round((box[1] + box[3] - side) / 2)
+        side = max(round(side), 1)
+        # the window cut from full-resolution pixels (black beyond the image), then reduced by
+        # area averaging: a large face is not aliased and a small one keeps every pixel it has
+        height, width = rgb.shape[:2]
+        canvas = np.zeros((side, side, 3), np.uint8)
+        cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x0 + side, width), min(y0 + side, height)
+        if cx1 <= cx0 or cy1 <= cy0:
+            return None
+        canvas[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0] = rgb[cy0:cy1, cx0:cx1]
+        reduce = cv2.INTER_AREA if side > INPUT else cv2.INTER_LINEAR
+        square = cv2.resize(canvas, (INPUT, INPUT), interpolation=reduce)
+        found = []
+        offset = np.array([x0, y0], dtype=np.float64)
+        for det in self._detect_view(square, 0.0, 0.0, INPUT, INPUT / side):
+            moved = Detection(box=det.box + np.tile(offset, 2), keypoints=det.keypoints + offset, score=det.score)
+            if iou(moved.box, box[None])[0] > 0.3:
+                found.append(moved)
+        return max(found, key=lambda d: d.score, default=None)
 
     def detect(self, rgb: np.ndarray, thorough: bool = True) -> list[Detection]:
         """All faces in the image, largest first.

@@ -59,6 +59,11 @@ SMALL_FACE_MIN_SCORE = 0.7
 # width): on human faces they agree within ~0.06, while a mesh forced onto an animal's face or a
 # pattern lands elsewhere than the detector's keypoints.
 MAX_KEYPOINT_DISAGREEMENT = 0.09
+# A still's candidates the first pass did not confirm get a second look each (detector in a window
+# around them, then the mesh), at most this many: a crowd has more, but one found is enough.
+SECOND_LOOKS = 6
+# A box lying this much (share of its own area) on a counted face is that face again.
+OWN_OVERLAP = 0.3
 # A face found only in a turned copy of the photo must be a confident one: upside down, animal
 # faces and patterns look more face-like to the detector than they do upright.
 ROTATED_MIN_SCORE = 0.85
@@ -147,6 +152,18 @@ class _LiveImage:
     @cached_property
     def rgb(self) -> np.ndarray:
         return cv2.cvtColor(self.bgr, cv2.COLOR_BGR2RGB)
+
+
+def _overlaps_any(box: np.ndarray, faces: list[Detection], share: float = OWN_OVERLAP) -> bool:
+    """Whether `box` lies this much (share of its own area) on one of `faces`: a smaller box on a
+    face already counted is that face again, not another."""
+    if not faces:
+        return False
+    boxes = np.array([f.box for f in faces])
+    width = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
+    height = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
+    area = max(float((box[2] - box[0]) * (box[3] - box[1])), 1e-9)
+    return bool((width * height / area).max() > share)
 
 
 def keypoint_disagreement(det: Detection, mesh: FaceMesh) -> float:
@@ -297,6 +314,7 @@ class Analyzer:
                         candidates: list[Detection] | None = None) -> tuple[list[Detection], FaceMesh | None]:
         if candidates is None:
             candidates = self.detector.detect(rgb, thorough=not live)
+        everything = candidates
         candidates = [c for c in candidates if c.score >= self.settings.face_count.min_score]
         verified: list[Detection] = []
         main_mesh = None
@@ -313,7 +331,34 @@ class Analyzer:
             if main_mesh is None:
                 main_mesh = mesh
             verified.append(det)
+        if not live and main_mesh is not None:
+            verified.extend(self._second_look(rgb, everything, verified))
         return verified, main_mesh
+
+    def _second_look(self, rgb: np.ndarray, candidates: list[Detection], verified: list[Detection]) -> list[Detection]:
+        """Other faces among the candidates the first pass left out, each looked at again where
+        the detector sees best (`detect_around`) and held to the first pass's standard there: a
+        confident detection the mesh confirms. A second face in a medical mask, turned a little
+        or small in a crowd scores low from afar and the mesh fitted to that loose box misses it;
+        a pattern that looked like a face from afar stays unconfirmed. Only faces are added: the
+        main face and its geometry are the first pass's, so no other check's input moves."""
+        settings = self.settings.face_count
+        least = settings.min_relative_size * verified[0].width
+        found: list[Detection] = []
+        looks = 0
+        for det in candidates:
+            if looks >= SECOND_LOOKS or len(verified) + len(found) >= MAX_VERIFIED_FACES:
+                break
+            if det.width < least or _overlaps_any(det.box, [*verified, *found]):
+                continue
+            looks += 1
+            again = self.detector.detect_around(rgb, det.box)
+            if again is None or again.score < settings.min_score or _overlaps_any(again.box, [*verified, *found]):
+                continue
+            mesh = self.mesh.fit(rgb, again, refinements=0)
+            if mesh.presence >= MIN_MESH_PRESENCE and keypoint_disagreement(again, mesh) <= MAX_KEYPOINT_DISAGREEMENT:
+                found.append(again)
+        return found
 
     def analyze(self, bgr: np.ndarray, *, live: bool = False, grayscale: bool = False,
                 product: bool = False, pixel_scale: float = 1.0, seed: np.ndarray | None = None,
