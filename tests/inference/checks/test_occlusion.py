@@ -113,3 +113,23 @@ def test_hair_near_the_skins_colour_over_one_ear_fails_through_the_parser(analyz
     occlusion = analyzer.settings.occlusion
     assert check.detail["image"] <= occlusion.max_ear_cover
     assert not check.passed and check.threshold == occlusion.max_parsed_ear_drop, check.detail
+
+
+def long_hair_over_ears(analyzer, portrait, inner=-0.02):
+    """Strands of long brown hair (the dress variants' long hair) falling from the forehead's
+    height past the chin beside both cheeks, from `inner` face widths out of the face's edge."""
+    from appliance.testing.dress_variants import with_long_hair
+
+    analysis = analyzer.analyze(portrait)
+    top = float(analysis.pts[lm.FOREHEAD, 1] + 0.1 * analysis.eye_to_chin)
+    return analyzer.analyze(with_long_hair(analysis, top=top, inner=inner))
+
+
+def test_long_hair_strands_down_over_both_ears_fail(analyzer, plain_portrait):
+    check = ears_check(analyzer, long_hair_over_ears(analyzer, plain_portrait))
+    assert not check.passed, check.detail
+
+
+def test_long_hair_strands_behind_the_ears_pass(analyzer, plain_portrait):
+    check = ears_check(analyzer, long_hair_over_ears(analyzer, plain_portrait, inner=0.17))
+    assert check.passed, check.detail
