@@ -209,6 +209,8 @@ def test_settings_written_before_the_catalogue_load_unchanged(tmp_path):
                      "tint_saturation_margin": 0.1, "tint_min_value": 0.5},
         # issue H: the stricter limit for closed eyes whose lid contour looks open
         "eyes": {**PRE_CATALOGUE_DEFAULTS["eyes"], "min_open_ratio_without_iris": 0.05, "min_iris_share": 0.19},
+        # issue H: the ears check's second witness, the face parser on stills and products
+        "occlusion": {**PRE_CATALOGUE_DEFAULTS["occlusion"], "max_parsed_ear_drop": 0.15},
     }
     path = tmp_path / "settings.toml"
     path.write_text(PRE_CATALOGUE_CHECKS, encoding="utf-8")
