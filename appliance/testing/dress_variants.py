@@ -133,20 +133,22 @@ def with_studs(analysis: Analysis, diameter: float = 0.03, rgb: tuple[int, int, 
     return bgr
 
 
-def with_long_hair(analysis: Analysis, seed: int = 0) -> np.ndarray:
-    """Long dark hair falling beside both cheeks from the ear lobes to below the chin: strands of
-    lighter brown side by side, each shining in short compact highlights along its length, as
-    hair under a ring light does; no jewellery."""
+def with_long_hair(analysis: Analysis, seed: int = 0, top: float | None = None, inner: float = -0.02) -> np.ndarray:
+    """Long dark hair falling beside both cheeks from the ear lobes (or from `top`, in image px)
+    to below the chin, from `inner` face widths out of the face's edge (negative: over the cheek's
+    rim) to 0.3: strands of lighter brown side by side, each shining in short compact highlights
+    along its length, as hair under a ring light does; no jewellery."""
     rng = np.random.default_rng(seed)
     bgr = analysis.bgr.copy()
     p = analysis.pts[:, :2]
     width, unit = analysis.face_width, analysis.eye_to_chin
-    top, bottom = float(p[lm.NOSE_TIP, 1]) - 0.1 * unit, float(p[lm.CHIN, 1]) + 0.3 * unit
+    top = float(p[lm.NOSE_TIP, 1]) - 0.1 * unit if top is None else top
+    bottom = float(p[lm.CHIN, 1]) + 0.3 * unit
     thick = max(1, round(0.008 * width))
     for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
-        inner = float(p[edge, 0]) - outward * 0.02 * width
+        near = float(p[edge, 0]) + outward * inner * width
         outer = float(p[edge, 0]) + outward * 0.3 * width
-        x0, x1 = sorted((inner, outer))
+        x0, x1 = sorted((near, outer))
         patch = np.empty((round(bottom) - round(top), round(x1) - round(x0), 3), np.uint8)
         patch[:] = (35, 45, 60)
         height = patch.shape[0]

@@ -216,6 +216,8 @@ def test_settings_written_before_the_catalogue_load_unchanged(tmp_path):
                         "max_parsed_earring_area": 0.0005, "min_necklace_span": 0.45,
                         "max_parsed_necklace_area": 0.0005, "min_ornament_share": 0.3,
                         "max_parsed_ornament_area": 0.005},
+        # issue H: the ears check's second witness, the face parser on stills and products
+        "occlusion": {**PRE_CATALOGUE_DEFAULTS["occlusion"], "max_parsed_ear_drop": 0.15},
     }
     path = tmp_path / "settings.toml"
     path.write_text(PRE_CATALOGUE_CHECKS, encoding="utf-8")
