@@ -157,17 +157,17 @@ def test_a_live_frame_carries_no_parser(analyzer, dress_photo):
 
 
 def test_the_measure_that_fails_decides_and_both_readings_are_kept():
-    from appliance.inference.checks.accessories import EARRINGS, decided
+    from appliance.inference.checks.accessories import EARRINGS
 
-    parsed_fails = decided(EARRINGS, 0.002, 0.0005, 3, 9)
+    parsed_fails = EARRINGS.witnessed(0.002, 0.0005, 3, 9)
     assert (parsed_fails.passed, parsed_fails.value, parsed_fails.threshold) == (False, 0.002, 0.0005)
-    image_fails = decided(EARRINGS, 0.0, 0.0005, 12, 9)
+    image_fails = EARRINGS.witnessed(0.0, 0.0005, 12, 9)
     assert (image_fails.passed, image_fails.value, image_fails.threshold) == (False, 12.0, 9)
     assert image_fails.detail == {"image": 12.0, "parsed": 0.0}
     assert image_fails.message_zh == "请摘下耳环"
-    both_pass = decided(EARRINGS, 0.0001, 0.0005, 3, 9)
+    both_pass = EARRINGS.witnessed(0.0001, 0.0005, 3, 9)
     assert both_pass.passed and both_pass.threshold == 0.0005  # the parser's reading is reported
-    live = decided(EARRINGS, None, 0.0005, 3, 9)
+    live = EARRINGS.witnessed(None, 0.0005, 3, 9)
     assert live.passed and live.threshold == 9 and live.detail == {"image": 3.0}
 
 

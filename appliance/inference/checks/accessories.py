@@ -23,7 +23,6 @@ these checks are tuned to raise few false alarms (see the settings' comments), n
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import cv2
@@ -215,24 +214,12 @@ def parsed_area(analysis: Analysis, label: int, min_share: float | None = None) 
     return None if parse is None else parse.area(label, min_share)
 
 
-def decided(rule: Rule, parsed: float | None, parsed_limit: float, image: float, image_limit: float) -> CheckResult:
-    """One result from the parser's area (None on a live frame) and the image measure: the one
-    that fails decides (the parser's first), else the parser's where there is one; both readings
-    go into the detail."""
-    measures = [(float(image), image_limit)]
-    if parsed is not None:
-        measures.insert(0, (parsed, parsed_limit))
-    value, limit = next(((v, lim) for v, lim in measures if v > lim), measures[0])
-    detail = {"image": float(image)} | ({} if parsed is None else {"parsed": float(parsed)})
-    return replace(rule.result(value, limit, value <= limit), detail=detail)
-
-
 # Three functions, not one: live guidance spreads them over its slow-check groups (their cadence).
 def check_earrings(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
     s = settings.accessories
-    return [decided(EARRINGS, parsed_area(analysis, fp.EARRING), s.max_parsed_earring_area,
+    return [EARRINGS.witnessed(parsed_area(analysis, fp.EARRING), s.max_parsed_earring_area,
                     earring_points(analysis), s.max_earring_points)]
 
 
@@ -240,7 +227,7 @@ def check_necklace(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
     if analysis.mesh is None:
         return []
     s = settings.accessories
-    return [decided(NECKLACE, parsed_necklace_area(analysis, s.min_necklace_span), s.max_parsed_necklace_area,
+    return [NECKLACE.witnessed(parsed_necklace_area(analysis, s.min_necklace_span), s.max_parsed_necklace_area,
                     necklace_points(analysis), s.max_necklace_points)]
 
 
@@ -248,7 +235,7 @@ def check_head_ornament(analysis: Analysis, settings: ChecksSettings) -> list[Ch
     if analysis.mesh is None:
         return []
     s = settings.accessories
-    return [decided(HEAD_ORNAMENT, parsed_area(analysis, fp.HAT, s.min_ornament_share), s.max_parsed_ornament_area,
+    return [HEAD_ORNAMENT.witnessed(parsed_area(analysis, fp.HAT, s.min_ornament_share), s.max_parsed_ornament_area,
                     ornament_area(analysis), s.max_ornament_area)]
 
 

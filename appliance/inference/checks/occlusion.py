@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from appliance.inference import face_parsing as fp
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
-from appliance.inference.checks.accessories import decided
 from appliance.inference.checks.appearance import SkinModel, box_mask, limit_to, skin_model
 from appliance.inference.checks.base import CheckResult
 from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
@@ -210,8 +209,8 @@ def check_occlusion(analysis: Analysis, settings: ChecksSettings) -> list[CheckR
     if cfg.check_ears:
         cover = max(ear_cover(analysis, skin))
         drops = parsed_ear_drop(analysis)
-        results.append(decided(EARS_VISIBLE, None if drops is None else max(drops), cfg.max_parsed_ear_drop,
-                               cover, cfg.max_ear_cover))
+        results.append(EARS_VISIBLE.witnessed(None if drops is None else max(drops), cfg.max_parsed_ear_drop,
+                                              cover, cfg.max_ear_cover))
     return results
 
 

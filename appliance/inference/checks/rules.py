@@ -15,7 +15,7 @@ server's reports): a rule's id and its settings' keys never change once shipped.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -120,6 +120,17 @@ class Rule:
         guidance is only worded for a failure)."""
         zh, en = ("", "") if passed else self.wording(variant).filled(words)
         return result(self.id, self.family_name, value, threshold, passed, zh, en)
+
+    def witnessed(self, parsed: float | None, parsed_limit: float, image: float, image_limit: float) -> CheckResult:
+        """This rule's result from two witnesses, the face parser's reading (None on a live frame)
+        and the image measure's, each with its own limit: the one that fails decides (the
+        parser's first), else the parser's where there is one; both readings go into the detail."""
+        measures = [(float(image), image_limit)]
+        if parsed is not None:
+            measures.insert(0, (parsed, parsed_limit))
+        value, limit = next(((v, lim) for v, lim in measures if v > lim), measures[0])
+        detail = {"image": float(image)} | ({} if parsed is None else {"parsed": float(parsed)})
+        return replace(self.result(value, limit, value <= limit), detail=detail)
 
     def notice(self, value: float | None, threshold: float) -> CheckResult:
         """This advisory rule's result: a notice when `value` exceeds `threshold`, never a fail."""
