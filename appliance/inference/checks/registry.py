@@ -20,12 +20,14 @@ the shaded lens and brow band read as tint and hair, and the light is what to fi
 last of what the subject can change: eyes to the lens once the rest is right.
 
 Live guidance refreshes the appearance that changes over seconds, not frames, in slow groups (a
-rule's `cadence`), each on its own turn, so no frame carries all of them. Their cost has grown
-apart since they were balanced: on the bench's 640x480 frames (CPU per call, p50-ish on a loaded
-machine, 2026-12) face: glasses 1.9-2.4 + occlusion 1.0-1.4 + earrings 1.8-2.0 + teeth 0.4-0.5; medium: liveness
-5.3-6 (edges, moire and the paper texture, ~1-2 each) + necklace 1.4-1.7 + eye colour 0.6-0.9 +
-make-up 0.4; scene: seven of 0.1-1.8 each. The medium turn is the live path's heaviest frame and
-sets its p95; rebalancing would move results between frames and is not done.
+rule's `cadence`), each on its own turn, so no frame carries more than one. The groups are sized
+by cost, since the heaviest turns set the live path's p95. CPU ms per call, p50, on the bench's
+640x480 frames of 83 good photos (`scripts/bench_slow_checks.py`, a machine loaded about 2x,
+2026-12-02): face: glasses 4.6 + teeth 0.9; ears: occlusion 2.2 + earrings
+3.0; medium: liveness 7.6 alone; adornment: necklace 3.1 + eye colour 1.3 + make-up 0.4; head:
+headwear 2.7 + head ornament 2.5; scene: background 3.0 + clothing pattern 2.1 + fine detail 1.2 +
+clothing 0.7 + neckline 0.1. The person mask's turn adds about 7 to a plain frame, as the largest
+group does; with three groups of 11-12 each the slow turns were the live path's p95.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ ENGINE_CHECKS: tuple[Check, ...] = tuple(check for module in MODULES for check i
 ALL_CHECKS: tuple[CheckFn, ...] = tuple(check.run for check in ENGINE_CHECKS)
 SLOW_CHECK_GROUPS: dict[str, frozenset[CheckFn]] = {
     group.value: frozenset(check.run for check in ENGINE_CHECKS if check.cadence == group)
-    for group in (Cadence.FACE, Cadence.MEDIUM, Cadence.SCENE)
+    for group in Cadence if group != Cadence.EVERY_FRAME
 }
 SLOW_CHECKS: frozenset[CheckFn] = frozenset().union(*SLOW_CHECK_GROUPS.values())
 
