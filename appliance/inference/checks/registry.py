@@ -21,13 +21,14 @@ last of what the subject can change: eyes to the lens once the rest is right.
 
 Live guidance refreshes the appearance that changes over seconds, not frames, in slow groups (a
 rule's `cadence`), each on its own turn, so no frame carries more than one. The groups are sized
-by cost, since the heaviest turns set the live path's p95. CPU ms per call, p50, on the bench's
-640x480 frames of 83 good photos (`scripts/bench_slow_checks.py`, a machine loaded about 2x,
-2026-12-02): face: glasses 4.6 + teeth 0.9; ears: occlusion 2.2 + earrings
-3.0; medium: liveness 7.6 alone; adornment: necklace 3.1 + eye colour 1.3 + make-up 0.4; head:
-headwear 2.7 + head ornament 2.5; scene: background 3.0 + clothing pattern 2.1 + fine detail 1.2 +
-clothing 0.7 + neckline 0.1. The person mask's turn adds about 7 to a plain frame, as the largest
-group does; with three groups of 11-12 each the slow turns were the live path's p95.
+by cost, since the heaviest turns set the live path's p95 (`scripts/bench_slow_checks.py`: CPU
+ms per call, p50, on the bench's 640x480 frames of the 83 good photos, a machine loaded about 2.5x,
+2026-12-02). Whole turns: face (glasses 5.3, teeth 1.1) 6.5; ears (occlusion 4.5, earrings 3.5)
+8.0; medium (liveness alone) 9.3; adornment (necklace 3.6, eye colour 1.6, make-up 0.4) 5.6; head
+(headwear 3.0, head ornament 2.9) 5.9; scene (clothing pattern 4.3, background 3.3, fine detail
+1.6, clothing 1.0, neckline 0.1) 10.4. The three groups they replace cost 12.2, 14.5 and 13.5 in
+the same run; a check that now opens its turn pays for what the analysis memoises (the skin model)
+where it used to find it made.
 """
 
 from __future__ import annotations
