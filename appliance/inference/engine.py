@@ -4,10 +4,11 @@ Live guidance and the final verdict use the same engine and the same checks. `li
 what a steady booth video allows: the face is tracked from the previous frame's mesh (detection
 runs again every few frames, or as soon as the track is lost, as MediaPipe's own pipeline does),
 only one mesh pass is made, and the periodic heavy steps take turns over the tracked frames, at
-most one per frame, on the declared rotation HEAVY_ROTATION: the eyelid/iris model every fourth
+most one per frame, on the declared rotation HEAVY_ROTATION: the eyelid/iris model every eighth
 tracked frame, sooner when the mesh sees the eyes change (a blink, a turn, a step closer; in
-between the eyes follow the mesh); the person mask and three groups of slow checks (glasses and
-hair; the medium in front of the camera; hat, background and clothes) once a rotation each. A
+between the eyes follow the mesh); the person mask and six groups of slow checks (rules.Cadence:
+lenses and teeth; ears and earrings; the medium in front of the camera; necklace, contacts and
+make-up; hat and hair ornaments; backdrop and clothes) once a rotation each. A
 detection frame takes no turn, so it never carries a heavy step as well. Pose, mouth, framing,
 light and sharpness are measured on every frame. `live_latency_frames` says within how many frames
 each heavy step (and so each slow check) runs again.
@@ -80,9 +81,19 @@ REDETECT_EVERY = 6
 # tracked frame (and on a frame whose eyes the mesh sees change, IRIS_MOTION_LIMIT); the person
 # mask and each group of slow checks once a rotation (24 frames: 1.6 s at 15 fps). An empty slot
 # is a frame with only the mesh and the every-frame checks.
-IRIS_EVERY = 4
-HEAVY_ROTATION = ("iris", "", "mask", "", "iris", "", "face", "", "iris", "", "medium", "",
-                  "iris", "", "scene", "", "iris", "", "", "", "iris", "", "", "")
+# Why these numbers: the heaviest turns (the mask and the slow groups) set the live path's p95,
+# so the slow checks are split into six groups of about equal cost, none much above the mask's
+# (checks/registry.py has the figures); and the frames that carry no heavy step set its p50, so
+# at least 14 of the 24 stay empty, which the six groups afford only with the iris model's own
+# turn every 8th frame (it was every 4th with three groups). Closing eyes and a turning head are
+# still seen on the next frame through the motion gate below; what the mesh cannot see, the iris
+# moving within the eye (gaze), waits at most live_latency_frames("iris") = 10 frames, 0.67 s at
+# 15 fps. Measured in one process, interleaved, CPU per frame on 83 good photos x 10 frames
+# (2026-12-02): against three groups with the iris every 4th, p95 x0.87, p50 x1.02 (noise);
+# six groups with the iris every 4th gave p95 x0.90 but p50 x1.14 (13 heavy turns of 24).
+IRIS_EVERY = 8
+HEAVY_ROTATION = ("iris", "", "mask", "", "face", "", "medium", "", "iris", "", "scene", "",
+                  "head", "", "ears", "", "iris", "", "adornment", "", "", "", "", "")
 # The iris model runs again, off its turn, when the mesh's eye outlines (each about its own
 # centre, per the eye's width) moved this much on average since the eyes were last measured: the
 # lids closing, the head turning or coming closer. The mesh follows a closing lid only part of

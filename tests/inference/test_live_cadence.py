@@ -103,3 +103,14 @@ def test_a_steady_face_runs_the_iris_model_on_its_turns_only(analyzer, face_phot
     steady = [f for f in calls if f >= IRIS_EVERY]
     assert all(HEAVY_ROTATION[f % len(HEAVY_ROTATION)] == "iris" for f in steady), calls
     assert len(steady) >= 3 * len(HEAVY_ROTATION) // IRIS_EVERY - 4, calls
+
+
+def test_the_heaviest_slow_check_has_a_turn_of_its_own():
+    """Liveness costs about as much as any other whole slow group (checks/registry.py); sharing its
+    turn made that frame the live path's p95."""
+    from appliance.inference.checks import liveness
+
+    group = next(name for name, members in registry.SLOW_CHECK_GROUPS.items() if liveness.check_liveness in members)
+    assert registry.SLOW_CHECK_GROUPS[group] == frozenset({liveness.check_liveness})
+    # the frames without a heavy step set the p50: the rotation keeps as many as before the split
+    assert HEAVY_ROTATION.count("") >= 14

@@ -98,12 +98,12 @@ class AccessoriesSettings(BaseModel):
 
 
 EARRINGS = Rule("earrings", Family.ACCESSORIES, EVERYWHERE, Message("请摘下耳环", "Take off your earrings"),
-                cadence=Cadence.FACE)
+                cadence=Cadence.EARS)
 NECKLACE = Rule("necklace", Family.ACCESSORIES, EVERYWHERE, Message("请摘下项链", "Take off your necklace"),
-                cadence=Cadence.MEDIUM)
+                cadence=Cadence.ADORNMENT)
 HEAD_ORNAMENT = Rule("head_ornament", Family.ACCESSORIES, EVERYWHERE,
                      Message("请摘下发卡、发箍等头饰", "Take off hair clips, headbands and other hair ornaments"),
-                     cadence=Cadence.SCENE)
+                     cadence=Cadence.HEAD)
 
 
 def under_ear_boxes(analysis: Analysis) -> list[Box]:

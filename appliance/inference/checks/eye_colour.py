@@ -50,11 +50,11 @@ class EyeColourSettings(BaseModel):
 
 RED_EYE = Rule("red_eye", Family.EYES, EVERYWHERE,
                Message("照片有红眼，请重拍（不要用闪光灯）", "Red eyes in the photo: retake it without a flash"),
-               cadence=Cadence.MEDIUM)
+               cadence=Cadence.ADORNMENT)
 COLOURED_CONTACTS = Rule("coloured_contacts", Family.EYES, EVERYWHERE,
                          Message("提示操作员：可能佩戴彩色隐形眼镜（美瞳），请确认",
                                  "Operator: possibly coloured contact lenses, please check"),
-                         cadence=Cadence.MEDIUM, advisory=True)
+                         cadence=Cadence.ADORNMENT, advisory=True)
 
 
 def _eye_regions(analysis: Analysis) -> list[tuple[np.ndarray, float, np.ndarray]]:

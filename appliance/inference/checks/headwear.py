@@ -50,7 +50,7 @@ class HeadwearSettings(BaseModel):
 
 
 NO_HEADWEAR = Rule("no_headwear", Family.HEADWEAR, EVERYWHERE,
-                   Message("请摘下帽子或头饰", "Take off your hat or head covering"), cadence=Cadence.SCENE)
+                   Message("请摘下帽子或头饰", "Take off your hat or head covering"), cadence=Cadence.HEAD)
 
 # Chroma (OpenCV 8-bit Lab, about CIE C*) above which crown material counts as coloured: the
 # lower of this floor and the skin's own chroma plus SKIN_CHROMA_MARGIN.

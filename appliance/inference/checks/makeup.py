@@ -37,7 +37,7 @@ class MakeupSettings(BaseModel):
 
 HEAVY_MAKEUP = Rule("heavy_makeup", Family.APPEARANCE, EVERYWHERE,
                     Message("提示操作员：妆容可能过浓，请确认", "Operator: make-up may be heavy, please check"),
-                    cadence=Cadence.MEDIUM, advisory=True)
+                    cadence=Cadence.ADORNMENT, advisory=True)
 
 
 def lip_colour(analysis: Analysis) -> float | None:

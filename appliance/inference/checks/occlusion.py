@@ -51,10 +51,10 @@ class OcclusionSettings(BaseModel):
 
 HAIR_OVER_BROWS = Rule("hair_over_brows", Family.OCCLUSION, EVERYWHERE,
                        Message("请把刘海拨开，露出眉毛和额头", "Move your hair off the eyebrows and forehead"),
-                       cadence=Cadence.FACE)
+                       cadence=Cadence.EARS)
 EARS_VISIBLE = Rule("ears_visible", Family.OCCLUSION, EVERYWHERE,
                     Message("请把头发拢到耳后，露出双耳", "Tuck your hair behind your ears so both ears show"),
-                    cadence=Cadence.FACE)
+                    cadence=Cadence.EARS)
 
 # How far (relative lightness, Lab chroma distance) a pixel beside the cheek may be from that
 # cheek's skin and still be taken for the ear.

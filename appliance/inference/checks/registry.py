@@ -20,12 +20,15 @@ the shaded lens and brow band read as tint and hair, and the light is what to fi
 last of what the subject can change: eyes to the lens once the rest is right.
 
 Live guidance refreshes the appearance that changes over seconds, not frames, in slow groups (a
-rule's `cadence`), each on its own turn, so no frame carries all of them. Their cost has grown
-apart since they were balanced: on the bench's 640x480 frames (CPU per call, p50-ish on a loaded
-machine, 2026-12) face: glasses 1.9-2.4 + occlusion 1.0-1.4 + earrings 1.8-2.0 + teeth 0.4-0.5; medium: liveness
-5.3-6 (edges, moire and the paper texture, ~1-2 each) + necklace 1.4-1.7 + eye colour 0.6-0.9 +
-make-up 0.4; scene: seven of 0.1-1.8 each. The medium turn is the live path's heaviest frame and
-sets its p95; rebalancing would move results between frames and is not done.
+rule's `cadence`), each on its own turn, so no frame carries more than one. The groups are sized
+by cost, since the heaviest turns set the live path's p95 (`scripts/bench_slow_checks.py`: CPU
+ms per call, p50, on the bench's 640x480 frames of the 83 good photos, a machine loaded about 2.5x,
+2026-12-02). Whole turns: face (glasses 5.3, teeth 1.1) 6.5; ears (occlusion 4.5, earrings 3.5)
+8.0; medium (liveness alone) 9.3; adornment (necklace 3.6, eye colour 1.6, make-up 0.4) 5.6; head
+(headwear 3.0, head ornament 2.9) 5.9; scene (clothing pattern 4.3, background 3.3, fine detail
+1.6, clothing 1.0, neckline 0.1) 10.4. The three groups they replace cost 12.2, 14.5 and 13.5 in
+the same run; a check that now opens its turn pays for what the analysis memoises (the skin model)
+where it used to find it made.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ ENGINE_CHECKS: tuple[Check, ...] = tuple(check for module in MODULES for check i
 ALL_CHECKS: tuple[CheckFn, ...] = tuple(check.run for check in ENGINE_CHECKS)
 SLOW_CHECK_GROUPS: dict[str, frozenset[CheckFn]] = {
     group.value: frozenset(check.run for check in ENGINE_CHECKS if check.cadence == group)
-    for group in (Cadence.FACE, Cadence.MEDIUM, Cadence.SCENE)
+    for group in Cadence if group != Cadence.EVERY_FRAME
 }
 SLOW_CHECKS: frozenset[CheckFn] = frozenset().union(*SLOW_CHECK_GROUPS.values())
 

@@ -38,12 +38,16 @@ class Stage(StrEnum):
 class Cadence(StrEnum):
     """How often live guidance measures a rule: on every frame, or with one of the slow groups,
     which take turns with the other heavy steps (inference/engine.py HEAVY_ROTATION); the values
-    are the rotation's slot names."""
+    are the rotation's slot names. Six groups, each about a sixth of the slow checks' cost, so no
+    turn costs much more than the person mask's (see checks/registry.py)."""
 
     EVERY_FRAME = "every_frame"
-    FACE = "face"
-    MEDIUM = "medium"
-    SCENE = "scene"
+    FACE = "face"  # lenses and teeth
+    EARS = "ears"  # ears, brows and earrings
+    MEDIUM = "medium"  # what the camera sees the face on: print, screen or a person (liveness)
+    ADORNMENT = "adornment"  # necklace, coloured contacts, make-up
+    HEAD = "head"  # hat and hair ornaments
+    SCENE = "scene"  # backdrop, clothes and fine detail
 
 
 class Family(StrEnum):
