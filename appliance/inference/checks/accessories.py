@@ -94,6 +94,10 @@ class AccessoriesSettings(BaseModel):
     # mt_xfsy_0401), also with the whole neck and collar moved into the crop. Counting shares from
     # 0.15 would take one of them (0.0026 face widths squared over 0.91) but two good photos of
     # a_good_frontal read more (0.017 over 0.72, 0.056 over 0.60: 2.7 % false alarms), 2026-12.
+    # Not built, measured: a second parse zoomed 2x, the chin at 30 % of the crop's height, gives
+    # shares >= 0.3 spanning 0.90 face widths to dbr_020f's chain (0.80-0.94 on the other chains,
+    # one documented in l_earrings) and no pixel on 98 good photos; mt_xfsy_0401's stays 0.05 wide.
+    # It costs one more parse per still (3x zoom loses the neck: no necklace read at all).
     max_parsed_necklace_area: float = Field(0.0005, ge=0.0, le=1.0)
     # Hair flowers, headbands and clips are no class of the parser's; it gives them a share of
     # "hat" (a hat itself is the headwear check's): pixels whose hat share reaches this count.
