@@ -96,6 +96,10 @@ class Layout:
     guidance_first: tuple[str, ...] = ()
     # Other guidance orders whose right-reason figures are reported beside the catalogue's.
     order_studies: tuple[RuleOrder, ...] = ()
+    # Reads the defects a photo's MANIFEST notes document (keys, as `expected`'s values): with it,
+    # a second figure beside the strict right reason accepts a documented second defect named
+    # first, when the photo's own defect is caught too (right_reason_documented).
+    documented: Callable[[str], tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,33 @@ FACES = Layout(
 )
 
 DRESS_CHECKS = ("earrings", "necklace", "head_ornament", "clothing_contrast", "clothing_pattern", "neckline")
+# The words ../shared/dress's MANIFEST notes use for each dress defect ("hoop earrings; wide scoop
+# neckline (secondary)", "diamond necklace; also stud earrings and strapless top"): a photo's notes
+# document a defect when they name one of its words. "normal neckline" (the control's V-necks)
+# names none.
+DOCUMENTED_WORDS: dict[str, tuple[str, ...]] = {
+    "earrings": ("earring",),
+    "necklace": ("necklace", "chain", "choker", "pendant"),
+    "head_ornament": ("headband", "hair clip", "in hair", "hair flower"),
+    "clothing_contrast": ("light-blue", "light blue"),
+    # not "striped" alone: "wide striped fabric headband" is an ornament's pattern, not the top's
+    "clothing_pattern": ("striped top", "striped shirt", "stripes", "check", "plaid", "tartan", "floral", "pattern",
+                         "print", "sequin"),
+    "neckline": ("scoop", "strap", "off-shoulder", "sleeveless", "low-cut", "halter", "bandeau"),
+}
+
+
+def dress_documented(notes: str) -> tuple[str, ...]:
+    """The dress defects (check ids) a photo's MANIFEST notes name, in DRESS_CHECKS' order."""
+    text = notes.lower()
+    return tuple(check_id for check_id, words in DOCUMENTED_WORDS.items() if any(w in text for w in words))
+
+
+DRESS_ORDER_STUDIES = (
+    RuleOrder("catalogue", (), "the catalogue's order (inference/checks/registry.py MODULES)"),
+    RuleOrder("accessories_first", ("family:accessories",),
+              "jewellery and hair ornaments before the clothing checks (contrast, neckline, pattern)"),
+)
 DRESS = Layout(
     name="dress",
     expected={
@@ -183,6 +214,8 @@ DRESS = Layout(
     key="id",
     reasons=DRESS_CHECKS,
     subgroups={"east_asian": lambda meta: "east_asian" in meta.get("notes", "")},
+    order_studies=DRESS_ORDER_STUDIES,
+    documented=dress_documented,
     watch_ids=(*DRESS_CHECKS, "gaze", "red_eye", "coloured_contacts", "heavy_makeup"),
 )
 
@@ -235,6 +268,14 @@ def right_in_spec_order(row: dict[str, Any], family: str, layout: Layout) -> boo
             and first in layout.guidance_first)
 
 
+def right_with_documented_second(row: dict[str, Any], family: str, layout: Layout) -> bool:
+    """The first message names `family`, or the photo's own defect is caught too and the first
+    message names another defect its MANIFEST notes document (a real defect, the student fixes
+    both)."""
+    first = first_reason(row, layout)
+    return first == family or (family in row["failed"] and first in row.get("documented", ()))
+
+
 def refused_on_subject(row: dict[str, Any], layout: Layout) -> bool:
     """Whether a check about the subject (not the scene) fails, so the photo is not accepted."""
     return bool(set(row["failed"]) & set(layout.subject_families))
@@ -270,6 +311,9 @@ def summarise(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
                                       if family not in r["failed"] and refused_on_subject(r, layout)},
             "right_reason": proportion(len(right), len(members)),
             "right_reason_spec_order": proportion(len(in_order), len(members)),
+            **({"right_reason_documented": proportion(
+                sum(right_with_documented_second(r, family, layout) for r in members), len(members))}
+               if layout.documented else {}),
             "missed": [r["file"] for r in members if family not in r["failed"]],
             "wrong_reason": {r["file"]: r["first_failed_id"] for r in members
                              if first_reason(r, layout) != family},
@@ -317,6 +361,10 @@ def reordered(row: dict[str, Any], order: RuleOrder, layout: Layout) -> dict[str
     return {**row, "failed_order": list(dict.fromkeys(keys))}
 
 
+# The right-reason figures an order study reports (the last only where a layout reads notes).
+ORDER_FIGURES = ("right_reason", "right_reason_spec_order", "right_reason_documented")
+
+
 def order_study(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
     """Right reason (strict and in SPEC order) per defect category under each of the layout's
     order studies; caught and the false rejects do not depend on the order."""
@@ -325,8 +373,7 @@ def order_study(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
         summary = summarise([reordered(r, order, layout) for r in rows], layout)
         study[order.name] = {
             "first": list(order.first), "why": order.why,
-            "categories": {category: {"right_reason": entry["right_reason"],
-                                      "right_reason_spec_order": entry["right_reason_spec_order"]}
+            "categories": {category: {key: entry[key] for key in ORDER_FIGURES if key in entry}
                            for category, entry in summary["categories"].items()},
         }
     return study
@@ -335,15 +382,19 @@ def order_study(rows: list[dict[str, Any]], layout: Layout) -> dict[str, Any]:
 def print_order_study(study: dict[str, Any]) -> None:
     if not study:
         return
-    print("\n== right reason under other guidance orders (strict / SPEC order; same verdicts, first message re-sorted)")
+    print("\n== right reason under other guidance orders (strict / SPEC order[ / documented second first];"
+          " same verdicts, first message re-sorted)")
     categories = list(next(iter(study.values()))["categories"])
     print(f"{'order':22s} " + " ".join(f"{c[:13]:>13s}" for c in categories))
     for name, entry in study.items():
         cells = []
         for category in categories:
             figures = entry["categories"].get(category)
-            cells.append(f"{figures['right_reason']['count']:>3d}/{figures['right_reason_spec_order']['count']:<3d}"
-                         f"of{figures['right_reason']['of']:<3d}" if figures else f"{'-':>13s}")
+            if not figures:
+                cells.append("-")
+                continue
+            counts = "/".join(str(figures[key]["count"]) for key in ORDER_FIGURES if key in figures)
+            cells.append(f"{counts} of {figures['right_reason']['of']}")
         print(f"{name:22s} " + " ".join(f"{c:>13s}" for c in cells))
     for name, entry in study.items():
         print(f"  {name}: {entry['why']}")
@@ -351,12 +402,15 @@ def print_order_study(study: dict[str, Any]) -> None:
 
 def print_summary(title: str, summary: dict[str, Any], layout: Layout) -> None:
     print(f"\n== {title}")
+    documented = layout.documented is not None
     if summary["categories"]:
         print(f"{'category':22s} {'family':11s} {'caught':>29s}  {'right reason':>29s}"
-              f"  {'right reason, SPEC order':>29s}  {'refused (any subject check)':>29s}")
+              f"  {'right reason, SPEC order':>29s}  {'refused (any subject check)':>29s}"
+              + (f"  {'right, documented 2nd first':>29s}" if documented else ""))
     for category, entry in summary["categories"].items():
         print(f"{category:22s} {entry['family']:11s} {fmt(entry['caught']):>29s}  {fmt(entry['right_reason']):>29s}"
-              f"  {fmt(entry['right_reason_spec_order']):>29s}  {fmt(entry['refused']):>29s}")
+              f"  {fmt(entry['right_reason_spec_order']):>29s}  {fmt(entry['refused']):>29s}"
+              + (f"  {fmt(entry['right_reason_documented']):>29s}" if documented else ""))
     for category, kinds in summary.get("splits", {}).items():
         for kind, entry in kinds.items():
             key, prop = next((k, v) for k, v in entry.items() if k != "files")
@@ -391,6 +445,8 @@ def analyse(paths: list[Path], folder: Path, layout: Layout, settings_path: Path
         row: dict[str, Any] = {"file": rel, "category": category, "labelled": path.parent.name,
                                "source": meta.get("source_repo", "unknown"),
                                "groups": sorted(g for g, test in layout.subgroups.items() if test(meta))}
+        if layout.documented is not None:
+            row["documented"] = list(layout.documented(meta.get("notes", "")))
         split = layout.splits.get(category)
         if split is not None:
             row["kind"] = correction.get("kind") or split.kind_of(meta.get("notes", ""))

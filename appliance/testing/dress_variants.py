@@ -7,6 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from appliance.inference import face_parsing as fp
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.landmarks import EyeDetail
@@ -162,6 +163,26 @@ def with_long_hair(analysis: Analysis, seed: int = 0, top: float | None = None, 
                             angle, 0, 360, (200, 215, 230), -1, cv2.LINE_AA)
         bgr[round(top):round(top) + patch.shape[0], round(x0):round(x0) + patch.shape[1]] = patch
     return bgr
+
+
+def parsed_hair(analysis: Analysis) -> np.ndarray:
+    """Where the face parser sees the subject's own hair, in image pixels (booleans)."""
+    parse = analysis.parsing
+    if parse is None:
+        raise ValueError("the analysis has no face parse: analyse the photo as a still, the parser on")
+    height, width = analysis.bgr.shape[:2]
+    hair = (parse.labels == fp.CLASSES.index("hair")).astype(np.uint8)
+    back = cv2.invertAffineTransform(parse.to_crop)
+    return cv2.warpAffine(hair, back, (width, height), flags=cv2.INTER_NEAREST) > 0
+
+
+def with_strands_on_own_hair(analysis: Analysis, seed: int = 0) -> np.ndarray:
+    """with_long_hair's shining strands drawn only where the parser already sees the subject's own
+    long hair beside the cheeks (a photo whose hair falls there): the outline stays the real
+    hair's, and the parser reads the drawn strands as hair, which it does not for the flat-edged
+    block drawn beside short hair."""
+    hair = cv2.erode(parsed_hair(analysis).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return np.where(hair[..., None], with_long_hair(analysis, seed), analysis.bgr)
 
 
 def with_chain_necklace(analysis: Analysis, links: int = 24, rgb: tuple[int, int, int] = (205, 175, 95)) -> np.ndarray:

@@ -89,10 +89,23 @@ class AccessoriesSettings(BaseModel):
     # under a T-shirt's reads as a short patch (0.25) and is left out.
     min_necklace_span: float = Field(0.45, ge=0.0, le=3.0)
     # Bare necks read 0 once the span is asked for; chains and chokers 0.0006-0.09.
+    # Thin chains (a link a millimetre wide) are not seen: the parser's 512 px crop gives them a
+    # pixel or two and a necklace share of at most 0.20-0.22 (../shared/dress/l_necklace dbr_020f,
+    # mt_xfsy_0401), also with the whole neck and collar moved into the crop. Counting shares from
+    # 0.15 would take one of them (0.0026 face widths squared over 0.91) but two good photos of
+    # a_good_frontal read more (0.017 over 0.72, 0.056 over 0.60: 2.7 % false alarms), 2026-12.
+    # Not built, measured: a second parse zoomed 2x, the chin at 30 % of the crop's height, gives
+    # shares >= 0.3 spanning 0.90 face widths to dbr_020f's chain (0.80-0.94 on the other chains,
+    # one documented in l_earrings) and no pixel on 98 good photos; mt_xfsy_0401's stays 0.05 wide.
+    # It costs one more parse per still (3x zoom loses the neck: no necklace read at all).
     max_parsed_necklace_area: float = Field(0.0005, ge=0.0, le=1.0)
     # Hair flowers, headbands and clips are no class of the parser's; it gives them a share of
     # "hat" (a hat itself is the headwear check's): pixels whose hat share reaches this count.
     # Bare heads give no pixel 0.3 (98 compliant photos), ornaments 0.018-0.35 face widths squared.
+    # Not caught (2026-12): a dark metal clip on the crown of dark hair (no hat share even with
+    # the crown moved into the crop; achromatic, so not the image measure's coloured material
+    # either) and a navy headband on blonde hair (hat share under 0.2 over 0.12 face widths,
+    # where bare heads reach 0.29 face widths squared at 0.15; image measure 0.058, bare hair to 0.07).
     min_ornament_share: float = Field(0.3, gt=0.0, le=1.0)
     max_parsed_ornament_area: float = Field(0.005, ge=0.0, le=1.0)
 

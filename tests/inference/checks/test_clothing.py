@@ -187,12 +187,38 @@ def test_long_hair_with_strand_highlights_is_not_an_earring(analyzer, dress_phot
 
     This asks the image measure, the one live guidance hears: the face parser does not take the
     drawn patch (a flat-edged block of striped texture hanging beside each cheek) for hair at all,
-    and calls part of it jewellery, fairly. Real long hair is the parser's test in
-    test_clothing_folders (the long-haired men of a_good_frontal: no earring pixel above 0.0004)."""
+    and calls part of it jewellery, fairly. The whole check is asserted on the same strands drawn
+    over real long hair (next test); real long hair is the parser's test in test_clothing_folders
+    too (the long-haired men of a_good_frontal: no earring pixel above 0.0004)."""
     analysis = analyzer.analyze(dress_photo(photo)).for_checks
     check = result_of(analyzer, dv.with_long_hair(analysis), "earrings")
     assert check.detail is not None
     assert check.detail["image"] <= analyzer.settings.accessories.max_earring_points, check.detail
+
+
+def test_shining_strands_on_real_long_hair_are_hair_and_not_earrings(analyzer, dress_photo, monkeypatch):
+    """The same shining strands drawn over a subject's own long hair beside the cheeks
+    (cfd_CFD-AF-253-130-N: the parser's hair covers 0.99 of both under-ear boxes): the parser reads
+    every drawn pixel as hair and no earring, and the image measure leaves the highlights (31 compact
+    points) to the strands; so the whole earrings check, both witnesses, passes. Without the
+    strands' coherence rule the same photo fails: the test is of that rule, not of an empty patch."""
+    import cv2
+
+    from appliance.inference import face_parsing as fp
+    from appliance.inference.checks import accessories
+
+    analysis = analyzer.analyze(dress_photo("a_plain_ok/cfd_CFD-AF-253-130-N.jpg")).for_checks
+    variant = dv.with_strands_on_own_hair(analysis)
+    drawn = (np.abs(variant.astype(int) - analysis.bgr.astype(int)).sum(axis=2) > 30).astype(np.uint8)
+    seen = analyzer.analyze(variant).for_checks
+    parse = seen.parsing
+    in_crop = cv2.warpAffine(drawn, parse.to_crop, parse.labels.shape[::-1], flags=cv2.INTER_NEAREST) > 0
+    assert np.count_nonzero(in_crop) > 0.02 * parse.face_width_px**2
+    assert np.mean(parse.labels[in_crop] == fp.CLASSES.index("hair")) >= 0.9
+    check = result_of(analyzer, variant, "earrings")
+    assert check.passed, check.detail
+    monkeypatch.setattr(accessories, "EARRING_MAX_COHERENCE", 1.01)
+    assert not result_of(analyzer, variant, "earrings").passed
 
 
 def test_strands_are_coherent_and_stones_are_not():
