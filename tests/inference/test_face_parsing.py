@@ -180,3 +180,84 @@ def test_the_parser_can_be_turned_off_explicitly(dress_photo):
     report = analyzer.check(dress_photo("l_earrings/vitonhd_01861_00.jpg"))
     earrings = next(c for c in report.checks if c.id == "earrings")
     assert earrings.threshold == analyzer.settings.accessories.max_earring_points
+
+
+def straightforward_parse(logits: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """The labels and every class's softmax share by the plain computation: all logits upsampled,
+    then a full softmax (what the parser did before its shares were computed on read)."""
+    import cv2
+
+    up = cv2.resize(logits.transpose(1, 2, 0), (side, side), interpolation=cv2.INTER_LINEAR)
+    exp = np.exp(up - up.max(axis=2, keepdims=True))
+    return up.argmax(axis=2).astype(np.uint8), exp / exp.sum(axis=2, keepdims=True)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_parse_equals_the_full_resize_and_softmax_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0.0, 4.0, (len(fp.CLASSES), 16, 16)).astype(np.float32)
+    logits[:, :6] = np.round(logits[:, :6])  # whole numbers: exact ties between classes, first one wins
+    logits[fp.HAT, 8:] += 6.0  # a region where the hat's share spreads over the whole range
+    labels, shares = straightforward_parse(logits, 128)
+    parse = fp.parse_logits(logits, np.eye(2, 3), 40.0, 128)
+    np.testing.assert_array_equal(parse.labels, labels)
+    for label in (fp.EARRING, fp.NECKLACE, fp.HAT):
+        for share in (0.05, 0.3, 0.5, 0.9):
+            assert parse.area(label, share) == np.count_nonzero(shares[..., label] >= share) / 40.0**2
+    assert 0 < np.count_nonzero(shares[..., fp.HAT] >= 0.3) < 128 * 128 // 2  # the counts above were not trivial
+    for label in range(len(fp.CLASSES)):
+        np.testing.assert_array_equal(parse.shares[label], shares[..., label])
+
+
+def test_a_share_count_after_the_full_plane_was_read_is_the_same():
+    logits = np.random.default_rng(7).normal(0.0, 3.0, (len(fp.CLASSES), 8, 8)).astype(np.float32)
+    parse = fp.parse_logits(logits, np.eye(2, 3), 20.0, 64)
+    before = parse.area(fp.HAT, 0.3)
+    _ = parse.shares[fp.HAT]
+    assert parse.area(fp.HAT, 0.3) == before
+    with pytest.raises(KeyError):
+        parse.shares[len(fp.CLASSES)]
+    assert list(parse.shares) == list(range(len(fp.CLASSES)))
+
+
+def test_a_parse_built_with_plain_share_planes_counts_them():
+    labels = np.zeros((4, 4), np.uint8)
+    hat = np.full((4, 4), 0.1)
+    hat[0, :3] = 0.6
+    parse = fp.FaceParse(labels=labels, to_crop=np.eye(2, 3), face_width_px=2.0, shares={fp.HAT: hat})
+    assert parse.area(fp.HAT, 0.5) == 3 / 4
+
+
+class _Dnn4:
+    """OpenCV 4.x's dnn as the loader sees it: one engine, no `engine` argument."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def readNetFromONNX(self, path):
+        self.calls.append((path,))
+        return "net"
+
+
+class _Dnn50(_Dnn4):
+    """OpenCV 5.0's dnn: two engines, the new one by default."""
+
+    ENGINE_AUTO, ENGINE_CLASSIC, ENGINE_NEW = 3, 1, 2
+
+    def readNetFromONNX(self, path, engine=3):
+        self.calls.append((path, engine))
+        return "net"
+
+
+@pytest.mark.parametrize(("dnn", "call"), [(_Dnn50(), ("m.onnx", 1)), (_Dnn4(), ("m.onnx",))])
+def test_the_classic_engine_is_asked_for_only_where_opencv_offers_it(monkeypatch, dnn, call):
+    monkeypatch.setattr(fp.cv2, "dnn", dnn)
+    assert fp.read_network("m.onnx") == "net"
+    assert dnn.calls == [call]
+
+
+def test_a_real_parse_counts_shares_as_its_full_plane_does(parsed):
+    parse, _ = parsed("l_head_ornament/dbr_053f.jpg")
+    counted = parse.area(fp.HAT, 0.3)
+    plane = parse.shares[fp.HAT]
+    assert counted == np.count_nonzero(plane >= 0.3) / parse.face_width_px**2 > 0.005
