@@ -153,13 +153,17 @@ def cover_score(analysis: Analysis, limit: float) -> float:
     lesser of the two sides' shares (read only then, so an uncovered head costs nothing more)."""
     if analysis.grayscale:
         return 0.0
-    skin = skin_model(analysis)
-    crown = foreign_share(analysis, crown_box(analysis), skin)
+    crown = foreign_share(analysis, crown_box(analysis), skin_model(analysis))
     if crown is None or crown <= limit:
         return crown or 0.0
-    sides = [foreign_share(analysis, box, skin) for box in side_boxes(analysis)]
-    wrap = min((share or 0.0) for share in sides)
-    return crown * (1.0 - wrap)
+    return crown * (1.0 - colour_wrap(analysis))
+
+
+def colour_wrap(analysis: Analysis) -> float:
+    """The lesser of the two sides' shares of coloured material unlike skin and hair (side_boxes):
+    how much of a face-framing wrap the colour test sees."""
+    skin = skin_model(analysis)
+    return min((foreign_share(analysis, box, skin) or 0.0) for box in side_boxes(analysis))
 
 
 def label_share(labels: np.ndarray, classes: tuple[int, ...], box: Box) -> float:
@@ -193,11 +197,20 @@ def parsed_hat_share(analysis: Analysis, limit: float) -> float | None:
     crown: Box = (float(points[lm.FACE_RIGHT_EDGE, 0]), top - PARSED_CROWN_HEIGHT * unit,
                   float(points[lm.FACE_LEFT_EDGE, 0]), top + PARSED_CROWN_DROP * unit)
     share = label_share(parse.labels, (fp.HAT,), crown)
-    if share <= limit:
-        return share
+    return share if share <= limit else share * parsed_unwrapped(analysis)
+
+
+def parsed_unwrapped(analysis: Analysis) -> float:
+    """What the parser's view of a face-framing wrap leaves of a covering's reading: one minus the
+    lesser side's `hat` share beside the head (sides_of) over PARSED_WRAP_FULL, at least 0; 1
+    without a parse."""
+    parse = analysis.parsing
+    if parse is None:
+        return 1.0
+    points = parse.crop_points(analysis.pts)
     eye_y = float(np.mean(parse.crop_points(np.array(analysis.eye_centres))[:, 1]))
-    wrap = min(label_share(parse.labels, (fp.HAT,), box) for box in sides_of(points, unit, eye_y))
-    return share * max(0.0, 1.0 - wrap / PARSED_WRAP_FULL)
+    wrap = min(label_share(parse.labels, (fp.HAT,), box) for box in sides_of(points, parse.face_width_px, eye_y))
+    return max(0.0, 1.0 - wrap / PARSED_WRAP_FULL)
 
 
 def check_headwear(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:

@@ -187,3 +187,15 @@ def test_a_live_frame_keeps_the_colour_measure(analyzer, good):
     del analysis.parsing  # the cached parse goes with it
     check = headwear_of(analyzer, analysis)
     assert "parsed" not in check.detail and check.threshold == analyzer.settings.headwear.max_cover_score
+
+
+@pytest.mark.parametrize("colour", [(150, 60, 20), (40, 40, 140), (40, 130, 40), (30, 30, 30)],
+                         ids=["navy", "maroon", "green", "black"])
+def test_a_headscarf_framing_the_face_is_no_hair_ornament_either(analyzer, good, colour):
+    """SPEC §3 asks of the whole verdict, not the headwear check alone: the scarf's cloth round the
+    head must not be refused as a hair ornament (both its measures read 1.1-1.8 face widths
+    squared of it), nor its crown as a hat."""
+    report = analyzer.check(with_fabric(good, scarf_mask(analyzer, good), colour))
+    checks = {c.id: c for c in report.checks}
+    for check_id in ("no_headwear", "head_ornament"):
+        assert checks[check_id].passed, (check_id, checks[check_id].detail)
