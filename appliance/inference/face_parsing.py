@@ -4,8 +4,9 @@ A BiSeNet trained on CelebAMask-HQ (19 classes, among them `ear_r` earring, `nec
 `hat`), converted at provisioning (face_parsing_convert.py) and run with OpenCV's dnn. It sees a
 square crop aligned on the face mesh (roll undone, the face a fixed share of the crop, as in the
 aligned faces it was trained on), so its classes are measured in the face's own units whatever the
-photo's size. The jewellery checks read it on the still and the product; live guidance keeps the
-cheap image measures (see checks/accessories.py), since one parse costs far more than a frame.
+photo's size. The jewellery, ears and headwear checks read it on the still and the product; live
+guidance keeps the cheap image measures (see checks/accessories.py), since one parse costs far more
+than a frame.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ def test_a_frame_without_a_face_is_told_why_first(analyzer, faces_dir):
 @pytest.mark.parametrize(("folder", "family", "share"), [
     ("b_eyes_closed", "eyes", 0.95), ("c_mouth_open_teeth", "mouth", 0.95), ("f_head_pose", "pose", 0.95),
     ("g_lighting", "lighting", 0.95), ("i_multi_face", "face_count", 0.95), ("i_no_face", "face_count", 0.95),
-    ("d_hat", "headwear", 0.8), ("h_blur_lowres", "sharpness", 0.95), ("k_hair_covering", "occlusion", 0.9),
+    ("d_hat", "headwear", 0.9), ("h_blur_lowres", "sharpness", 0.95), ("k_hair_covering", "occlusion", 0.9),
 ])
 def test_defect_folders_are_mostly_caught(analyzer, faces_dir, folder, family, share):
     paths = labelled_photos(faces_dir, folder)

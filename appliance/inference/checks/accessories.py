@@ -17,6 +17,8 @@ Each image measure looks where the rule's object sits, relative to the face mesh
   a pendant, stones), which matt skin does not show;
 - head ornament: in the hair beside and above the face, the area of clearly coloured material
   unlike both the skin and hair (headbands, clips, flowers).
+A headscarf framing the face is worn, not an ornament (SPEC §3): both head-ornament areas are
+scaled down by the headwear check's reading of such a wrap (unwrapped_ornament_areas).
 Gold on blonde hair, a black cord on dark skin and matt jewellery are not told apart this way;
 these checks are tuned to raise few false alarms (see the settings' comments), not to catch all.
 """
@@ -244,12 +246,30 @@ def check_necklace(analysis: Analysis, settings: ChecksSettings) -> list[CheckRe
                     necklace_points(analysis), s.max_necklace_points)]
 
 
+def unwrapped_ornament_areas(analysis: Analysis, s: AccessoriesSettings) -> tuple[float | None, float]:
+    """(parsed, image) ornament areas, scaled down when one passes its limit by what a scarf
+    framing the face explains (the headwear check's wrap readings): a headscarf that leaves the
+    face and both ears visible is allowed (SPEC §3), and its cloth around the head is no ornament.
+    A scarf painted round a face reads 1.1-1.8 face widths squared by both measures, ornaments
+    0.02-0.35. Either witness seeing the wrap explains it for both: the colour test sees less of a
+    green or dark scarf's fall, the parser none on a live frame."""
+    # imported here: the settings tree imports this module, and headwear imports the settings
+    from appliance.inference.checks.headwear import colour_wrap, parsed_unwrapped
+
+    parsed = parsed_area(analysis, fp.HAT, s.min_ornament_share)
+    image = ornament_area(analysis)
+    if image > s.max_ornament_area or (parsed is not None and parsed > s.max_parsed_ornament_area):
+        left = min(1.0 - colour_wrap(analysis), parsed_unwrapped(analysis))
+        parsed, image = (None if parsed is None else parsed * left), image * left
+    return parsed, image
+
+
 def check_head_ornament(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
     s = settings.accessories
-    return [HEAD_ORNAMENT.witnessed(parsed_area(analysis, fp.HAT, s.min_ornament_share), s.max_parsed_ornament_area,
-                    ornament_area(analysis), s.max_ornament_area)]
+    parsed, image = unwrapped_ornament_areas(analysis, s)
+    return [HEAD_ORNAMENT.witnessed(parsed, s.max_parsed_ornament_area, image, s.max_ornament_area)]
 
 
 CHECKS = CheckModule((Check(check_earrings, (EARRINGS,)), Check(check_necklace, (NECKLACE,)),

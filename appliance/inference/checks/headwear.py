@@ -10,6 +10,13 @@ occlusion and face checks' question, asked of scarf and bare head alike. A cover
 the crown (a turban, a kippah) is not told from a cap; an operator can raise the limit for such a
 subject.
 
+On a still and a product the face parser (inference/face_parsing.py) is a second witness (see
+parsed_hat_share): the share of the crown it labels `hat`, whatever the covering's colour, so a
+grey or black knitted beanie, which the colour test cannot tell from dark hair, is named as
+headwear and not later as hair over the brows. The same face-framing exemption applies to it.
+Either witness failing fails the check. Live guidance has no parse (one costs far more than a
+frame) and keeps the colour measure alone.
+
 Two facts shape the colour test:
 - "Clearly coloured" has a fixed floor. A floor relative to the skin alone (skin chroma + 12)
   asked far more of a cap on a subject with brown or olive skin, whose skin is itself colourful,
@@ -30,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from appliance.inference import face_parsing as fp
 from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import SkinModel, box_mask, skin_model, within_person
@@ -47,6 +55,17 @@ class HeadwearSettings(BaseModel):
     # §3; see cover_score). Good frontal photos read at most 0.05, dyed burgundy hair 0.36;
     # caps and hats 0.5-0.9.
     max_cover_score: float = Field(0.3, ge=0.05, le=1.0)
+    # On stills and products (the face parser): share of the crown box (above the forehead,
+    # across the face, PARSED_CROWN_HEIGHT face widths up, inside the parser's crop) labelled
+    # `hat`, less a face-framing wrap (parsed_hat_share). Measured on ../shared: the good photos
+    # (faces/a_good_frontal 83, dress/a_plain_ok 15) read 0.0, the other real heads without a
+    # hat at most 0.05 (hair clips and flowers 0.017); caps and knitted hats 0.35-0.76 (two hats
+    # the parser does not see read 0.0; the colour measure catches them). The limit sits in that
+    # gap. Above it without a hat: printed photos held up to the camera (j_spoof, 0.22 and 0.29,
+    # the paper's edge above the head), a wide fabric headband over the crown (0.41; the colour
+    # measure already names it a head covering) and a car headrest behind a dark-haired head
+    # (0.75).
+    max_parsed_hat_share: float = Field(0.2, ge=0.0, le=1.0)
 
 
 NO_HEADWEAR = Rule("no_headwear", Family.HEADWEAR, EVERYWHERE,
@@ -65,6 +84,18 @@ CROWN_SAMPLE_WIDTH = 48
 # Beside the head, in face widths out from the face's edge: behind the ears (the occlusion check's
 # ear strip reaches 0.16), where a scarf runs down to the chin.
 SIDE_BAND = (0.2, 0.45)
+# The parser's crown box reaches this many face widths above the forehead's top (the crop holds
+# 0.3-0.4 of them there, so in practice up to the crop's edge; caps read the same from 0.4 up) and
+# this far below it (a brim on the forehead).
+PARSED_CROWN_HEIGHT, PARSED_CROWN_DROP = 0.5, 0.05
+# A wrap, to the parser: `hat` beside the head in SIDE_BAND on both sides. Its lesser side reads at
+# most 0.07 on every photo of ../shared (caps included: a cap never reaches down there) and
+# 0.50-0.58 on a scarf painted round a face (tests/inference/checks/test_headwear.py); from none to
+# this share the crown's reading is scaled down to nothing. `clothes` is no wrap: a selfie's
+# shoulders reach into the band (0.22-0.28 on three caps).
+PARSED_WRAP_FULL = 0.3
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
 
 def hue_from_skin(ab: np.ndarray, skin_ab: np.ndarray) -> np.ndarray:
@@ -74,7 +105,7 @@ def hue_from_skin(ab: np.ndarray, skin_ab: np.ndarray) -> np.ndarray:
     return (hue - skin_hue + 180.0) % 360.0 - 180.0
 
 
-def crown_box(analysis: Analysis) -> tuple[float, float, float, float]:
+def crown_box(analysis: Analysis) -> Box:
     """Where a covering would sit: above the top of the forehead, across the face (x0, y0, x1, y1)."""
     p = analysis.pts[:, :2]
     unit = analysis.eye_to_chin
@@ -82,12 +113,15 @@ def crown_box(analysis: Analysis) -> tuple[float, float, float, float]:
     return float(p[lm.FACE_RIGHT_EDGE, 0]), top - 0.7 * unit, float(p[lm.FACE_LEFT_EDGE, 0]), top + 0.05 * unit
 
 
-def side_boxes(analysis: Analysis) -> list[tuple[float, float, float, float]]:
+def side_boxes(analysis: Analysis) -> list[Box]:
     """Beside the head behind where the ears are, eye line to chin, per side: where a scarf that
     frames the face runs down and a cap does not."""
-    p = analysis.pts[:, :2]
-    width = analysis.face_width
     eye_y = float(np.mean([c[1] for c in analysis.eye_centres]))
+    return sides_of(analysis.pts[:, :2], analysis.face_width, eye_y)
+
+
+def sides_of(p: np.ndarray, width: float, eye_y: float) -> list[Box]:
+    """side_boxes for mesh points `p` (image or parser crop pixels) and that face's width."""
     chin_y = float(p[lm.CHIN, 1])
     boxes = []
     for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
@@ -96,7 +130,7 @@ def side_boxes(analysis: Analysis) -> list[tuple[float, float, float, float]]:
     return boxes
 
 
-def foreign_share(analysis: Analysis, box: tuple[float, float, float, float], skin: SkinModel) -> float | None:
+def foreign_share(analysis: Analysis, box: Box, skin: SkinModel) -> float | None:
     """Share of the person inside `box` that is coloured material unlike both skin and hair; None
     when too little of the person is there to tell."""
     region = within_person(box_mask(analysis.bgr.shape, *box), analysis, 0.6)
@@ -119,21 +153,73 @@ def cover_score(analysis: Analysis, limit: float) -> float:
     lesser of the two sides' shares (read only then, so an uncovered head costs nothing more)."""
     if analysis.grayscale:
         return 0.0
-    skin = skin_model(analysis)
-    crown = foreign_share(analysis, crown_box(analysis), skin)
+    crown = foreign_share(analysis, crown_box(analysis), skin_model(analysis))
     if crown is None or crown <= limit:
         return crown or 0.0
-    sides = [foreign_share(analysis, box, skin) for box in side_boxes(analysis)]
-    wrap = min((share or 0.0) for share in sides)
-    return crown * (1.0 - wrap)
+    return crown * (1.0 - colour_wrap(analysis))
+
+
+def colour_wrap(analysis: Analysis) -> float:
+    """The lesser of the two sides' shares of coloured material unlike skin and hair (side_boxes):
+    how much of a face-framing wrap the colour test sees."""
+    skin = skin_model(analysis)
+    return min((foreign_share(analysis, box, skin) or 0.0) for box in side_boxes(analysis))
+
+
+def label_share(labels: np.ndarray, classes: tuple[int, ...], box: Box) -> float:
+    """Share of `box` (clipped to the crop) whose parser label is one of `classes`; 0 when the box
+    lies outside the crop."""
+    height, width = labels.shape
+    x0, x1 = (int(np.clip(round(v), 0, width)) for v in sorted((box[0], box[2])))
+    y0, y1 = (int(np.clip(round(v), 0, height)) for v in sorted((box[1], box[3])))
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    return float(np.mean(np.isin(labels[y0:y1, x0:x1], classes)))
+
+
+def parsed_hat_share(analysis: Analysis, limit: float) -> float | None:
+    """Share of the crown above the forehead that the face parser labels `hat`, less what a
+    face-framing wrap explains (read only above `limit`, as cover_score: times one minus the
+    lesser side's `hat` share over PARSED_WRAP_FULL, at least 0); None without a parse (live
+    frames).
+
+    The parser's crop is aligned on the face (roll undone), so the crown is a box across the face
+    from the forehead's top up, in the crop's face widths, whatever the photo's size. It names a
+    cap or a knitted hat of any colour, grey and black included, which the colour test cannot tell
+    from hair; it does not name hair clips or flowers (the head_ornament check's), which are small
+    and sit beside the crown."""
+    parse = analysis.parsing
+    if parse is None:
+        return None
+    points = parse.crop_points(analysis.pts)
+    unit = parse.face_width_px
+    top = float(points[lm.FOREHEAD, 1])
+    crown: Box = (float(points[lm.FACE_RIGHT_EDGE, 0]), top - PARSED_CROWN_HEIGHT * unit,
+                  float(points[lm.FACE_LEFT_EDGE, 0]), top + PARSED_CROWN_DROP * unit)
+    share = label_share(parse.labels, (fp.HAT,), crown)
+    return share if share <= limit else share * parsed_unwrapped(analysis)
+
+
+def parsed_unwrapped(analysis: Analysis) -> float:
+    """What the parser's view of a face-framing wrap leaves of a covering's reading: one minus the
+    lesser side's `hat` share beside the head (sides_of) over PARSED_WRAP_FULL, at least 0; 1
+    without a parse."""
+    parse = analysis.parsing
+    if parse is None:
+        return 1.0
+    points = parse.crop_points(analysis.pts)
+    eye_y = float(np.mean(parse.crop_points(np.array(analysis.eye_centres))[:, 1]))
+    wrap = min(label_share(parse.labels, (fp.HAT,), box) for box in sides_of(points, parse.face_width_px, eye_y))
+    return max(0.0, 1.0 - wrap / PARSED_WRAP_FULL)
 
 
 def check_headwear(analysis: Analysis, settings: ChecksSettings) -> list[CheckResult]:
     if analysis.mesh is None:
         return []
-    limit = settings.headwear.max_cover_score
-    score = cover_score(analysis, limit)
-    return [NO_HEADWEAR.result(score, limit, score <= limit)]
+    cfg = settings.headwear
+    score = cover_score(analysis, cfg.max_cover_score)
+    return [NO_HEADWEAR.witnessed(parsed_hat_share(analysis, cfg.max_parsed_hat_share), cfg.max_parsed_hat_share,
+                                  score, cfg.max_cover_score)]
 
 
 CHECKS = CheckModule((Check(check_headwear, (NO_HEADWEAR,)),), "headwear", HeadwearSettings)

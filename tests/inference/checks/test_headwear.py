@@ -2,15 +2,24 @@
 colours (shaded, as a real brim shades it), on light and on brown skin, and given dyed hair instead.
 A covering must fail whatever its colour and the skin tone; hair of any natural shade must pass,
 red and copper hair too, whose hue is the skin's own (the copper_red shade: 3 degrees redder than
-this subject's skin, as the red-haired portraits in ../shared/faces measure)."""
+this subject's skin, as the red-haired portraits in ../shared/faces measure).
+
+The face parser's witness (parsed_hat_share) is tested on parses whose labels are set where a cap,
+a scarf or a hair clip sits (a flat painted cap does not look like a cap to the network, so painted
+caps test the colour measure only), on a painted scarf the network does label, and on a real
+colourless knitted hat."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import cv2
 import numpy as np
 import pytest
 
+from appliance.inference import face_parsing as fp
 from appliance.inference import landmarks as lm
+from appliance.inference.checks.headwear import check_headwear, parsed_hat_share, sides_of
 from appliance.testing.dress_variants import crown_mask, with_cap
 from appliance.testing.engine_helpers import check_result
 
@@ -99,3 +108,94 @@ def test_a_headscarf_framing_the_face_with_ears_bare_is_allowed_and_a_cap_of_tha
     assert scarf.passed, scarf.value
     cap = headwear(analyzer, with_fabric(good, crown_mask(analyzer, good), colour))
     assert not cap.passed, cap.value
+
+
+def headwear_of(analyzer, analysis):
+    return check_headwear(analysis, analyzer.settings)[0]
+
+
+def with_parsed_hat(analysis, crown: bool = True, sides: bool = False, clip: bool = False):
+    """`analysis` (its own pixels) with its parse relabelled `hat`: on the crown (the forehead's
+    top up to the crop's edge, across the face), beside both sides of the head (a scarf's fall,
+    SIDE_BAND, eye line to chin) or as a hair clip (a tenth of a face width square above one
+    temple)."""
+    parse = analysis.parsing
+    labels = parse.labels.copy()
+    points = parse.crop_points(analysis.pts)
+    unit = parse.face_width_px
+    x0, x1 = sorted(int(points[i, 0]) for i in (lm.FACE_RIGHT_EDGE, lm.FACE_LEFT_EDGE))
+    top = int(points[lm.FOREHEAD, 1])
+    if crown:
+        labels[:top, x0:x1] = fp.HAT
+    if sides:
+        eye_y = float(np.mean(parse.crop_points(np.array(analysis.eye_centres))[:, 1]))
+        for bx0, by0, bx1, by1 in sides_of(points, unit, eye_y):
+            labels[int(by0):int(by1), int(bx0):int(bx1)] = fp.HAT
+    if clip:
+        side = int(0.1 * unit)
+        labels[top - side:top, x0 - side:x0] = fp.HAT
+    analysis.parsing = replace(parse, labels=labels)
+    return analysis
+
+
+def test_a_covering_the_parser_labels_on_the_crown_fails_though_its_colour_says_nothing(analyzer, good):
+    settings = analyzer.settings.headwear
+    check = headwear_of(analyzer, with_parsed_hat(analyzer.analyze(good)))
+    assert check.detail["image"] <= settings.max_cover_score, check.detail
+    assert not check.passed and check.threshold == settings.max_parsed_hat_share, check.detail
+
+
+def test_the_parser_passes_a_bare_crown_and_a_hair_clip_beside_it(analyzer, good):
+    """A hair clip is the head_ornament check's: headwear must not name it first."""
+    settings = analyzer.settings.headwear
+    for analysis in (analyzer.analyze(good), with_parsed_hat(analyzer.analyze(good), crown=False, clip=True)):
+        check = headwear_of(analyzer, analysis)
+        assert check.passed and check.detail["parsed"] <= settings.max_parsed_hat_share, check.detail
+
+
+def test_the_parser_exempts_cloth_framing_the_face_as_a_wrap(analyzer, good):
+    check = headwear_of(analyzer, with_parsed_hat(analyzer.analyze(good), sides=True))
+    assert check.passed and check.detail["parsed"] == 0.0, check.detail
+
+
+def test_a_dark_headscarf_the_parser_labels_hat_on_the_crown_is_allowed(analyzer, good):
+    """SPEC §3: black cloth round the face, forehead, face and ears bare. The colour measure sees
+    no coloured cloth; the parser labels the crown `hat` past the limit, and the scarf's fall down
+    both sides exempts it."""
+    analysis = analyzer.analyze(with_fabric(good, scarf_mask(analyzer, good), (30, 30, 30)))
+    assert parsed_hat_share(analysis, 1.0) > analyzer.settings.headwear.max_parsed_hat_share
+    check = headwear_of(analyzer, analysis)
+    assert check.passed, check.detail
+
+
+def test_a_colourless_knitted_hat_is_named_as_headwear_first(analyzer, face_photo):
+    """A grey striped beanie (../shared/faces/d_hat): no clearly coloured pixel on the crown, so the
+    colour measure reads 0; the parser labels it `hat`, and headwear is the first message about
+    the subject (the framing is the booth's to change, not the student's)."""
+    settings = analyzer.settings.headwear
+    report = analyzer.check(face_photo("d_hat/sung_selfies_4_images_390.jpeg"))
+    check = next(c for c in report.checks if c.id == "no_headwear")
+    assert check.detail["image"] <= settings.max_cover_score, check.detail
+    assert not check.passed and check.threshold == settings.max_parsed_hat_share, check.detail
+    first = next(c for c in report.failed if c.family not in ("geometry", "background", "clothing"))
+    assert first.id == "no_headwear", [c.id for c in report.failed]
+
+
+def test_a_live_frame_keeps_the_colour_measure(analyzer, good):
+    analysis = with_parsed_hat(analyzer.analyze(good))
+    analysis.face_parser = None  # as on a live frame
+    del analysis.parsing  # the cached parse goes with it
+    check = headwear_of(analyzer, analysis)
+    assert "parsed" not in check.detail and check.threshold == analyzer.settings.headwear.max_cover_score
+
+
+@pytest.mark.parametrize("colour", [(150, 60, 20), (40, 40, 140), (40, 130, 40), (30, 30, 30)],
+                         ids=["navy", "maroon", "green", "black"])
+def test_a_headscarf_framing_the_face_is_no_hair_ornament_either(analyzer, good, colour):
+    """SPEC §3 asks of the whole verdict, not the headwear check alone: the scarf's cloth round the
+    head must not be refused as a hair ornament (both its measures read 1.1-1.8 face widths
+    squared of it), nor its crown as a hat."""
+    report = analyzer.check(with_fabric(good, scarf_mask(analyzer, good), colour))
+    checks = {c.id: c for c in report.checks}
+    for check_id in ("no_headwear", "head_ornament"):
+        assert checks[check_id].passed, (check_id, checks[check_id].detail)

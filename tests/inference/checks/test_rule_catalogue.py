@@ -218,6 +218,8 @@ def test_settings_written_before_the_catalogue_load_unchanged(tmp_path):
                         "max_parsed_ornament_area": 0.005},
         # issue H: the ears check's second witness, the face parser on stills and products
         "occlusion": {**PRE_CATALOGUE_DEFAULTS["occlusion"], "max_parsed_ear_drop": 0.15},
+        # issue H: the headwear check's second witness, the face parser's hat on the crown
+        "headwear": {**PRE_CATALOGUE_DEFAULTS["headwear"], "max_parsed_hat_share": 0.2},
     }
     path = tmp_path / "settings.toml"
     path.write_text(PRE_CATALOGUE_CHECKS, encoding="utf-8")
