@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from appliance.app import build_analyzer
 from appliance.imageio import load_image
 from appliance.inference.engine import WORK_MAX_SIDE
 from appliance.settings import load_settings
-from appliance.testing.bench import Timings, letterbox, peak_rss_mb, print_json, still_frame
+from appliance.testing.bench import Timings, chosen_photos, letterbox, peak_rss_mb, print_json, still_frame
 from appliance.testing.bench import percentile as pct
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,10 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="last line: one JSON object with the results")
     args = parser.parse_args(argv)
 
-    photos = args.photos or sorted((ROOT.parent / "shared" / "faces" / "a_good_frontal").glob("*.*"))
-    if not photos:
-        print("bench: no photos (pass --photos or provide ../shared/faces)", file=sys.stderr)
-        return 2
+    photos = chosen_photos(args.photos, ROOT, "bench")
     # --threads is the analysis' threads, the models' and OpenCV's alike (OpenCV would otherwise
     # start one worker per core, whose waiting counts in the CPU time the peer is compared by)
     settings = load_settings(overrides={"runtime": {"threads": args.threads, "image_threads": args.threads}})

@@ -49,7 +49,7 @@ from appliance.demo.settings import demo_overrides
 from appliance.inference.still_choice import EngineStillChooser
 from appliance.produce.producer import StandardProducer
 from appliance.settings import Settings, load_settings
-from appliance.testing.bench import letterbox, percentile, still_frame
+from appliance.testing.bench import good_photos, letterbox, percentile, still_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,7 +87,7 @@ def guidance_latency_ms(guide: Any, settings: Settings, frames: int) -> list[flo
 
 def shutter_to_review(count: int) -> dict[str, Any]:
     """Still in -> product and verdict out, with the live track's seed and without it, in turn."""
-    photos = sorted((ROOT.parent / "shared" / "faces" / "a_good_frontal").glob("*.*"))[:count]
+    photos = good_photos(ROOT)[:count]
     if not photos:
         return {}
     settings = load_settings()
@@ -166,7 +166,7 @@ def burst_of(bgr: np.ndarray, size: int) -> list[Frame]:
 
 def shutter_to_review_choice(count: int, size: int) -> dict[str, Any]:
     """Burst in -> still chosen -> product and verdict out, the old picker and the new in turn."""
-    photos = sorted((ROOT.parent / "shared" / "faces" / "a_good_frontal").glob("*.*"))[:count]
+    photos = good_photos(ROOT)[:count]
     if not photos or size < 1:
         return {}
     settings = load_settings()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -25,7 +24,7 @@ from appliance.app import build_analyzer
 from appliance.imageio import load_image
 from appliance.inference.checks.registry import ALL_CHECKS, SLOW_CHECK_GROUPS
 from appliance.settings import load_settings
-from appliance.testing.bench import letterbox, print_json
+from appliance.testing.bench import chosen_photos, letterbox, print_json
 from appliance.testing.bench import percentile as pct
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,10 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per photo and group")
     parser.add_argument("--json", action="store_true", help="last line: one JSON object with the results")
     args = parser.parse_args(argv)
-    photos = args.photos or sorted((ROOT.parent / "shared" / "faces" / "a_good_frontal").glob("*.*"))
-    if not photos:
-        print("bench_slow_checks: no photos (pass --photos or provide ../shared/faces)", file=sys.stderr)
-        return 2
+    photos = chosen_photos(args.photos, ROOT, "bench_slow_checks")
     settings = load_settings(overrides={"runtime": {"threads": 1, "image_threads": 1}})
     analyzer = build_analyzer(settings)
     per_check: dict[tuple[str, str], list[float]] = defaultdict(list)

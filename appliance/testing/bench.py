@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import resource
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -20,6 +22,22 @@ import numpy as np
 
 LIVE_SIZE = (640, 480)  # the lores stream the live guidance analyses (width, height)
 STILL_SIZE = (4000, 3000)  # a 12 MP camera still (width, height)
+
+
+def good_photos(root: Path) -> list[Path]:
+    """The compliant portraits the benchmarks time by default: ../shared/faces/a_good_frontal
+    beside the checkout `root` (empty when that folder is absent)."""
+    return sorted((root.parent / "shared" / "faces" / "a_good_frontal").glob("*.*"))
+
+
+def chosen_photos(given: list[Path] | None, root: Path, tool: str) -> list[Path]:
+    """The photos passed with --photos, else good_photos; without any, the tool stops (status 2)
+    saying where photos come from."""
+    photos = list(given or good_photos(root))
+    if not photos:
+        print(f"{tool}: no photos (pass --photos or provide ../shared/faces)", file=sys.stderr)
+        raise SystemExit(2)
+    return photos
 
 
 def percentile(values: list[float], q: float) -> float:
