@@ -96,6 +96,10 @@ class FaceParse:
     def crop_points(self, points: np.ndarray) -> np.ndarray:
         return points[:, :2] @ self.to_crop[:, :2].T + self.to_crop[:, 2]
 
+    def eye_line(self, eye_centres: tuple[np.ndarray, np.ndarray]) -> float:
+        """The row of the crop the eyes' centres sit on (the crop's roll is undone, so one row)."""
+        return float(np.mean(self.crop_points(np.array(eye_centres))[:, 1]))
+
 
 def aligned_crop_matrix(points: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     """(image -> crop affine, face width in crop px) for a mesh's points."""

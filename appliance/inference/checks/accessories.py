@@ -45,6 +45,7 @@ from appliance.inference.checks.face_scale import (
     orientation_coherence,
     skin_like_mask,
 )
+from appliance.inference.checks.headwear import colour_wrap, parsed_unwrapped
 from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
 
 if TYPE_CHECKING:
@@ -253,9 +254,6 @@ def unwrapped_ornament_areas(analysis: Analysis, s: AccessoriesSettings) -> tupl
     A scarf painted round a face reads 1.1-1.8 face widths squared by both measures, ornaments
     0.02-0.35. Either witness seeing the wrap explains it for both: the colour test sees less of a
     green or dark scarf's fall, the parser none on a live frame."""
-    # imported here: the settings tree imports this module, and headwear imports the settings
-    from appliance.inference.checks.headwear import colour_wrap, parsed_unwrapped
-
     parsed = parsed_area(analysis, fp.HAT, s.min_ornament_share)
     image = ornament_area(analysis)
     if image > s.max_ornament_area or (parsed is not None and parsed > s.max_parsed_ornament_area):

@@ -42,6 +42,7 @@ from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import SkinModel, box_mask, skin_model, within_person
 from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.face_scale import Box
 from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
 
 if TYPE_CHECKING:
@@ -94,8 +95,6 @@ PARSED_CROWN_HEIGHT, PARSED_CROWN_DROP = 0.5, 0.05
 # this share the crown's reading is scaled down to nothing. `clothes` is no wrap: a selfie's
 # shoulders reach into the band (0.22-0.28 on three caps).
 PARSED_WRAP_FULL = 0.3
-
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
 
 def hue_from_skin(ab: np.ndarray, skin_ab: np.ndarray) -> np.ndarray:
@@ -208,7 +207,7 @@ def parsed_unwrapped(analysis: Analysis) -> float:
     if parse is None:
         return 1.0
     points = parse.crop_points(analysis.pts)
-    eye_y = float(np.mean(parse.crop_points(np.array(analysis.eye_centres))[:, 1]))
+    eye_y = parse.eye_line(analysis.eye_centres)
     wrap = min(label_share(parse.labels, (fp.HAT,), box) for box in sides_of(points, parse.face_width_px, eye_y))
     return max(0.0, 1.0 - wrap / PARSED_WRAP_FULL)
 

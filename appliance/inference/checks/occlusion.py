@@ -25,6 +25,7 @@ from appliance.inference import landmarks as lm
 from appliance.inference.analysis import Analysis
 from appliance.inference.checks.appearance import SkinModel, box_mask, limit_to, skin_model
 from appliance.inference.checks.base import CheckResult
+from appliance.inference.checks.face_scale import Box
 from appliance.inference.checks.rules import EVERYWHERE, Cadence, Check, CheckModule, Family, Message, Rule
 
 if TYPE_CHECKING:
@@ -81,8 +82,6 @@ HAIR_LABEL = fp.CLASSES.index("hair")
 NO_EAR_MIN_HAIR_SHARE = 0.3
 NO_EAR_DROP = 1.0
 
-
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels
 
 
 def brow_band_box(analysis: Analysis) -> Box:
@@ -164,7 +163,7 @@ def parsed_ear_drop(analysis: Analysis) -> tuple[float, float] | None:
         return None
     labels, unit = parse.labels, parse.face_width_px
     points = parse.crop_points(analysis.pts)
-    eye_y = float(np.mean(parse.crop_points(np.array(analysis.eye_centres))[:, 1]))
+    eye_y = parse.eye_line(analysis.eye_centres)
     nose_y = float(points[lm.NOSE_TIP, 1])
     drops = []
     for edge, outward in ((lm.FACE_RIGHT_EDGE, -1), (lm.FACE_LEFT_EDGE, 1)):
